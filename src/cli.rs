@@ -1,0 +1,137 @@
+//! The `marquee` command line.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Marquee: a movie recommendation backend with a GraphQL API and an admin console.
+#[derive(Parser, Debug)]
+#[command(name = "marquee", version, about, long_about = None)]
+pub struct Cli {
+    /// Database URL (sqlite://FILE?mode=rwc or postgres://…); overrides config and
+    /// MARQUEE__DATABASE__URL.
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Migrate the database, load the demo catalogue if it is empty, and serve HTTP.
+    Serve {
+        /// Address to listen on (default from config: 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Do not load the demo catalogue even when the database is empty.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Apply, roll back or list database migrations.
+    Migrate {
+        #[arg(value_enum, default_value_t = MigrateAction::Up)]
+        action: MigrateAction,
+    },
+    /// Import a dataset.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Print the GraphQL schema (SDL); `schema.graphql` is its output.
+    ExportSchema,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Print an end-user JWT signed with the configured key, for trying the API.
+    Token(TokenArgs),
+}
+
+/// Migration actions.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last migration.
+    Down,
+    /// List applied and pending migrations.
+    Status,
+}
+
+/// Import subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import a MovieLens folder (ml-100k, ml-1m, ml-latest-small, ml-20m, ml-25m), detected
+    /// from its files. Idempotent; all or nothing.
+    Movielens {
+        /// The folder holding u.data / ratings.dat / ratings.csv and their companions.
+        dir: PathBuf,
+    },
+}
+
+/// Staff subcommands.
+#[derive(Subcommand, Debug)]
+pub enum StaffCommand {
+    /// Add a staff account.
+    Add {
+        /// Email address (the login name).
+        #[arg(long)]
+        email: String,
+        /// Role: admin, editor or compliance.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// `marquee token` arguments.
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    /// The user's external id (a MovieLens user id, or demo-0001 for the demo).
+    #[arg(long)]
+    pub user: String,
+    /// Lifetime: a number with s, m, h or d (e.g. 1h, 30m, 7d).
+    #[arg(long, default_value = "1h")]
+    pub ttl: String,
+}
+
+/// Parses `90s`, `30m`, `1h`, `7d` into a duration.
+pub fn parse_ttl(s: &str) -> Result<chrono::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("invalid ttl {s:?}: expected e.g. 30m, 1h, 7d"))?;
+    let d = match unit {
+        "s" => chrono::Duration::seconds(n),
+        "m" => chrono::Duration::minutes(n),
+        "h" | "" => chrono::Duration::hours(n),
+        "d" => chrono::Duration::days(n),
+        _ => return Err(format!("invalid ttl unit in {s:?}: use s, m, h or d")),
+    };
+    if n <= 0 || d > chrono::Duration::days(366) {
+        return Err("ttl must be positive and at most 366d".into());
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ttls_parse() {
+        assert_eq!(parse_ttl("1h").unwrap(), chrono::Duration::hours(1));
+        assert_eq!(parse_ttl("30m").unwrap(), chrono::Duration::minutes(30));
+        assert_eq!(parse_ttl("7d").unwrap(), chrono::Duration::days(7));
+        assert!(parse_ttl("abc").is_err());
+        assert!(parse_ttl("0h").is_err());
+        assert!(parse_ttl("5y").is_err());
+    }
+}

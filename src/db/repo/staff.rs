@@ -1,0 +1,60 @@
+//! Staff accounts.
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+
+use crate::db::entities::staff;
+
+/// Finds an account by email (case-insensitive: emails are stored lower-case).
+pub async fn find_by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> Result<Option<staff::Model>, DbErr> {
+    staff::Entity::find()
+        .filter(staff::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await
+}
+
+/// Finds an account by id.
+pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<staff::Model>, DbErr> {
+    staff::Entity::find_by_id(id).one(db).await
+}
+
+/// All accounts, by email.
+pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<staff::Model>, DbErr> {
+    staff::Entity::find()
+        .order_by_asc(staff::Column::Email)
+        .all(db)
+        .await
+}
+
+/// Creates an account; the caller hashes the password.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+    password_hash: String,
+    role: &str,
+) -> Result<staff::Model, DbErr> {
+    staff::ActiveModel {
+        email: Set(email.trim().to_lowercase()),
+        password_hash: Set(password_hash),
+        role: Set(role.to_owned()),
+        disabled: Set(false),
+        created_at: Set(Utc::now()),
+        last_login_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// Records a successful login.
+pub async fn touch_login<C: ConnectionTrait>(db: &C, m: staff::Model) -> Result<(), DbErr> {
+    let mut am: staff::ActiveModel = m.into();
+    am.last_login_at = Set(Some(Utc::now()));
+    am.update(db).await?;
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! Opaque GraphQL IDs: `base64url("Kind:123")`, so clients never build or parse them.
+use async_graphql::ID;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::error::AppError;
+
+/// The kinds of object that have IDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Movie,
+    Person,
+    Genre,
+    User,
+    Rating,
+    Event,
+    Staff,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Movie => "Movie",
+            Kind::Person => "Person",
+            Kind::Genre => "Genre",
+            Kind::User => "User",
+            Kind::Rating => "Rating",
+            Kind::Event => "Event",
+            Kind::Staff => "Staff",
+        }
+    }
+}
+
+/// Encodes a database id as an opaque ID.
+pub fn encode(kind: Kind, id: i64) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
+}
+
+/// Decodes an opaque ID of the expected kind; anything else is BAD_USER_INPUT.
+pub fn decode(kind: Kind, id: &ID) -> Result<i32, AppError> {
+    let bad = || AppError::bad_input(format!("malformed {} id", kind.name()));
+    let bytes = URL_SAFE_NO_PAD
+        .decode(id.as_str().trim_end_matches('='))
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (k, n) = text.split_once(':').ok_or_else(bad)?;
+    if k != kind.name() {
+        return Err(bad());
+    }
+    n.parse::<i32>().ok().filter(|n| *n > 0).ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_keep_their_kind() {
+        let id = encode(Kind::Movie, 42);
+        assert_eq!(decode(Kind::Movie, &id).unwrap(), 42);
+        assert!(decode(Kind::User, &id).is_err());
+    }
+
+    #[test]
+    fn malformed_ids_are_bad_input() {
+        for raw in ["", "42", "!!!", "TW92aWU6", "TW92aWU6LTE"] {
+            let e = decode(Kind::Movie, &ID(raw.into())).unwrap_err();
+            assert_eq!(e.code().0, "BAD_USER_INPUT", "{raw}");
+        }
+    }
+}

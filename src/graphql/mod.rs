@@ -1,0 +1,62 @@
+//! The GraphQL API: one module per domain, merged into one schema.
+pub mod admin;
+pub mod feedback;
+pub mod handler;
+pub mod ids;
+pub mod loaders;
+pub mod movies;
+pub mod pagination;
+pub mod ratings;
+pub mod users;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
+
+use crate::config::GraphqlSettings;
+use crate::state::AppState;
+
+/// All queries.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(movies::MovieQuery, users::UserQuery, admin::AdminQuery);
+
+/// All mutations.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    ratings::RatingMutation,
+    feedback::FeedbackMutation,
+    users::UserMutation,
+    movies::CatalogueMutation,
+    admin::AdminMutation,
+);
+
+/// The schema type.
+pub type MarqueeSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Builds the schema with depth and complexity limits. Request data (state, principal,
+/// loaders) is attached per request by the handler.
+pub fn build_schema(limits: &GraphqlSettings) -> MarqueeSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .finish()
+}
+
+/// The schema's SDL, in a stable order: `schema.graphql` is this text.
+pub fn sdl(schema: &MarqueeSchema) -> String {
+    schema.sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}
+
+/// The shared state, from a resolver's context.
+pub fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Arc<AppState>> {
+    ctx.data::<Arc<AppState>>()
+}

@@ -1,0 +1,247 @@
+//! End users: `me` for the token's user, `user`/`users` for staff allowed to see users' data.
+use async_graphql::{ComplexObject, Context, InputObject, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use super::feedback::Event;
+use super::ids::{self, Kind};
+use super::pagination::{page, page_args, Page};
+use super::ratings::Rating;
+use super::state;
+use crate::auth::{require_user, Role, RoleGuard};
+use crate::db::entities::users;
+use crate::db::repo;
+use crate::db::repo::users::ProfileUpdate;
+use crate::error::{AppError, GqlResult};
+
+/// An end user of a frontend app.
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct User {
+    #[graphql(skip)]
+    pub db_id: i32,
+    /// Opaque identifier.
+    pub id: ID,
+    /// The identity provider's subject (the token's `sub`), e.g. a MovieLens user id.
+    pub external_id: String,
+    /// Name to show.
+    pub display_name: Option<String>,
+    /// Age band: under-18, 18-24, 25-34, 35-44, 45-54, 55-64 or 65+.
+    pub age_band: Option<String>,
+    /// Gender: F, M or X.
+    pub gender: Option<String>,
+    /// Occupation.
+    pub occupation: Option<String>,
+    /// Country (ISO 3166-1 alpha-2).
+    pub country: Option<String>,
+    /// Whether recommendations may be personalised and the user's data used for training.
+    pub personalization_consent: bool,
+    /// When the user was first seen.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<users::Model> for User {
+    fn from(u: users::Model) -> Self {
+        Self {
+            db_id: u.id,
+            id: ids::encode(Kind::User, u.id as i64),
+            external_id: u.external_id,
+            display_name: u.display_name,
+            age_band: u.age_band,
+            gender: u.gender,
+            occupation: u.occupation,
+            country: u.country,
+            personalization_consent: u.personalization_consent,
+            created_at: u.created_at,
+        }
+    }
+}
+
+#[ComplexObject]
+impl User {
+    /// The user's ratings, most recently changed first.
+    async fn ratings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Rating>> {
+        let (offset, limit) = page_args(first, after.as_deref()).gql()?;
+        let (rows, total) = repo::ratings::for_user(&state(ctx)?.db, self.db_id, offset, limit)
+            .await
+            .gql()?;
+        Ok(page(
+            rows.into_iter().map(Rating::from).collect(),
+            offset,
+            total,
+        ))
+    }
+
+    /// The user's most recent viewing and feedback events, newest first (default 20, at most 100).
+    async fn recent_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+    ) -> Result<Vec<Event>> {
+        let rows =
+            repo::events::recent_for_user(&state(ctx)?.db, self.db_id, first.unwrap_or(20) as u64)
+                .await
+                .gql()?;
+        rows.into_iter()
+            .map(Event::try_from)
+            .collect::<Result<_, _>>()
+            .gql()
+    }
+}
+
+/// Queries about users.
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// The token's own user.
+    #[graphql(guard = "RoleGuard::User")]
+    async fn me(&self, ctx: &Context<'_>) -> Result<User> {
+        let (id, _) = require_user(ctx)?;
+        let u = repo::users::get(&state(ctx)?.db, id)
+            .await
+            .gql()?
+            .ok_or(AppError::NotFound("user"))
+            .gql()?;
+        Ok(u.into())
+    }
+
+    /// One user by id (compliance and admins).
+    #[graphql(guard = "RoleGuard::staff(&[Role::Compliance])")]
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>> {
+        let id = ids::decode(Kind::User, &id).gql()?;
+        Ok(repo::users::get(&state(ctx)?.db, id)
+            .await
+            .gql()?
+            .map(User::from))
+    }
+
+    /// Users by id, optionally those whose external id starts with `search` (compliance and admins).
+    #[graphql(guard = "RoleGuard::staff(&[Role::Compliance])")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        after: Option<String>,
+        #[graphql(validator(max_length = 200))] search: Option<String>,
+    ) -> Result<Page<User>> {
+        let (offset, limit) = page_args(first, after.as_deref()).gql()?;
+        let (rows, total) = repo::users::list(&state(ctx)?.db, search.as_deref(), offset, limit)
+            .await
+            .gql()?;
+        Ok(page(
+            rows.into_iter().map(User::from).collect(),
+            offset,
+            total,
+        ))
+    }
+}
+
+/// Changes to the token user's own profile; omitted fields stay, `null` clears.
+#[derive(InputObject, Default)]
+pub struct ProfileInput {
+    /// Name to show (1–100 characters).
+    pub display_name: Option<Option<String>>,
+    /// One of under-18, 18-24, 25-34, 35-44, 45-54, 55-64, 65+.
+    pub age_band: Option<Option<String>>,
+    /// F, M or X.
+    pub gender: Option<Option<String>>,
+    /// Occupation (1–64 characters).
+    pub occupation: Option<Option<String>>,
+    /// Country, ISO 3166-1 alpha-2 (two letters).
+    pub country: Option<Option<String>>,
+    /// Whether recommendations may be personalised and the data used for training.
+    pub personalization_consent: Option<bool>,
+}
+
+/// The accepted age bands.
+pub const AGE_BANDS: [&str; 7] = [
+    "under-18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+",
+];
+
+fn check_opt(
+    v: Option<Option<String>>,
+    check: impl Fn(&str) -> Result<String, AppError>,
+) -> Result<Option<Option<String>>, AppError> {
+    match v {
+        Some(Some(s)) => Ok(Some(Some(check(s.trim())?))),
+        other => Ok(other),
+    }
+}
+
+impl ProfileInput {
+    /// Validates every field into a repository update.
+    pub fn validate(self) -> Result<ProfileUpdate, AppError> {
+        Ok(ProfileUpdate {
+            display_name: check_opt(self.display_name, |s| {
+                if (1..=100).contains(&s.chars().count()) {
+                    Ok(s.to_owned())
+                } else {
+                    Err(AppError::bad_input(
+                        "displayName must be 1 to 100 characters",
+                    ))
+                }
+            })?,
+            age_band: check_opt(self.age_band, |s| {
+                AGE_BANDS
+                    .iter()
+                    .find(|b| **b == s)
+                    .map(|b| b.to_string())
+                    .ok_or_else(|| {
+                        AppError::bad_input(format!(
+                            "ageBand must be one of {}",
+                            AGE_BANDS.join(", ")
+                        ))
+                    })
+            })?,
+            gender: check_opt(self.gender, |s| match s.to_ascii_uppercase().as_str() {
+                g @ ("F" | "M" | "X") => Ok(g.to_owned()),
+                _ => Err(AppError::bad_input("gender must be F, M or X")),
+            })?,
+            occupation: check_opt(self.occupation, |s| {
+                if (1..=64).contains(&s.chars().count()) {
+                    Ok(s.to_lowercase())
+                } else {
+                    Err(AppError::bad_input("occupation must be 1 to 64 characters"))
+                }
+            })?,
+            country: check_opt(self.country, |s| {
+                if s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()) {
+                    Ok(s.to_ascii_uppercase())
+                } else {
+                    Err(AppError::bad_input(
+                        "country must be an ISO 3166-1 alpha-2 code",
+                    ))
+                }
+            })?,
+            personalization_consent: self.personalization_consent,
+        })
+    }
+}
+
+/// Changes to the token user's own data.
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    /// Updates the token user's optional demographics and personalisation consent.
+    #[graphql(guard = "RoleGuard::User")]
+    async fn update_my_profile(&self, ctx: &Context<'_>, input: ProfileInput) -> Result<User> {
+        let (id, _) = require_user(ctx)?;
+        let update = input.validate().gql()?;
+        let db = &state(ctx)?.db;
+        let u = repo::users::get(db, id)
+            .await
+            .gql()?
+            .ok_or(AppError::NotFound("user"))
+            .gql()?;
+        let u = repo::users::update_profile(db, u, update).await.gql()?;
+        Ok(u.into())
+    }
+}

@@ -1,0 +1,119 @@
+//! Prometheus metrics: GraphQL requests and latency by operation, errors by code, database
+//! statements, served at `/metrics`.
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use actix_web::{web, HttpResponse};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+
+use crate::state::AppState;
+
+/// The process's metrics.
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    errors: IntCounterVec,
+    db_statements: IntGauge,
+    db_failed: IntGauge,
+    db_seconds: prometheus::Gauge,
+    db_pool_connections: IntGauge,
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new_custom(Some("marquee".into()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "graphql_requests_total",
+                "GraphQL operations served, by operation name",
+            ),
+            &["operation"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "graphql_request_duration_seconds",
+                "GraphQL request latency, by operation name",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ]),
+            &["operation"],
+        )?;
+        let errors = IntCounterVec::new(
+            Opts::new("graphql_errors_total", "GraphQL errors, by code"),
+            &["code"],
+        )?;
+        let db_statements = IntGauge::new("db_statements_total", "Database statements executed")?;
+        let db_failed = IntGauge::new(
+            "db_statements_failed_total",
+            "Database statements that failed",
+        )?;
+        let db_seconds = prometheus::Gauge::new(
+            "db_statement_seconds_total",
+            "Time spent in database statements",
+        )?;
+        let db_pool_connections = IntGauge::new(
+            "db_pool_connections",
+            "Open connections in the database pool",
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(errors.clone()))?;
+        registry.register(Box::new(db_statements.clone()))?;
+        registry.register(Box::new(db_failed.clone()))?;
+        registry.register(Box::new(db_seconds.clone()))?;
+        registry.register(Box::new(db_pool_connections.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            errors,
+            db_statements,
+            db_failed,
+            db_seconds,
+            db_pool_connections,
+        })
+    }
+
+    /// Counts one served operation and its latency.
+    pub fn record_request(&self, operation: &str, seconds: f64) {
+        self.requests.with_label_values(&[operation]).inc();
+        self.latency
+            .with_label_values(&[operation])
+            .observe(seconds);
+    }
+
+    /// Counts one error by its code.
+    pub fn record_error(&self, code: &str) {
+        let code = if code.len() <= 40 && code.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+            code
+        } else {
+            "OTHER"
+        };
+        self.errors.with_label_values(&[code]).inc();
+    }
+}
+
+/// `GET /metrics` in the Prometheus text format.
+pub async fn metrics(state: web::Data<Arc<AppState>>) -> HttpResponse {
+    let m = &state.metrics;
+    let q = &state.query_stats;
+    m.db_statements.set(q.count.load(Ordering::Relaxed) as i64);
+    m.db_failed.set(q.failed.load(Ordering::Relaxed) as i64);
+    m.db_seconds
+        .set(q.micros.load(Ordering::Relaxed) as f64 / 1e6);
+    m.db_pool_connections
+        .set(crate::db::pool_size(&state.db) as i64);
+    let mut buf = Vec::new();
+    if let Err(e) = TextEncoder::new().encode(&m.registry.gather(), &mut buf) {
+        tracing::error!(error = %e, "encoding metrics");
+        return HttpResponse::InternalServerError().finish();
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(buf)
+}

@@ -1,0 +1,4 @@
+//! HTTP plumbing beside GraphQL: health, metrics, the admin console's static files.
+pub mod admin_ui;
+pub mod health;
+pub mod metrics;

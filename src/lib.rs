@@ -1,0 +1,12 @@
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod dataset;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

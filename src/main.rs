@@ -1,0 +1,163 @@
+use std::io::{BufRead, IsTerminal};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use migration::{Migrator, MigratorTrait};
+
+use marquee::auth::{password, JwtKeys, Role};
+use marquee::cli::{parse_ttl, Cli, Command, ImportCommand, MigrateAction, StaffCommand};
+use marquee::config::Settings;
+use marquee::startup::{build_state, Application};
+use marquee::{db, graphql, telemetry};
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut settings = Settings::load()?;
+    if let Some(url) = &cli.database_url {
+        settings.database.url = url.clone();
+    }
+    telemetry::init(&settings.log);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run(cli.command, settings))
+}
+
+async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { bind, no_demo } => {
+            if let Some(b) = bind {
+                settings.server.bind = b;
+            }
+            if no_demo {
+                settings.demo.load_on_empty = false;
+            }
+            let state = build_state(settings).await?;
+            db::seed::load_demo_if_empty(&state).await?;
+            let app = Application::from_state(state)?;
+            tracing::info!(
+                port = app.port(),
+                "serving: GraphQL at /graphql, GraphiQL at /graphiql, console at /admin"
+            );
+            eprintln!(
+                "Marquee is serving on http://{}",
+                app.state()
+                    .settings
+                    .server
+                    .bind
+                    .replace(":0", &format!(":{}", app.port()))
+            );
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate { action } => {
+            let (conn, _) = db::connect(&settings.database).await?;
+            match action {
+                MigrateAction::Up => {
+                    Migrator::up(&conn, None).await?;
+                    println!("migrations applied");
+                }
+                MigrateAction::Down => {
+                    Migrator::down(&conn, Some(1)).await?;
+                    println!("rolled back one migration");
+                }
+                MigrateAction::Status => {
+                    for m in Migrator::get_applied_migrations(&conn).await? {
+                        println!("applied  {}", m.name());
+                    }
+                    for m in Migrator::get_pending_migrations(&conn).await? {
+                        println!("pending  {}", m.name());
+                    }
+                }
+            }
+        }
+        Command::Import(ImportCommand::Movielens { dir }) => {
+            let state = build_state(settings).await?;
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} importing [{bar:40}] {pos}/{len} rows ({eta})",
+                )?
+                .progress_chars("=> "),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            let report = db::import::import_movielens(&state.db, &dir, Some(&bar))
+                .await
+                .with_context(|| format!("importing {} (nothing was written)", dir.display()))?;
+            bar.finish_and_clear();
+            println!(
+                "Imported {} from {} in {:.1}s:",
+                report.format,
+                dir.display(),
+                report.seconds
+            );
+            println!(
+                "  movies   {:>8} in file, {:>8} added",
+                report.movies_in_file, report.movies_added
+            );
+            println!(
+                "  users    {:>8} in file, {:>8} added",
+                report.users_in_file, report.users_added
+            );
+            println!(
+                "  ratings  {:>8} in file, {:>8} written",
+                report.ratings_in_file, report.ratings_written
+            );
+            println!(
+                "  tags     {:>8} in file, {:>8} written",
+                report.tags_in_file, report.tags_written
+            );
+        }
+        Command::ExportSchema => {
+            print!(
+                "{}",
+                graphql::sdl(&graphql::build_schema(&settings.graphql))
+            );
+        }
+        Command::Staff(StaffCommand::Add {
+            email,
+            role,
+            password_stdin,
+        }) => {
+            let Some(role) = Role::parse(&role) else {
+                bail!("role must be admin, editor or compliance");
+            };
+            if !email.contains('@') || email.len() > 254 {
+                bail!("{email:?} is not an email address");
+            }
+            let pw = if password_stdin || !std::io::stdin().is_terminal() {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                let a = rpassword::prompt_password("Password: ")?;
+                let b = rpassword::prompt_password("Again: ")?;
+                if a != b {
+                    bail!("the passwords differ");
+                }
+                a
+            };
+            if pw.chars().count() < 10 {
+                bail!("the password must be at least 10 characters");
+            }
+            let state = build_state(settings).await?;
+            if db::repo::staff::find_by_email(&state.db, &email)
+                .await?
+                .is_some()
+            {
+                bail!("a staff account for {email} exists already");
+            }
+            let s = db::repo::staff::create(&state.db, &email, password::hash(&pw)?, role.as_str())
+                .await?;
+            println!("added {} as {}", s.email, s.role);
+        }
+        Command::Token(args) => {
+            let ttl = parse_ttl(&args.ttl).map_err(anyhow::Error::msg)?;
+            let keys = JwtKeys::from_settings(&settings.auth)?;
+            let (token, _) = keys.issue_user(&args.user, ttl)?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}

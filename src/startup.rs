@@ -1,0 +1,123 @@
+//! Builds the application: database, state, schema and HTTP server.
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context as _;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::JwtKeys;
+use crate::config::Settings;
+use crate::graphql::{build_schema, handler};
+use crate::http::{admin_ui, health, metrics};
+use crate::state::AppState;
+
+/// A running (not yet awaited) server and the port it listens on.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: Arc<AppState>,
+}
+
+/// Connects, migrates and builds the shared state.
+pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
+    let (db, query_stats) = crate::db::connect(&settings.database)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&settings.database.url)))?;
+    crate::db::migrate(&db)
+        .await
+        .context("applying migrations")?;
+    let jwt = JwtKeys::from_settings(&settings.auth).context("loading token keys")?;
+    let metrics = crate::http::metrics::Metrics::new().context("registering metrics")?;
+    Ok(Arc::new(AppState {
+        db,
+        settings,
+        jwt,
+        metrics,
+        query_stats,
+    }))
+}
+
+/// Hides the password of a database URL for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Application {
+    /// Builds the server on `settings.server.bind` (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let state = build_state(settings).await?;
+        Self::from_state(state)
+    }
+
+    /// Builds the server around existing state.
+    pub fn from_state(state: Arc<AppState>) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&state.settings.server.bind)
+            .with_context(|| format!("binding {}", state.settings.server.bind))?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests read the database and counters through it).
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until stopped (SIGINT/SIGTERM stop gracefully).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
+    let schema = web::Data::new(build_schema(&state.settings.graphql));
+    let body_limit = state.settings.server.body_limit_bytes;
+    let graphiql = state.settings.server.graphiql;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let mut app = App::new()
+            .wrap(TracingLogger::default())
+            .app_data(data.clone())
+            .app_data(schema.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .service(
+                web::resource("/graphql")
+                    .route(web::post().to(handler::graphql_post))
+                    .route(web::get().to(handler::graphql_get))
+                    .default_service(web::to(handler::method_not_allowed)),
+            )
+            .route("/healthz", web::get().to(health::healthz))
+            .route("/readyz", web::get().to(health::readyz))
+            .route("/metrics", web::get().to(metrics::metrics))
+            .route("/admin", web::get().to(admin_ui::admin))
+            .route("/admin/{path:.*}", web::get().to(admin_ui::admin));
+        if graphiql {
+            app = app.route("/graphiql", web::get().to(handler::graphiql));
+        }
+        app
+    })
+    .listen(listener)?
+    .shutdown_timeout(20)
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,26 @@
+//! Shared application state: one per process, handed to every request.
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::JwtKeys;
+use crate::config::Settings;
+use crate::db::QueryStats;
+use crate::http::metrics::Metrics;
+
+/// What every request can reach.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Settings,
+    pub jwt: JwtKeys,
+    pub metrics: Metrics,
+    pub query_stats: Arc<QueryStats>,
+}
+
+impl AppState {
+    /// Called after a user's feedback (rating, event) is committed, so that models that keep
+    /// per-user state can refresh it before the user's next request.
+    pub async fn feedback_changed(&self, user_id: i32) {
+        tracing::debug!(user_id, "feedback changed");
+    }
+}

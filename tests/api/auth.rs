@@ -1,0 +1,141 @@
+use chrono::Utc;
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use serde_json::json;
+
+use crate::api_test;
+use crate::helpers::{error_code, TestApp, STAFF_PASSWORD};
+
+async fn missing_token_is_unauthenticated(app: TestApp) {
+    let r = app.graphql("{ me { id } }", json!({}), None).await;
+    assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+}
+api_test!(missing_token_is_unauthenticated);
+
+async fn expired_token_is_unauthenticated(app: TestApp) {
+    let (t, _) = app
+        .state
+        .jwt
+        .issue_user("u1", chrono::Duration::hours(-3))
+        .unwrap();
+    let r = app.graphql("{ me { id } }", json!({}), Some(&t)).await;
+    assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+    assert_eq!(
+        app.count("users").await,
+        0,
+        "a refused token creates no user"
+    );
+}
+api_test!(expired_token_is_unauthenticated);
+
+fn claims(sub: &str) -> serde_json::Value {
+    json!({ "sub": sub, "exp": Utc::now().timestamp() + 3600, "iss": "marquee", "aud": "marquee" })
+}
+
+async fn token_signed_with_another_key_is_unauthenticated(app: TestApp) {
+    let t = encode(
+        &Header::new(Algorithm::HS256),
+        &claims("u1"),
+        &EncodingKey::from_secret(b"some-other-secret-some-other-secret!!"),
+    )
+    .unwrap();
+    let r = app.graphql("{ me { id } }", json!({}), Some(&t)).await;
+    assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+    assert_eq!(app.count("users").await, 0);
+}
+api_test!(token_signed_with_another_key_is_unauthenticated);
+
+async fn alg_none_token_is_unauthenticated(app: TestApp) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let t = format!(
+        "{}.{}.",
+        b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        b64.encode(claims("u1").to_string())
+    );
+    let r = app.graphql("{ me { id } }", json!({}), Some(&t)).await;
+    assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+    assert_eq!(app.count("users").await, 0);
+}
+api_test!(alg_none_token_is_unauthenticated);
+
+async fn a_first_valid_token_creates_its_user(app: TestApp) {
+    let t = app.user_token("new-user-7");
+    let r = app
+        .graphql(
+            "{ me { externalId personalizationConsent } }",
+            json!({}),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(r["data"]["me"]["externalId"], "new-user-7", "{r}");
+    assert_eq!(r["data"]["me"]["personalizationConsent"], true);
+    app.graphql("{ me { id } }", json!({}), Some(&t)).await;
+    assert_eq!(app.count("users").await, 1);
+}
+api_test!(a_first_valid_token_creates_its_user);
+
+async fn staff_login_issues_a_role_token_and_wrong_password_is_refused(app: TestApp) {
+    let token = app.staff_token("editor").await;
+    let r = app
+        .graphql("{ currentStaff { role } }", json!({}), Some(&token))
+        .await;
+    assert_eq!(r["data"]["currentStaff"]["role"], "EDITOR", "{r}");
+
+    let r = app
+        .graphql(
+            "mutation { login(email: \"nobody@example.test\", password: \"wrong\") { token } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+    let _ = STAFF_PASSWORD;
+}
+api_test!(staff_login_issues_a_role_token_and_wrong_password_is_refused);
+
+async fn an_editor_cannot_call_compliance_fields(app: TestApp) {
+    let editor = app.staff_token("editor").await;
+    let r = app
+        .graphql(
+            "{ users(first: 5) { totalCount } }",
+            json!({}),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+    let compliance = app.staff_token("compliance").await;
+    let r = app
+        .graphql(
+            "{ users(first: 5) { totalCount } }",
+            json!({}),
+            Some(&compliance),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+}
+api_test!(an_editor_cannot_call_compliance_fields);
+
+async fn a_user_token_cannot_call_staff_fields_or_mutations(app: TestApp) {
+    let t = app.user_token("u1");
+    let r = app
+        .graphql("{ users(first: 5) { totalCount } }", json!({}), Some(&t))
+        .await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+    let r = app
+        .graphql(
+            "mutation { createMovie(input: {title: \"X\"}) { id } }",
+            json!({}),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+    assert_eq!(app.count("movies").await, 0);
+}
+api_test!(a_user_token_cannot_call_staff_fields_or_mutations);
+
+async fn a_staff_token_is_not_a_user(app: TestApp) {
+    let t = app.admin_token().await;
+    let r = app.graphql("{ me { id } }", json!({}), Some(&t)).await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+}
+api_test!(a_staff_token_is_not_a_user);

@@ -1,0 +1,223 @@
+use serde_json::json;
+
+use crate::api_test;
+use crate::helpers::{error_code, TestApp};
+
+const LIST: &str = "query($f: MovieFilterInput, $first: Int, $after: String, $o: MovieOrderBy) {
+  movies(first: $first, after: $after, filter: $f, orderBy: $o) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { id title year genres { name } directors { name } cast { name } ratingCount averageRating } }
+  }
+}";
+
+async fn editors_create_movies_that_everyone_can_list_and_filter(app: TestApp) {
+    let editor = app.staff_token("editor").await;
+    app.create_movie(&editor, "Heat", 1995, &["Action", "Crime"])
+        .await;
+    app.create_movie(&editor, "Alien", 1979, &["Horror", "Sci-Fi"])
+        .await;
+    app.create_movie(&editor, "Blade Runner", 1982, &["Sci-Fi"])
+        .await;
+
+    let r = app
+        .graphql(
+            LIST,
+            json!({ "f": { "genres": ["sci-fi"] }, "o": "YEAR_ASC" }),
+            None,
+        )
+        .await;
+    let titles: Vec<&str> = r["data"]["movies"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|e| e["node"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Alien", "Blade Runner"]);
+    assert_eq!(r["data"]["movies"]["totalCount"], 2);
+
+    let r = app
+        .graphql(
+            LIST,
+            json!({ "f": { "search": "HEA", "yearFrom": 1990 } }),
+            None,
+        )
+        .await;
+    assert_eq!(r["data"]["movies"]["totalCount"], 1, "{r}");
+    let heat = &r["data"]["movies"]["edges"][0]["node"];
+    assert_eq!(heat["directors"][0]["name"], "Test Director");
+    assert_eq!(heat["cast"].as_array().unwrap().len(), 2);
+}
+api_test!(editors_create_movies_that_everyone_can_list_and_filter);
+
+async fn pages_follow_cursors_without_gaps_or_repeats(app: TestApp) {
+    let editor = app.staff_token("editor").await;
+    for i in 0..7 {
+        app.create_movie(&editor, &format!("Movie {i}"), 2000 + i, &["Drama"])
+            .await;
+    }
+    let mut seen = vec![];
+    let mut after: Option<String> = None;
+    loop {
+        let r = app
+            .graphql(LIST, json!({ "first": 3, "after": after }), None)
+            .await;
+        let conn = &r["data"]["movies"];
+        for e in conn["edges"].as_array().unwrap() {
+            seen.push(e["node"]["title"].as_str().unwrap().to_owned());
+        }
+        if conn["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = conn["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(
+        seen,
+        (0..7).map(|i| format!("Movie {i}")).collect::<Vec<_>>()
+    );
+}
+api_test!(pages_follow_cursors_without_gaps_or_repeats);
+
+async fn page_size_over_a_hundred_is_bad_input(app: TestApp) {
+    let r = app.graphql(LIST, json!({ "first": 1000 }), None).await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+}
+api_test!(page_size_over_a_hundred_is_bad_input);
+
+async fn a_query_deeper_than_the_limit_is_refused(app: TestApp) {
+    let q = "{ movies { edges { node { credits { person { movies { edges { node { credits { person { name } } } } } } } } } } }";
+    let r = app.graphql(q, json!({}), None).await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+    assert!(r["data"].is_null());
+}
+api_test!(a_query_deeper_than_the_limit_is_refused);
+
+async fn malformed_and_unknown_ids_are_refused(app: TestApp) {
+    let r = app
+        .graphql("{ movie(id: \"not-an-id\") { title } }", json!({}), None)
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+    // A well-formed id of another kind is malformed too.
+    let t = app.user_token("u1");
+    let me = app.graphql("{ me { id } }", json!({}), Some(&t)).await;
+    let user_id = me["data"]["me"]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .graphql(
+            "query($id: ID!) { movie(id: $id) { title } }",
+            json!({ "id": user_id }),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+}
+api_test!(malformed_and_unknown_ids_are_refused);
+
+async fn listing_a_hundred_movies_costs_as_many_queries_as_listing_ten(app: TestApp) {
+    let editor = app.staff_token("editor").await;
+    for i in 0..100 {
+        app.create_movie(
+            &editor,
+            &format!("Film {i:03}"),
+            1950 + (i % 70),
+            &["Drama", "Comedy"],
+        )
+        .await;
+    }
+    let before = app.state.query_stats.count();
+    let r = app.graphql(LIST, json!({ "first": 10 }), None).await;
+    assert_eq!(
+        r["data"]["movies"]["edges"].as_array().unwrap().len(),
+        10,
+        "{r}"
+    );
+    let ten = app.state.query_stats.count() - before;
+
+    let before = app.state.query_stats.count();
+    let r = app.graphql(LIST, json!({ "first": 100 }), None).await;
+    assert_eq!(
+        r["data"]["movies"]["edges"].as_array().unwrap().len(),
+        100,
+        "{r}"
+    );
+    let hundred = app.state.query_stats.count() - before;
+    assert_eq!(ten, hundred, "nested fields must be batched");
+    assert!(hundred <= 8, "{hundred} queries for one page");
+}
+api_test!(listing_a_hundred_movies_costs_as_many_queries_as_listing_ten);
+
+async fn unavailable_and_deleted_movies_are_hidden_from_the_public(app: TestApp) {
+    let editor = app.staff_token("editor").await;
+    let a = app.create_movie(&editor, "Shown", 2001, &["Drama"]).await;
+    let b = app.create_movie(&editor, "Hidden", 2002, &["Drama"]).await;
+    let c = app.create_movie(&editor, "Deleted", 2003, &["Drama"]).await;
+    let r = app
+        .graphql(
+            "mutation($id: ID!) { setMovieAvailability(id: $id, available: false) { available } }",
+            json!({ "id": b }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(r["data"]["setMovieAvailability"]["available"], false, "{r}");
+    let r = app
+        .graphql(
+            "mutation($id: ID!) { deleteMovie(id: $id) }",
+            json!({ "id": c }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(r["data"]["deleteMovie"], true, "{r}");
+
+    let r = app.graphql(LIST, json!({}), None).await;
+    assert_eq!(r["data"]["movies"]["totalCount"], 1);
+    let r = app
+        .graphql(
+            "query($id: ID!) { movie(id: $id) { title } }",
+            json!({ "id": b }),
+            None,
+        )
+        .await;
+    assert!(r["data"]["movie"].is_null());
+    let r = app
+        .graphql(
+            "query($id: ID!) { movie(id: $id) { title } }",
+            json!({ "id": b }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(r["data"]["movie"]["title"], "Hidden");
+    let r = app
+        .graphql(LIST, json!({ "f": { "includeUnavailable": true } }), None)
+        .await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"));
+    let r = app
+        .graphql(
+            LIST,
+            json!({ "f": { "includeUnavailable": true } }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["movies"]["totalCount"], 2,
+        "deleted movies stay gone: {r}"
+    );
+    let _ = a;
+    assert!(
+        app.count("audit_log").await >= 5,
+        "every catalogue change is audited"
+    );
+}
+api_test!(unavailable_and_deleted_movies_are_hidden_from_the_public);
+
+async fn a_compliance_officer_cannot_edit_the_catalogue(app: TestApp) {
+    let t = app.staff_token("compliance").await;
+    let r = app
+        .graphql(
+            "mutation { createMovie(input: {title: \"X\"}) { id } }",
+            json!({}),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+    assert_eq!(app.count("movies").await, 0);
+}
+api_test!(a_compliance_officer_cannot_edit_the_catalogue);

@@ -1,0 +1,221 @@
+//! `spawn_app`: the real application on port 0, on a temporary SQLite file or a fresh
+//! PostgreSQL database (when `MARQUEE_TEST_DATABASE_URL` is set).
+use std::sync::Arc;
+
+use marquee::config::Settings;
+use marquee::startup::Application;
+use marquee::state::AppState;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running application for one test.
+pub struct TestApp {
+    pub address: String,
+    pub state: Arc<AppState>,
+    pub client: reqwest::Client,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+pub const STAFF_PASSWORD: &str = "correct-horse-battery-staple";
+
+/// Path of a shared dataset, relative to the crate (the datasets are never copied).
+pub fn dataset(name: &str) -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/datasets")
+        .join(name);
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: dataset {} not found at {}", name, p.display());
+        None
+    }
+}
+
+/// The test settings (`config/test.toml`), without environment overrides.
+pub fn test_settings() -> Settings {
+    Settings::load_for("test", false).expect("config/test.toml loads")
+}
+
+async fn fresh_postgres_url() -> Option<String> {
+    let base = match std::env::var("MARQUEE_TEST_DATABASE_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            eprintln!("skipped: MARQUEE_TEST_DATABASE_URL is not set, PostgreSQL tests do not run");
+            return None;
+        }
+    };
+    let name = format!("marquee_t_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&base)
+        .await
+        .expect("MARQUEE_TEST_DATABASE_URL is set but PostgreSQL cannot be reached");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create a test database");
+    let (prefix, _) = base
+        .rsplit_once('/')
+        .expect("database URL has a database name");
+    Some(format!("{prefix}/{name}"))
+}
+
+/// Builds settings for `backend`, or None when that backend is not available.
+pub async fn settings_for(backend: Backend) -> Option<(Settings, Option<tempfile::TempDir>)> {
+    let mut s = test_settings();
+    s.server.bind = "127.0.0.1:0".into();
+    match backend {
+        Backend::Sqlite => {
+            let tmp = tempfile::tempdir().expect("temp dir");
+            s.database.url = format!("sqlite://{}/app.db?mode=rwc", tmp.path().display());
+            Some((s, Some(tmp)))
+        }
+        Backend::Postgres => {
+            s.database.url = fresh_postgres_url().await?;
+            s.database.max_connections = 5;
+            Some((s, None))
+        }
+    }
+}
+
+/// Starts the application on `backend`; None when the backend is not available (skipped).
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with a chance to change the settings first.
+pub async fn spawn_app_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
+    let (mut settings, tmp) = settings_for(backend).await?;
+    tweak(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    Some(TestApp {
+        address,
+        state,
+        client: reqwest::Client::new(),
+        _tmp: tmp,
+    })
+}
+
+impl TestApp {
+    /// POSTs a GraphQL request and returns the JSON body.
+    pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON body")
+    }
+
+    /// Creates a staff account with `role` and signs it in through `login`.
+    pub async fn staff_token(&self, role: &str) -> String {
+        let email = format!("{role}-{}@example.test", uuid::Uuid::new_v4().simple());
+        let hash = marquee::auth::password::hash(STAFF_PASSWORD).unwrap();
+        marquee::db::repo::staff::create(&self.state.db, &email, hash, role)
+            .await
+            .unwrap();
+        let r = self
+            .graphql(
+                "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token role } }",
+                json!({ "e": email, "p": STAFF_PASSWORD }),
+                None,
+            )
+            .await;
+        r["data"]["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login failed: {r}"))
+            .to_owned()
+    }
+
+    /// An admin token.
+    pub async fn admin_token(&self) -> String {
+        self.staff_token("admin").await
+    }
+
+    /// An end-user token for `external_id`, signed with the configured secret.
+    pub fn user_token(&self, external_id: &str) -> String {
+        self.state
+            .jwt
+            .issue_user(external_id, chrono::Duration::hours(1))
+            .unwrap()
+            .0
+    }
+
+    /// Rows in a table.
+    pub async fn count(&self, table: &str) -> u64 {
+        marquee::db::repo::count_rows(&self.state.db, table)
+            .await
+            .unwrap()
+    }
+
+    /// Creates a movie through the API (as an editor) and returns its id.
+    pub async fn create_movie(
+        &self,
+        token: &str,
+        title: &str,
+        year: i32,
+        genres: &[&str],
+    ) -> String {
+        let r = self
+            .graphql(
+                "mutation($i:MovieInput!){ createMovie(input:$i){ id } }",
+                json!({ "i": { "title": title, "year": year, "genres": genres, "directors": ["Test Director"], "cast": ["Actor One", "Actor Two"] } }),
+                Some(token),
+            )
+            .await;
+        r["data"]["createMovie"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createMovie failed: {r}"))
+            .to_owned()
+    }
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(v: &Value) -> Option<&str> {
+    v["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Runs an async test body on SQLite and, when configured, on PostgreSQL.
+#[macro_export]
+macro_rules! api_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite)
+                    .await
+                    .expect("sqlite app");
+                super::$name(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) =
+                    $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await
+                {
+                    super::$name(app).await;
+                }
+            }
+        }
+    };
+}

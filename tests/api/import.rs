@@ -1,0 +1,84 @@
+use std::io::Write;
+
+use crate::api_test;
+use crate::helpers::{dataset, TestApp};
+
+async fn ml_100k_imports_with_its_published_counts_and_reruns_idempotently(app: TestApp) {
+    let Some(dir) = dataset("ml-100k") else {
+        return;
+    };
+    let r = marquee::db::import::import_movielens(&app.state.db, &dir, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.movies_added, r.users_added, r.ratings_written),
+        (1682, 943, 100_000)
+    );
+    assert_eq!(app.count("ratings").await, 100_000);
+    assert_eq!(app.count("users").await, 943);
+    assert_eq!(app.count("movies").await, 1682);
+    let again = marquee::db::import::import_movielens(&app.state.db, &dir, None)
+        .await
+        .unwrap();
+    assert_eq!((again.movies_added, again.users_added), (0, 0));
+    assert_eq!(app.count("ratings").await, 100_000);
+    // Imported users can sign in with their MovieLens id and see their ratings.
+    let t = app.user_token("1");
+    let r = app
+        .graphql(
+            "{ me { ageBand ratings(first: 1) { totalCount } } }",
+            serde_json::json!({}),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(r["data"]["me"]["ratings"]["totalCount"], 272, "{r}");
+    assert_eq!(r["data"]["me"]["ageBand"], "18-24");
+}
+api_test!(ml_100k_imports_with_its_published_counts_and_reruns_idempotently);
+
+async fn ml_latest_small_imports_with_its_published_counts(app: TestApp) {
+    let Some(dir) = dataset("ml-latest-small") else {
+        return;
+    };
+    let r = marquee::db::import::import_movielens(&app.state.db, &dir, None)
+        .await
+        .unwrap();
+    assert_eq!(r.ratings_written, 100_836);
+    assert_eq!(app.count("ratings").await, 100_836);
+    assert_eq!(app.count("users").await, 610);
+    assert_eq!(app.count("movies").await, 9742);
+    assert!(app.count("user_tags").await > 3000);
+    let r = app
+        .graphql("{ movies(first: 1, filter: {search: \"toy story\"}, orderBy: YEAR_ASC) { edges { node { title year imdbId genres { name } } } } }", serde_json::json!({}), None)
+        .await;
+    let toy = &r["data"]["movies"]["edges"][0]["node"];
+    assert_eq!(toy["title"], "Toy Story", "{r}");
+    assert_eq!(toy["year"], 1995);
+    assert!(
+        toy["imdbId"]
+            .as_str()
+            .is_some_and(|s| s.contains("0114709")),
+        "{r}"
+    );
+}
+api_test!(ml_latest_small_imports_with_its_published_counts);
+
+async fn a_malformed_file_stops_the_import_with_its_line_and_changes_nothing(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = std::fs::File::create(dir.path().join("ratings.csv")).unwrap();
+    writeln!(
+        f,
+        "userId,movieId,rating,timestamp\r\n1,1,4.0,964982703\r\n1,2,oops,964982703\r"
+    )
+    .unwrap();
+    let mut f = std::fs::File::create(dir.path().join("movies.csv")).unwrap();
+    writeln!(f, "movieId,title,genres\r\n1,Toy Story (1995),Animation|Comedy\r\n2,Jumanji (1995),Adventure\r").unwrap();
+    let err = marquee::db::import::import_movielens(&app.state.db, dir.path(), None)
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("ratings.csv:3"), "{msg}");
+    assert_eq!(app.count("movies").await, 0);
+    assert_eq!(app.count("ratings").await, 0);
+}
+api_test!(a_malformed_file_stops_the_import_with_its_line_and_changes_nothing);

@@ -1,0 +1,9 @@
+//! Integration tests through HTTP against the real application, on SQLite and PostgreSQL.
+mod helpers;
+
+mod auth;
+mod catalogue;
+mod feedback;
+mod health;
+mod import;
+mod schema;
