@@ -43,6 +43,57 @@ pub enum Command {
     Staff(StaffCommand),
     /// Print an end-user JWT signed with the configured key, for trying the API.
     Token(TokenArgs),
+    /// Train every model from the database, store it as the active model version.
+    Train,
+    /// Evaluate models offline on a MovieLens folder (no database), printing a table.
+    Evaluate(EvaluateArgs),
+}
+
+/// Output formats of `evaluate`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// A plain-text table.
+    Table,
+    /// JSON: {"dataset", "protocol", "models": [{"name", "rmse", "ndcg@10", …}]}.
+    Json,
+    /// A Markdown table.
+    Markdown,
+}
+
+/// `marquee evaluate` arguments.
+#[derive(Args, Debug)]
+pub struct EvaluateArgs {
+    /// A MovieLens folder (ml-100k, ml-1m, ml-latest-small, …).
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// kfold:K, holdout:F, temporal:F or leave-last:N.
+    #[arg(long, default_value = "kfold:5")]
+    pub protocol: String,
+    /// Comma-separated models: baseline, mf, svdpp, knn, knn_rank, user_knn, als, popularity,
+    /// trending, demographic, content, hybrid, hybrid_rank.
+    #[arg(
+        long,
+        default_value = "baseline,mf,svdpp,knn,hybrid,als,popularity,hybrid_rank"
+    )]
+    pub models: String,
+    /// Seed of the split (and of the models).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Cut-off of the top-N metrics.
+    #[arg(long, default_value_t = 10)]
+    pub k: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Also write the exact train/test splits here, so other tools can run on the same folds.
+    #[arg(long)]
+    pub write_splits: Option<PathBuf>,
+    /// Skip RMSE/MAE.
+    #[arg(long)]
+    pub no_rating: bool,
+    /// Skip the top-N metrics.
+    #[arg(long)]
+    pub no_ranking: bool,
 }
 
 /// Migration actions.
@@ -113,6 +164,57 @@ pub fn parse_ttl(s: &str) -> Result<chrono::Duration, String> {
         return Err("ttl must be positive and at most 366d".into());
     }
     Ok(d)
+}
+
+/// The evaluation report in the flat JSON shape the docs promise:
+/// `{"dataset", "protocol", "models": [{"name", "rmse", "mae", "ndcg@10", …, "fit_seconds"}]}`.
+pub fn flat_report(
+    r: &crate::recommender::eval::EvalReport,
+    dataset: &str,
+    protocol: &str,
+) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let k = r.k;
+    let models: Vec<Value> = r
+        .models
+        .iter()
+        .map(|m| {
+            let mut o = Map::new();
+            o.insert("name".into(), json!(m.name));
+            o.insert("rmse".into(), json!(m.rmse));
+            o.insert("mae".into(), json!(m.mae));
+            if let Some(x) = &m.ranking {
+                for (name, v) in [
+                    ("precision", x.precision),
+                    ("recall", x.recall),
+                    ("ndcg", x.ndcg),
+                    ("map", x.map),
+                    ("mrr", x.mrr),
+                    ("hit_rate", x.hit_rate),
+                ] {
+                    o.insert(format!("{name}@{k}"), json!(v));
+                }
+                o.insert("coverage".into(), json!(x.coverage));
+                o.insert("novelty".into(), json!(x.novelty));
+                o.insert("intra_list_diversity".into(), json!(x.ild));
+                o.insert("exposure_gini".into(), json!(x.gini));
+                o.insert("mean_popularity".into(), json!(x.mean_popularity));
+            }
+            o.insert("fit_seconds".into(), json!(m.fit_seconds));
+            Value::Object(o)
+        })
+        .collect();
+    json!({
+        "dataset": dataset,
+        "format": r.dataset,
+        "protocol": protocol,
+        "seed": r.seed,
+        "k": k,
+        "users": r.users,
+        "items": r.items,
+        "ratings": r.ratings,
+        "models": models,
+    })
 }
 
 #[cfg(test)]

@@ -33,6 +33,37 @@ pub struct Settings {
     pub graphql: GraphqlSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
+    #[serde(default)]
+    pub recommender: RecommenderSettings,
+}
+
+/// Training and serving of the recommender (`[recommender]`; model hyperparameters under
+/// `[recommender.model]`, each with tuned defaults).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RecommenderSettings {
+    /// Train at start-up when there is data but no stored model.
+    pub train_on_start: bool,
+    /// Retrain every this many minutes (0 = never on a schedule).
+    pub retrain_interval_minutes: u64,
+    /// Store offline metrics (80/20 holdout) with each model version.
+    pub evaluate_after_training: bool,
+    /// Train after `marquee import`.
+    pub train_after_import: bool,
+    /// Model hyperparameters.
+    pub model: crate::recommender::snapshot::SnapshotParams,
+}
+
+impl Default for RecommenderSettings {
+    fn default() -> Self {
+        Self {
+            train_on_start: true,
+            retrain_interval_minutes: 0,
+            evaluate_after_training: true,
+            train_after_import: true,
+            model: Default::default(),
+        }
+    }
 }
 
 fn default_env() -> String {

@@ -7,8 +7,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use migration::{Migrator, MigratorTrait};
 
 use marquee::auth::{password, JwtKeys, Role};
-use marquee::cli::{parse_ttl, Cli, Command, ImportCommand, MigrateAction, StaffCommand};
+use marquee::cli::{
+    parse_ttl, Cli, Command, EvaluateArgs, ImportCommand, MigrateAction, ReportFormat, StaffCommand,
+};
 use marquee::config::Settings;
+use marquee::recommender::eval::{self, EvalConfig};
+use marquee::recommender::hybrid::ComponentSpec;
+use marquee::recommender::Progress;
 use marquee::startup::{build_state, Application};
 use marquee::{db, graphql, telemetry};
 
@@ -36,6 +41,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             }
             let state = build_state(settings).await?;
             db::seed::load_demo_if_empty(&state).await?;
+            marquee::startup::spawn_training_jobs(state.clone());
             let app = Application::from_state(state)?;
             tracing::info!(
                 port = app.port(),
@@ -152,12 +158,106 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 .await?;
             println!("added {} as {}", s.email, s.role);
         }
+        Command::Train => {
+            let state = build_state(settings).await?;
+            train(&state).await?;
+        }
+        Command::Evaluate(args) => evaluate(args).await?,
         Command::Token(args) => {
             let ttl = parse_ttl(&args.ttl).map_err(anyhow::Error::msg)?;
             let keys = JwtKeys::from_settings(&settings.auth)?;
             let (token, _) = keys.issue_user(&args.user, ttl)?;
             println!("{token}");
         }
+    }
+    Ok(())
+}
+
+fn stage_bar() -> anyhow::Result<ProgressBar> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:<24} [{bar:30}] {pos}/{len} ({elapsed})")?
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Ok(bar)
+}
+
+fn show(bar: &ProgressBar, p: Progress) {
+    bar.set_message(p.stage);
+    bar.set_length(p.total);
+    bar.set_position(p.done);
+}
+
+async fn train(state: &marquee::state::AppState) -> anyhow::Result<()> {
+    let bar = stage_bar()?;
+    let outcome = state
+        .recommender
+        .train(&state.db, &|p| show(&bar, p))
+        .await?;
+    bar.finish_and_clear();
+    println!(
+        "Trained model version {} on {} interactions ({} users, {} movies): load {:.1}s, train {:.1}s, evaluate {:.1}s",
+        outcome.version_id, outcome.interactions, outcome.users, outcome.items, outcome.load_seconds, outcome.train_seconds, outcome.evaluate_seconds
+    );
+    if let Ok(report) = serde_json::from_value::<eval::EvalReport>(outcome.metrics.clone()) {
+        println!("{}", report.to_table());
+    }
+    Ok(())
+}
+
+async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
+    let protocol = args.protocol.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let models: Vec<ComponentSpec> = args
+        .models
+        .split(',')
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(ComponentSpec::new)
+        .collect();
+    if models.is_empty() {
+        bail!("--models names no model");
+    }
+    let cfg = EvalConfig {
+        protocol,
+        seed: args.seed,
+        k: args.k,
+        models,
+        rating_metrics: !args.no_rating,
+        ranking_metrics: !args.no_ranking,
+        relevance_threshold: None,
+    };
+    let dir = args.dataset.clone();
+    let dataset_name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string());
+    let splits = args.write_splits.clone();
+    let report = tokio::task::spawn_blocking(move || -> anyhow::Result<eval::EvalReport> {
+        let ds =
+            marquee::dataset::load(&dir).with_context(|| format!("reading {}", dir.display()))?;
+        if let Some(out) = &splits {
+            eval::write_splits(&ds, cfg.protocol, cfg.seed, out)?;
+            eprintln!("splits written to {}", out.display());
+        }
+        let bar = stage_bar()?;
+        let r = eval::evaluate(&ds, &cfg, &|p| show(&bar, p))?;
+        bar.finish_and_clear();
+        Ok(r)
+    })
+    .await??;
+    match args.format {
+        ReportFormat::Table => println!("{}", report.to_table()),
+        ReportFormat::Markdown => println!("{}", report.to_markdown()),
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&marquee::cli::flat_report(
+                &report,
+                &dataset_name,
+                &args.protocol
+            ))?
+        ),
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::JwtKeys;
 use crate::config::Settings;
+use crate::engine::RecommenderHandle;
 use crate::graphql::{build_schema, handler};
 use crate::http::{admin_ui, health, metrics};
 use crate::state::AppState;
@@ -30,13 +31,66 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         .context("applying migrations")?;
     let jwt = JwtKeys::from_settings(&settings.auth).context("loading token keys")?;
     let metrics = crate::http::metrics::Metrics::new().context("registering metrics")?;
+    let recommender = RecommenderHandle::new(
+        settings.recommender.model.clone(),
+        settings.recommender.evaluate_after_training,
+    );
+    match recommender.load_active(&db).await {
+        Ok(true) => tracing::info!("serving the stored model version"),
+        Ok(false) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "the stored model could not be loaded; it will be retrained")
+        }
+    }
     Ok(Arc::new(AppState {
         db,
         settings,
         jwt,
         metrics,
         query_stats,
+        recommender,
     }))
+}
+
+/// Starts background training: once now if there is no model (and config allows), then on the
+/// configured schedule.
+pub fn spawn_training_jobs(state: Arc<AppState>) {
+    let cfg = state.settings.recommender.clone();
+    if cfg.train_on_start && state.recommender.active().is_none() {
+        let st = state.clone();
+        tokio::spawn(async move {
+            match st
+                .recommender
+                .train(&st.db, &crate::recommender::no_progress)
+                .await
+            {
+                Ok(o) => tracing::info!(
+                    version = o.version_id,
+                    seconds = o.train_seconds,
+                    "initial model trained"
+                ),
+                Err(e) => tracing::warn!(error = %e, "initial training did not run"),
+            }
+        });
+    }
+    if cfg.retrain_interval_minutes > 0 {
+        let every = std::time::Duration::from_secs(cfg.retrain_interval_minutes * 60);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                match state
+                    .recommender
+                    .train(&state.db, &crate::recommender::no_progress)
+                    .await
+                {
+                    Ok(o) => tracing::info!(version = o.version_id, "scheduled training done"),
+                    Err(e) => tracing::warn!(error = %e, "scheduled training failed"),
+                }
+            }
+        });
+    }
 }
 
 /// Hides the password of a database URL for logs.

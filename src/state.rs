@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::db::QueryStats;
+use crate::engine::RecommenderHandle;
 use crate::http::metrics::Metrics;
 
 /// What every request can reach.
@@ -15,12 +16,24 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub metrics: Metrics,
     pub query_stats: Arc<QueryStats>,
+    pub recommender: RecommenderHandle,
 }
 
 impl AppState {
     /// Called after a user's feedback (rating, event) is committed, so that models that keep
     /// per-user state can refresh it before the user's next request.
     pub async fn feedback_changed(&self, user_id: i32) {
-        tracing::debug!(user_id, "feedback changed");
+        let user = match crate::db::repo::users::get(&self.db, user_id).await {
+            Ok(Some(u)) => u,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, user_id, "fold-in: loading the user failed");
+                return;
+            }
+        };
+        if let Err(e) = self.recommender.feedback_changed(&self.db, &user).await {
+            // The feedback is stored; the next training picks it up.
+            tracing::warn!(error = %e, user_id, "fold-in failed");
+        }
     }
 }

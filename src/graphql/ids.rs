@@ -15,6 +15,7 @@ pub enum Kind {
     Rating,
     Event,
     Staff,
+    ModelVersion,
 }
 
 impl Kind {
@@ -27,6 +28,7 @@ impl Kind {
             Kind::Rating => "Rating",
             Kind::Event => "Event",
             Kind::Staff => "Staff",
+            Kind::ModelVersion => "ModelVersion",
         }
     }
 }

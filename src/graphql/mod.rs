@@ -7,6 +7,7 @@ pub mod loaders;
 pub mod movies;
 pub mod pagination;
 pub mod ratings;
+pub mod recommendations;
 pub mod users;
 
 use std::sync::Arc;
@@ -18,7 +19,12 @@ use crate::state::AppState;
 
 /// All queries.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(movies::MovieQuery, users::UserQuery, admin::AdminQuery);
+pub struct QueryRoot(
+    movies::MovieQuery,
+    users::UserQuery,
+    recommendations::RecommendationQuery,
+    admin::AdminQuery,
+);
 
 /// All mutations.
 #[derive(MergedObject, Default)]
@@ -27,6 +33,7 @@ pub struct MutationRoot(
     feedback::FeedbackMutation,
     users::UserMutation,
     movies::CatalogueMutation,
+    recommendations::RecommendationMutation,
     admin::AdminMutation,
 );
 

@@ -580,6 +580,7 @@ impl CatalogueMutation {
         .await
         .gql()?;
         txn.commit().await.gql()?;
+        state(ctx)?.recommender.catalogue_changed();
         Ok(m.into())
     }
 
@@ -640,6 +641,7 @@ impl CatalogueMutation {
         .await
         .gql()?;
         txn.commit().await.gql()?;
+        state(ctx)?.recommender.catalogue_changed();
         Ok(m.into())
     }
 
@@ -671,6 +673,7 @@ impl CatalogueMutation {
         .await
         .gql()?;
         txn.commit().await.gql()?;
+        state(ctx)?.recommender.catalogue_changed();
         Ok(m.into())
     }
 
@@ -697,6 +700,7 @@ impl CatalogueMutation {
         .await
         .gql()?;
         txn.commit().await.gql()?;
+        state(ctx)?.recommender.catalogue_changed();
         Ok(true)
     }
 }

@@ -139,3 +139,50 @@ async fn a_staff_token_is_not_a_user(app: TestApp) {
     assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
 }
 api_test!(a_staff_token_is_not_a_user);
+
+const IDP_PRIVATE: &str = include_str!("fixtures/idp-es256-private.pem");
+const IDP_PUBLIC: &str = include_str!("fixtures/idp-es256-public.pem");
+
+async fn idp_app() -> Option<TestApp> {
+    crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |s| {
+        s.auth.user_public_key_pem = IDP_PUBLIC.into();
+        s.auth.user_key_algorithm = "ES256".into();
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_from_an_identity_provider_key_are_accepted_for_users_only() {
+    let app = idp_app().await.unwrap();
+    let key = EncodingKey::from_ec_pem(IDP_PRIVATE.as_bytes()).unwrap();
+    let t = encode(&Header::new(Algorithm::ES256), &claims("idp-user-1"), &key).unwrap();
+    let r = app
+        .graphql("{ me { externalId } }", json!({}), Some(&t))
+        .await;
+    assert_eq!(r["data"]["me"]["externalId"], "idp-user-1", "{r}");
+
+    // The identity provider cannot mint staff tokens.
+    let mut staff = claims("staff:1");
+    staff["role"] = json!("admin");
+    let t = encode(&Header::new(Algorithm::ES256), &staff, &key).unwrap();
+    let r = app
+        .graphql("{ catalogueStats { users } }", json!({}), Some(&t))
+        .await;
+    assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_key_used_as_an_hmac_secret_is_refused() {
+    let app = idp_app().await.unwrap();
+    let t = encode(
+        &Header::new(Algorithm::HS256),
+        &claims("attacker"),
+        &EncodingKey::from_secret(IDP_PUBLIC.as_bytes()),
+    )
+    .unwrap();
+    let r = app
+        .graphql("{ me { externalId } }", json!({}), Some(&t))
+        .await;
+    assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+    assert_eq!(app.count("users").await, 0);
+}

@@ -3,7 +3,9 @@ mod helpers;
 
 mod auth;
 mod catalogue;
+mod cli;
 mod feedback;
 mod health;
 mod import;
+mod recommendations;
 mod schema;

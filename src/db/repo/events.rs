@@ -49,3 +49,32 @@ pub async fn recent_for_user<C: ConnectionTrait>(
         .all(db)
         .await
 }
+
+/// Records what was shown to a user, so impressions and clicks can be attributed by
+/// `recommendationId`. Rows: (id, movie id, source, position).
+pub async fn log_recommendations<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    surface: &str,
+    rows: &[(String, i32, &'static str, i32)],
+) -> Result<(), DbErr> {
+    use crate::db::entities::recommendation_logs;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    recommendation_logs::Entity::insert_many(rows.iter().map(
+        |(id, movie_id, source, position)| recommendation_logs::ActiveModel {
+            id: Set(id.clone()),
+            user_id: Set(user_id),
+            movie_id: Set(*movie_id),
+            surface: Set(surface.to_owned()),
+            source: Set((*source).to_owned()),
+            position: Set(*position),
+            created_at: Set(now),
+        },
+    ))
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}

@@ -4,6 +4,7 @@ pub mod events;
 pub mod movies;
 pub mod ratings;
 pub mod staff;
+pub mod training;
 pub mod users;
 
 use sea_orm::{ConnectionTrait, DbErr, Statement};

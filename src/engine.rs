@@ -1,0 +1,570 @@
+//! The recommender as the server sees it: the active snapshot (swapped atomically), training in
+//! the background, per-user fold-in after new feedback, and the catalogue index serving filters
+//! on. The models themselves are pure (`crate::recommender`); this module adds the database.
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use arc_swap::ArcSwapOption;
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+use crate::dataset;
+use crate::db::entities::users;
+use crate::db::repo::training::{self, CatalogueEntry, Interaction, NewModelVersion};
+use crate::recommender::eval::{self, EvalConfig, Protocol};
+use crate::recommender::hybrid::ComponentSpec;
+use crate::recommender::snapshot::{Snapshot, SnapshotParams, TrainingInput};
+use crate::recommender::{Demographics, Feedback, Folded, ItemIdx, OwnedHistory, Progress};
+
+/// Errors of training and serving.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("a training is already running")]
+    Busy,
+    #[error("nothing to train on: no ratings or events from consenting users")]
+    NoData,
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Model(#[from] crate::recommender::RecommendError),
+    #[error("training task failed: {0}")]
+    Join(String),
+}
+
+impl From<EngineError> for crate::error::AppError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Busy => crate::error::AppError::Conflict(e.to_string()),
+            EngineError::NoData => crate::error::AppError::bad_input(e.to_string()),
+            EngineError::Db(d) => d.into(),
+            other => crate::error::AppError::Unexpected(anyhow::anyhow!(other.to_string())),
+        }
+    }
+}
+
+/// The snapshot being served and where it came from.
+pub struct Active {
+    pub snapshot: Snapshot,
+    pub version_id: i32,
+    pub trained_at: DateTime<Utc>,
+}
+
+/// What the catalogue looks like to serving: every movie that is not deleted.
+pub struct CatalogueIndex {
+    pub entries: HashMap<i32, CatalogueEntry>,
+}
+
+impl CatalogueIndex {
+    /// The entry of a movie, if it is not deleted.
+    pub fn get(&self, movie_id: i32) -> Option<&CatalogueEntry> {
+        self.entries.get(&movie_id)
+    }
+}
+
+/// Training status, for `trainingStatus` and the dashboard.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TrainingStatus {
+    pub running: bool,
+    pub stage: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_version_id: Option<i32>,
+}
+
+/// Figures of one training, stored with the model version.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainOutcome {
+    pub version_id: i32,
+    pub users: usize,
+    pub items: usize,
+    pub interactions: usize,
+    pub load_seconds: f64,
+    pub train_seconds: f64,
+    pub evaluate_seconds: f64,
+    pub metrics: serde_json::Value,
+}
+
+/// The process's recommender.
+pub struct RecommenderHandle {
+    active: ArcSwapOption<Active>,
+    catalogue: ArcSwapOption<CatalogueIndex>,
+    folded: Mutex<HashMap<i32, Arc<Folded>>>,
+    status: Mutex<TrainingStatus>,
+    params: SnapshotParams,
+    evaluate_after_training: bool,
+    foldin_micros: std::sync::atomic::AtomicU64,
+}
+
+/// The midpoint age of an age band, for demographic segments.
+fn band_age(band: &str) -> Option<i32> {
+    Some(match band {
+        "under-18" => 15,
+        "18-24" => 21,
+        "25-34" => 30,
+        "35-44" => 40,
+        "45-54" => 50,
+        "55-64" => 60,
+        "65+" => 70,
+        _ => return None,
+    })
+}
+
+/// A user's demographics as the models take them.
+pub fn demographics_of(u: &users::Model) -> Demographics {
+    Demographics {
+        age: u.age_band.as_deref().and_then(band_age),
+        gender: u.gender.clone(),
+        occupation: u.occupation.clone(),
+        country: u.country.clone(),
+    }
+}
+
+fn tokens(e: &CatalogueEntry) -> Vec<String> {
+    let mut t =
+        Vec::with_capacity(e.genres.len() + e.directors.len() + e.cast.len() + e.keywords.len());
+    t.extend(
+        e.genres
+            .iter()
+            .map(|g| format!("genre:{}", g.to_lowercase())),
+    );
+    t.extend(
+        e.directors
+            .iter()
+            .map(|p| format!("director:{}", p.to_lowercase())),
+    );
+    t.extend(e.cast.iter().map(|p| format!("cast:{}", p.to_lowercase())));
+    t.extend(e.keywords.iter().map(|k| format!("tag:{k}")));
+    t
+}
+
+fn feedback(i: &Interaction) -> Feedback {
+    Feedback {
+        user: i.user_id as i64,
+        item: i.movie_id as i64,
+        rating: i.rating,
+        confidence: i.confidence,
+        timestamp: i.timestamp,
+    }
+}
+
+impl RecommenderHandle {
+    /// A handle with no snapshot yet.
+    pub fn new(params: SnapshotParams, evaluate_after_training: bool) -> Self {
+        Self {
+            active: ArcSwapOption::empty(),
+            catalogue: ArcSwapOption::empty(),
+            folded: Mutex::new(HashMap::new()),
+            status: Mutex::new(TrainingStatus::default()),
+            params,
+            evaluate_after_training,
+            foldin_micros: Default::default(),
+        }
+    }
+
+    /// The snapshot being served, if any.
+    pub fn active(&self) -> Option<Arc<Active>> {
+        self.active.load_full()
+    }
+
+    /// The current training status.
+    pub fn status(&self) -> TrainingStatus {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Microseconds the last fold-in took.
+    pub fn last_foldin_micros(&self) -> u64 {
+        self.foldin_micros
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Loads the active stored model version, if there is one. Returns whether one was loaded.
+    pub async fn load_active(&self, db: &DatabaseConnection) -> Result<bool, EngineError> {
+        let Some(v) = training::active_version(db).await? else {
+            return Ok(false);
+        };
+        let Some(blob) = v.blob else { return Ok(false) };
+        let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_bytes(&blob))
+            .await
+            .map_err(|e| EngineError::Join(e.to_string()))??;
+        self.swap(Active {
+            snapshot,
+            version_id: v.id,
+            trained_at: v.trained_at,
+        });
+        Ok(true)
+    }
+
+    fn swap(&self, a: Active) {
+        self.active.store(Some(Arc::new(a)));
+        if let Ok(mut f) = self.folded.lock() {
+            f.clear();
+        }
+    }
+
+    /// The catalogue index, loaded on first use and after every catalogue change.
+    pub async fn catalogue(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<Arc<CatalogueIndex>, EngineError> {
+        if let Some(c) = self.catalogue.load_full() {
+            return Ok(c);
+        }
+        let entries = training::catalogue(db)
+            .await?
+            .into_iter()
+            .map(|e| (e.movie_id, e))
+            .collect();
+        let idx = Arc::new(CatalogueIndex { entries });
+        self.catalogue.store(Some(idx.clone()));
+        Ok(idx)
+    }
+
+    /// Forgets the catalogue index; the next request reloads it (after a catalogue change).
+    pub fn catalogue_changed(&self) {
+        self.catalogue.store(None);
+    }
+
+    fn set_status(&self, f: impl FnOnce(&mut TrainingStatus)) {
+        if let Ok(mut s) = self.status.lock() {
+            f(&mut s);
+        }
+    }
+
+    /// Trains every model from the database, stores the result as the active model version and
+    /// swaps it in. Requests go on being served from the old snapshot meanwhile.
+    pub async fn train(
+        &self,
+        db: &DatabaseConnection,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<TrainOutcome, EngineError> {
+        {
+            let mut s = self
+                .status
+                .lock()
+                .map_err(|_| EngineError::Join("status lock".into()))?;
+            if s.running {
+                return Err(EngineError::Busy);
+            }
+            s.running = true;
+            s.stage = Some("loading".into());
+            s.started_at = Some(Utc::now());
+            s.last_error = None;
+        }
+        let result = self.train_inner(db, progress).await;
+        self.set_status(|s| {
+            s.running = false;
+            s.stage = None;
+            s.finished_at = Some(Utc::now());
+            match &result {
+                Ok(o) => s.last_version_id = Some(o.version_id),
+                Err(e) => s.last_error = Some(e.to_string()),
+            }
+        });
+        result
+    }
+
+    async fn train_inner(
+        &self,
+        db: &DatabaseConnection,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<TrainOutcome, EngineError> {
+        let t0 = Instant::now();
+        let interactions = training::interactions(db, None).await?;
+        if interactions.is_empty() {
+            return Err(EngineError::NoData);
+        }
+        let catalogue = training::catalogue(db).await?;
+        let demographics = training::demographics(db).await?;
+        let cutoff = interactions.iter().map(|i| i.timestamp).max();
+        let input = TrainingInput {
+            feedback: interactions.iter().map(feedback).collect(),
+            catalogue: catalogue.iter().map(|e| e.movie_id as i64).collect(),
+            item_tokens: catalogue
+                .iter()
+                .map(|e| (e.movie_id as i64, tokens(e)))
+                .collect(),
+            demographics: demographics
+                .iter()
+                .map(|u| (u.id as i64, demographics_of(u)))
+                .collect(),
+            now: Some(Utc::now().timestamp()),
+        };
+        let load_seconds = t0.elapsed().as_secs_f64();
+        self.set_status(|s| s.stage = Some("training".into()));
+
+        let params = self.params.clone();
+        let t1 = Instant::now();
+        let snapshot = {
+            let (tx, rx) = std::sync::mpsc::channel::<Progress>();
+            let job = tokio::task::spawn_blocking(move || {
+                Snapshot::train(&input, &params, &move |p| {
+                    let _ = tx.send(p);
+                })
+            });
+            // Relay progress from the blocking task to the caller's callback.
+            let mut job = job;
+            loop {
+                tokio::select! {
+                    r = &mut job => break r.map_err(|e| EngineError::Join(e.to_string()))??,
+                    _ = tokio::time::sleep(std::time::Duration::from_millis(50)) => {
+                        while let Ok(p) = rx.try_recv() { progress(p); }
+                    }
+                }
+            }
+        };
+        let train_seconds = t1.elapsed().as_secs_f64();
+
+        let t2 = Instant::now();
+        let metrics = if self.evaluate_after_training {
+            self.set_status(|s| s.stage = Some("evaluating".into()));
+            let ds = dataset_from(&interactions, &catalogue);
+            tokio::task::spawn_blocking(move || offline_metrics(&ds))
+                .await
+                .map_err(|e| EngineError::Join(e.to_string()))?
+        } else {
+            serde_json::json!({})
+        };
+        let evaluate_seconds = t2.elapsed().as_secs_f64();
+
+        self.set_status(|s| s.stage = Some("storing".into()));
+        let users = snapshot.meta.users;
+        let items = snapshot.meta.items;
+        let n = snapshot.meta.interactions;
+        let (blob, snapshot) =
+            tokio::task::spawn_blocking(move || snapshot.to_bytes().map(|b| (b, snapshot)))
+                .await
+                .map_err(|e| EngineError::Join(e.to_string()))??;
+        let timings = serde_json::json!({
+            "load_seconds": load_seconds, "train_seconds": train_seconds, "evaluate_seconds": evaluate_seconds,
+            "blob_bytes": blob.len(),
+        });
+        let version = training::store_active_version(
+            db,
+            NewModelVersion {
+                algorithm: "hybrid".into(),
+                params: serde_json::to_value(&self.params).unwrap_or_default(),
+                metrics: metrics.clone(),
+                timings,
+                data_cutoff: cutoff.and_then(|c| Utc.timestamp_opt(c, 0).single()),
+                blob,
+            },
+        )
+        .await?;
+        self.swap(Active {
+            snapshot,
+            version_id: version.id,
+            trained_at: version.trained_at,
+        });
+        Ok(TrainOutcome {
+            version_id: version.id,
+            users,
+            items,
+            interactions: n,
+            load_seconds,
+            train_seconds,
+            evaluate_seconds,
+            metrics,
+        })
+    }
+
+    /// A user's history as the snapshot sees it, with the set of movies never to recommend again
+    /// (rated, finished, thumbed down, dismissed). Without consent the history is empty.
+    pub async fn history(
+        &self,
+        db: &DatabaseConnection,
+        active: &Active,
+        user: &users::Model,
+    ) -> Result<(OwnedHistory, HashSet<i32>), EngineError> {
+        let inter = training::interactions(db, Some(user.id)).await?;
+        let excluded: HashSet<i32> = inter
+            .iter()
+            .filter(|i| i.excluded)
+            .map(|i| i.movie_id)
+            .collect();
+        if !user.personalization_consent {
+            return Ok((OwnedHistory::default(), excluded));
+        }
+        let triples: Vec<(i64, f32, f32)> = inter
+            .iter()
+            .map(|i| (i.movie_id as i64, i.rating, i.confidence))
+            .collect();
+        let d = demographics_of(user);
+        let known =
+            d.age.is_some() || d.gender.is_some() || d.occupation.is_some() || d.country.is_some();
+        let mut h = active
+            .snapshot
+            .history(user.id as i64, &triples, known.then_some(d));
+        if let Some(f) = self
+            .folded
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&user.id).cloned())
+        {
+            h.folded = Some((*f).clone());
+        }
+        Ok((h, excluded))
+    }
+
+    /// Re-solves a user's factors after new feedback so their next request reflects it.
+    pub async fn feedback_changed(
+        &self,
+        db: &DatabaseConnection,
+        user: &users::Model,
+    ) -> Result<(), EngineError> {
+        let Some(active) = self.active() else {
+            return Ok(());
+        };
+        if !user.personalization_consent {
+            return Ok(());
+        }
+        let (mut h, _) = self.history(db, &active, user).await?;
+        h.folded = None;
+        let t = Instant::now();
+        let folded = active.snapshot.fold_in(&h.view());
+        self.foldin_micros.store(
+            t.elapsed().as_micros() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        if let Ok(mut m) = self.folded.lock() {
+            m.insert(user.id, Arc::new(folded));
+        }
+        Ok(())
+    }
+
+    /// Privacy deletion: drops the user's vectors from the live snapshot and any folded state.
+    pub fn forget_user(&self, user_id: i32) {
+        if let Ok(mut m) = self.folded.lock() {
+            m.remove(&user_id);
+        }
+        if let Some(a) = self.active() {
+            let mut snapshot = a.snapshot.clone();
+            if snapshot.remove_user(user_id as i64) {
+                self.active.store(Some(Arc::new(Active {
+                    snapshot,
+                    version_id: a.version_id,
+                    trained_at: a.trained_at,
+                })));
+            }
+        }
+    }
+
+    /// Whether the live snapshot still knows a user (tests of deletion).
+    pub fn knows_user(&self, user_id: i32) -> bool {
+        self.active()
+            .map(|a| {
+                let h = a.snapshot.history(user_id as i64, &[], None);
+                h.user.is_some()
+            })
+            .unwrap_or(false)
+    }
+}
+
+/// The database's ratings as a dataset for offline evaluation.
+fn dataset_from(inter: &[Interaction], catalogue: &[CatalogueEntry]) -> dataset::Dataset {
+    let ratings: Vec<dataset::Rating> = inter
+        .iter()
+        .filter(|i| !i.rating.is_nan())
+        .map(|i| dataset::Rating {
+            user: i.user_id as i64,
+            movie: i.movie_id as i64,
+            score: i.rating,
+            timestamp: i.timestamp,
+        })
+        .collect();
+    let mut user_ids: Vec<i64> = ratings.iter().map(|r| r.user).collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    dataset::Dataset {
+        format: dataset::Format::MlCsv,
+        movies: catalogue
+            .iter()
+            .map(|e| dataset::Movie {
+                id: e.movie_id as i64,
+                title: e.title.clone(),
+                year: e.year,
+                genres: e.genres.clone(),
+                imdb_id: None,
+                tmdb_id: None,
+            })
+            .collect(),
+        users: user_ids
+            .into_iter()
+            .map(|id| dataset::User {
+                id,
+                age: None,
+                gender: None,
+                occupation: None,
+                zip: None,
+            })
+            .collect(),
+        ratings,
+        tags: vec![],
+        links: vec![],
+    }
+}
+
+/// A quick offline check stored with each model version: the top-N blend on an 80/20 holdout.
+fn offline_metrics(ds: &dataset::Dataset) -> serde_json::Value {
+    if ds.ratings.len() < 200 {
+        return serde_json::json!({ "skipped": "fewer than 200 ratings" });
+    }
+    let cfg = EvalConfig {
+        protocol: Protocol::Holdout(0.2),
+        seed: 42,
+        k: 10,
+        models: vec![
+            ComponentSpec::new("hybrid_rank"),
+            ComponentSpec::new("popularity"),
+        ],
+        rating_metrics: false,
+        ranking_metrics: true,
+        relevance_threshold: None,
+    };
+    match eval::evaluate(ds, &cfg, &crate::recommender::no_progress) {
+        Ok(r) => serde_json::to_value(&r).unwrap_or_default(),
+        Err(e) => serde_json::json!({ "error": e.to_string() }),
+    }
+}
+
+/// Movies the user may be shown: not deleted, available, passing `filter`.
+pub fn allowed(
+    idx: &CatalogueIndex,
+    movie_id: i32,
+    genres: &[String],
+    year_from: Option<i32>,
+    year_to: Option<i32>,
+) -> bool {
+    let Some(e) = idx.get(movie_id) else {
+        return false;
+    };
+    if !e.available {
+        return false;
+    }
+    if !genres.is_empty()
+        && !e
+            .genres
+            .iter()
+            .any(|g| genres.iter().any(|f| f.eq_ignore_ascii_case(g)))
+    {
+        return false;
+    }
+    if let Some(y) = year_from {
+        if e.year.is_none_or(|ey| ey < y) {
+            return false;
+        }
+    }
+    if let Some(y) = year_to {
+        if e.year.is_none_or(|ey| ey > y) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Maps a snapshot item to its movie id.
+pub fn movie_of(active: &Active, item: ItemIdx) -> Option<i32> {
+    active.snapshot.vocab.item_id(item).map(|id| id as i32)
+}

@@ -1,0 +1,798 @@
+//! A [`Scorer`] blending other models with weights learned on a validation split of the
+//! training data, separately per user-activity bucket (cold / warm / heavy).
+//!
+//! * `objective = "rating"`: ridge regression of the rating on `[1, s_1 … s_m]` (the components'
+//!   predicted ratings) — a classic linear blend (Netflix-prize style).
+//! * `objective = "ranking"`: each component's scores are standardised per user over the
+//!   catalogue, and the weights are chosen by coordinate ascent on validation NDCG@10.
+//!
+//! Training: hold out `validation_fraction` of every user's interactions (seeded), fit the
+//! components on the rest, learn the weights on the held-out part, then (with `refit`) fit the
+//! components again on all the training data. The test data of an evaluation is never seen.
+
+use super::als::{Als, AlsParams};
+use super::content::{Content, ContentParams};
+use super::eval::metrics::rank_metrics;
+use super::interactions::{Interactions, Triplet};
+use super::knn::{Baseline, BaselineParams, ItemKnn, KnnParams, UserKnn, UserKnnParams};
+use super::linalg::ridge;
+use super::mf::{BiasedMf, MfParams, SvdPP, SvdPPParams};
+use super::popularity::{
+    DemographicParams, DemographicPopularity, Popularity, PopularityParams, Trending,
+    TrendingParams,
+};
+use super::{
+    all_items, Demographics, Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx, UserVector,
+};
+use ndarray::Array1;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// A model name plus its parameters (missing fields take the tuned defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentSpec {
+    /// One of `baseline, mf, svdpp, knn, knn_rank, user_knn, als, popularity, trending,
+    /// demographic, content`.
+    pub name: String,
+    /// Parameters as JSON (`{}` = defaults).
+    #[serde(default)]
+    pub params: serde_json::Value,
+}
+
+impl ComponentSpec {
+    /// A spec with default parameters.
+    pub fn new(name: &str) -> Self {
+        ComponentSpec {
+            name: name.to_string(),
+            params: serde_json::Value::Null,
+        }
+    }
+    /// A spec with the given parameters.
+    pub fn with(name: &str, params: serde_json::Value) -> Self {
+        ComponentSpec {
+            name: name.to_string(),
+            params,
+        }
+    }
+    fn params<P: DeserializeOwned + Default>(&self) -> Result<P, RecommendError> {
+        if self.params.is_null() {
+            Ok(P::default())
+        } else {
+            Ok(serde_json::from_value(self.params.clone())?)
+        }
+    }
+}
+
+/// Side information some components need.
+#[derive(Debug, Clone, Default)]
+pub struct SideInfo {
+    /// Tokens per item for the content model.
+    pub item_tokens: Vec<(ItemIdx, Vec<String>)>,
+    /// Demographics per training user for demographic popularity.
+    pub demographics: Vec<(UserIdx, Demographics)>,
+}
+
+/// Any trained model, as a serialisable enum.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Component {
+    Baseline(Baseline),
+    Mf(BiasedMf),
+    SvdPP(SvdPP),
+    Knn(ItemKnn),
+    UserKnn(UserKnn),
+    Als(Als),
+    Popularity(Popularity),
+    Trending(Trending),
+    Demographic(DemographicPopularity),
+    Content(Content),
+    Hybrid(Box<Hybrid>),
+}
+
+impl Component {
+    /// Trains the model named by `spec`.
+    pub fn fit(
+        spec: &ComponentSpec,
+        data: &Interactions,
+        side: &SideInfo,
+    ) -> Result<Self, RecommendError> {
+        Ok(match spec.name.as_str() {
+            "baseline" => {
+                Component::Baseline(Baseline::fit(data, &spec.params::<BaselineParams>()?)?)
+            }
+            "mf" => Component::Mf(BiasedMf::fit(data, &spec.params::<MfParams>()?)?),
+            "svdpp" => Component::SvdPP(SvdPP::fit(data, &spec.params::<SvdPPParams>()?)?),
+            "knn" => Component::Knn(ItemKnn::fit(data, &spec.params::<KnnParams>()?)?),
+            "knn_rank" => Component::Knn(ItemKnn::fit(data, &knn_rank_params(spec)?)?),
+            "user_knn" => Component::UserKnn(UserKnn::fit(data, &spec.params::<UserKnnParams>()?)?),
+            "als" => Component::Als(Als::fit(data, &spec.params::<AlsParams>()?)?),
+            "popularity" => {
+                Component::Popularity(Popularity::fit(data, &spec.params::<PopularityParams>()?)?)
+            }
+            "trending" => {
+                Component::Trending(Trending::fit(data, &spec.params::<TrendingParams>()?)?)
+            }
+            "demographic" => Component::Demographic(DemographicPopularity::fit_with(
+                data,
+                &side.demographics,
+                &spec.params::<DemographicParams>()?,
+            )?),
+            "content" => Component::Content(Content::fit_with(
+                data.n_items(),
+                &side.item_tokens,
+                &spec.params::<ContentParams>()?,
+            )?),
+            "hybrid" | "hybrid_rank" => {
+                let p = if spec.params.is_null() {
+                    if spec.name == "hybrid" {
+                        HybridParams::default()
+                    } else {
+                        HybridParams::ranking()
+                    }
+                } else {
+                    spec.params::<HybridParams>()?
+                };
+                Component::Hybrid(Box::new(Hybrid::fit_with(data, side, &p)?))
+            }
+            other => return Err(RecommendError::UnknownModel(other.to_string())),
+        })
+    }
+
+    /// The model as a scorer.
+    pub fn scorer(&self) -> &dyn Scorer {
+        match self {
+            Component::Baseline(m) => m,
+            Component::Mf(m) => m,
+            Component::SvdPP(m) => m,
+            Component::Knn(m) => m,
+            Component::UserKnn(m) => m,
+            Component::Als(m) => m,
+            Component::Popularity(m) => m,
+            Component::Trending(m) => m,
+            Component::Demographic(m) => m,
+            Component::Content(m) => m,
+            Component::Hybrid(m) => m.as_ref(),
+        }
+    }
+
+    /// Re-solved user vectors (by model name) for factor models.
+    pub fn fold_in(&self, user: &UserHistory<'_>, out: &mut super::Folded) {
+        match self {
+            Component::Mf(m) => {
+                out.vectors.insert("mf".into(), m.fold_in(user));
+            }
+            Component::SvdPP(m) => {
+                out.vectors.insert("svdpp".into(), m.fold_in(user));
+            }
+            Component::Als(m) => {
+                out.vectors.insert(
+                    "als".into(),
+                    UserVector {
+                        bias: 0.0,
+                        factors: m.fold_in(user),
+                    },
+                );
+            }
+            Component::Hybrid(h) => h.components.iter().for_each(|c| c.fold_in(user, out)),
+            _ => {}
+        }
+    }
+
+    /// Drops whatever per-user state the model holds for `u`.
+    pub fn remove_user(&mut self, u: UserIdx) {
+        match self {
+            Component::Baseline(m) => m.remove_user(u),
+            Component::Mf(m) => m.remove_user(u),
+            Component::SvdPP(m) => m.remove_user(u),
+            Component::Knn(m) => m.remove_user(u),
+            Component::Als(m) => m.remove_user(u),
+            Component::Hybrid(h) => h.components.iter_mut().for_each(|c| c.remove_user(u)),
+            // user-kNN keeps the training matrix: it cannot forget a user without retraining,
+            // so it is not used in snapshots; aggregate models keep no per-user state.
+            _ => {}
+        }
+    }
+}
+
+/// The parameters a `knn_rank` spec resolves to (its fields over [`KnnParams::ranking`]).
+pub(crate) fn knn_rank_params(spec: &ComponentSpec) -> Result<KnnParams, RecommendError> {
+    if spec.params.is_null() {
+        return Ok(KnnParams::ranking());
+    }
+    let mut base = serde_json::to_value(KnnParams::ranking())?;
+    merge(&mut base, &spec.params);
+    Ok(serde_json::from_value(base)?)
+}
+
+fn merge(base: &mut serde_json::Value, over: &serde_json::Value) {
+    if let (Some(b), Some(o)) = (base.as_object_mut(), over.as_object()) {
+        for (k, v) in o {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// What the blend optimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// Squared rating error (the blend outputs a predicted rating).
+    Rating,
+    /// NDCG@10 of the top-N list (the blend outputs a relevance score).
+    Ranking,
+}
+
+/// Hyperparameters of [`Hybrid`] (`[recommender.hybrid]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HybridParams {
+    /// Blended models.
+    pub components: Vec<ComponentSpec>,
+    /// What the weights optimise.
+    pub objective: Objective,
+    /// Share of every user's interactions held out to learn the weights.
+    pub validation_fraction: f64,
+    /// Upper bounds (exclusive) of the activity buckets by number of interactions: `[20, 100]`
+    /// gives cold < 20 ≤ warm < 100 ≤ heavy.
+    pub bucket_bounds: Vec<usize>,
+    /// Ridge penalty of the rating blend.
+    pub ridge: f64,
+    /// Buckets with fewer validation samples use the weights learned on all buckets.
+    pub min_bucket_samples: usize,
+    /// Refit the components on all training data after learning the weights.
+    pub refit: bool,
+    /// Seed of the validation split.
+    pub seed: u64,
+}
+
+impl Default for HybridParams {
+    fn default() -> Self {
+        HybridParams {
+            components: vec![
+                ComponentSpec::new("baseline"),
+                ComponentSpec::new("mf"),
+                ComponentSpec::new("svdpp"),
+                ComponentSpec::new("knn"),
+            ],
+            objective: Objective::Rating,
+            validation_fraction: 0.1,
+            bucket_bounds: vec![20, 100],
+            ridge: 10.0,
+            min_bucket_samples: 300,
+            refit: true,
+            seed: 7,
+        }
+    }
+}
+
+impl HybridParams {
+    /// Defaults for top-N ranking: ALS + item-kNN (cosine) + popularity.
+    pub fn ranking() -> Self {
+        HybridParams {
+            components: vec![
+                ComponentSpec::new("als"),
+                ComponentSpec::new("knn_rank"),
+                ComponentSpec::new("popularity"),
+            ],
+            objective: Objective::Ranking,
+            min_bucket_samples: 30,
+            ..Default::default()
+        }
+    }
+}
+
+/// Blend of several models with per-activity-bucket weights.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hybrid {
+    components: Vec<Component>,
+    objective: Objective,
+    bounds: Vec<usize>,
+    /// Per bucket: `[intercept, w_1 … w_m]`.
+    weights: Vec<Vec<f32>>,
+    fallback: f32,
+    min_rating: f32,
+    max_rating: f32,
+}
+
+/// Splits each user's interactions into (fit, validation) with a seeded shuffle.
+fn validation_split(data: &Interactions, frac: f64, seed: u64) -> (Interactions, Vec<Vec<usize>>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let all = data.triplets();
+    let ptr = data.user_ptr();
+    let mut keep: Vec<Triplet> = Vec::with_capacity(all.len());
+    let mut val: Vec<Vec<usize>> = vec![Vec::new(); data.n_users()];
+    for u in 0..data.n_users() {
+        let mut pos: Vec<usize> = (ptr[u]..ptr[u + 1]).collect();
+        pos.shuffle(&mut rng);
+        let n_val = if pos.len() >= 5 {
+            ((pos.len() as f64) * frac).ceil() as usize
+        } else {
+            0
+        };
+        let (v, k) = pos.split_at(n_val);
+        val[u] = v.to_vec();
+        keep.extend(k.iter().map(|&p| all[p]));
+    }
+    let fit =
+        Interactions::from_triplets(data.n_users(), data.n_items(), &keep).unwrap_or_default();
+    (fit, val)
+}
+
+fn bucket_of(bounds: &[usize], n: usize) -> usize {
+    bounds.iter().take_while(|&&b| n >= b).count()
+}
+
+/// Mean, standard deviation and minimum of the finite values (`None` if there are none).
+fn moments(all: &[f32]) -> Option<(f32, f32, f32)> {
+    let (mut sum, mut n, mut lo) = (0f32, 0usize, f32::INFINITY);
+    for &x in all.iter().filter(|x| x.is_finite()) {
+        sum += x;
+        n += 1;
+        lo = lo.min(x);
+    }
+    if n == 0 {
+        return None;
+    }
+    let nf = n as f32;
+    let mean = sum / nf;
+    let var: f32 = all
+        .iter()
+        .filter(|x| x.is_finite())
+        .map(|x| (x - mean) * (x - mean))
+        .sum::<f32>();
+    Some((mean, (var / nf).sqrt().max(1e-9), lo))
+}
+
+/// Standardises scores over all items (NaN → the minimum), returning the candidates' values.
+fn standardise(all: &Array1<f32>) -> Vec<f32> {
+    let v = all
+        .as_slice()
+        .map(<[f32]>::to_vec)
+        .unwrap_or_else(|| all.to_vec());
+    let Some((mean, sd, lo)) = moments(&v) else {
+        return vec![0.0; v.len()];
+    };
+    v.iter()
+        .map(|&x| (if x.is_finite() { x } else { lo } - mean) / sd)
+        .collect()
+}
+
+/// `total += w · standardise(all)` without the intermediate vector.
+fn add_standardised(total: &mut [f32], all: &[f32], w: f32) {
+    let Some((mean, sd, lo)) = moments(all) else {
+        return;
+    };
+    for (t, &x) in total.iter_mut().zip(all) {
+        *t += w * ((if x.is_finite() { x } else { lo } - mean) / sd);
+    }
+}
+
+impl Hybrid {
+    /// Trains the blend (see the module docs).
+    pub fn fit_with(
+        data: &Interactions,
+        side: &SideInfo,
+        p: &HybridParams,
+    ) -> Result<Self, RecommendError> {
+        if p.components.is_empty() {
+            return Err(RecommendError::InvalidParam {
+                name: "components",
+                reason: "at least one component is needed".into(),
+            });
+        }
+        let (fit_data, val) = validation_split(data, p.validation_fraction, p.seed);
+        let fit_all = |d: &Interactions| -> Result<Vec<Component>, RecommendError> {
+            p.components
+                .par_iter()
+                .map(|s| Component::fit(s, d, side))
+                .collect()
+        };
+        let comps = fit_all(&fit_data)?;
+        let n_buckets = p.bounds_len();
+        let (lo, hi) = rating_range(data);
+        let fallback = data.global_mean();
+        let weights = match p.objective {
+            Objective::Rating => {
+                learn_rating(&comps, &fit_data, data, &val, p, n_buckets, fallback)
+            }
+            Objective::Ranking => learn_ranking(&comps, &fit_data, data, &val, p, n_buckets),
+        };
+        let components = if p.refit { fit_all(data)? } else { comps };
+        Ok(Hybrid {
+            components,
+            objective: p.objective,
+            bounds: p.bucket_bounds.clone(),
+            weights,
+            fallback,
+            min_rating: lo,
+            max_rating: hi,
+        })
+    }
+
+    /// The blended models.
+    pub fn components(&self) -> &[Component] {
+        &self.components
+    }
+
+    /// The first item-kNN component in `knn_rank` (sum) mode, if any.
+    pub(crate) fn knn_rank(&self) -> Option<&ItemKnn> {
+        self.components.iter().find_map(|c| match c {
+            Component::Knn(m) if m.name() == "knn_rank" => Some(m),
+            _ => None,
+        })
+    }
+
+    /// Learned weights per bucket (`[intercept, w_1 … w_m]`).
+    pub fn weights(&self) -> &[Vec<f32>] {
+        &self.weights
+    }
+}
+
+impl HybridParams {
+    fn bounds_len(&self) -> usize {
+        self.bucket_bounds.len() + 1
+    }
+}
+
+fn rating_range(data: &Interactions) -> (f32, f32) {
+    let mut lo = f32::INFINITY;
+    let mut hi = f32::NEG_INFINITY;
+    for t in data.triplets() {
+        if !t.rating.is_nan() {
+            lo = lo.min(t.rating);
+            hi = hi.max(t.rating);
+        }
+    }
+    if lo > hi {
+        (f32::NEG_INFINITY, f32::INFINITY)
+    } else {
+        (lo, hi)
+    }
+}
+
+fn learn_rating(
+    comps: &[Component],
+    fit_data: &Interactions,
+    full: &Interactions,
+    val: &[Vec<usize>],
+    p: &HybridParams,
+    n_buckets: usize,
+    fallback: f32,
+) -> Vec<Vec<f32>> {
+    let m = comps.len();
+    let all = full.triplets();
+    let rows: Vec<(usize, Vec<f32>, f32)> = (0..full.n_users())
+        .into_par_iter()
+        .flat_map_iter(|u| {
+            let uu = UserIdx(u as u32);
+            let h = fit_data.history(uu);
+            let cells: Vec<&Triplet> = val[u]
+                .iter()
+                .map(|&x| &all[x])
+                .filter(|t| !t.rating.is_nan())
+                .collect();
+            let items: Vec<ItemIdx> = cells.iter().map(|t| t.item).collect();
+            let scores: Vec<Array1<f32>> = if items.is_empty() {
+                Vec::new()
+            } else {
+                comps.iter().map(|c| c.scorer().score(&h, &items)).collect()
+            };
+            let b = bucket_of(&p.bucket_bounds, h.len());
+            cells
+                .iter()
+                .enumerate()
+                .map(|(k, t)| {
+                    let mut x = Vec::with_capacity(m + 1);
+                    x.push(1.0);
+                    for s in &scores {
+                        let v = s[k];
+                        x.push(if v.is_finite() { v } else { fallback });
+                    }
+                    (b, x, t.rating)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let solve = |sel: &dyn Fn(usize) -> bool| -> Option<Vec<f32>> {
+        let (xs, ys): (Vec<Vec<f32>>, Vec<f32>) = rows
+            .iter()
+            .filter(|r| sel(r.0))
+            .map(|r| (r.1.clone(), r.2))
+            .unzip();
+        if xs.len() < m + 2 {
+            return None;
+        }
+        ridge(&xs, &ys, p.ridge, m + 1).map(|w| w.into_iter().map(|v| v as f32).collect())
+    };
+    let mut equal = vec![0f32; m + 1];
+    equal[1..].iter_mut().for_each(|w| *w = 1.0 / m as f32);
+    let global = solve(&|_| true).unwrap_or(equal);
+    (0..n_buckets)
+        .map(|b| {
+            let n = rows.iter().filter(|r| r.0 == b).count();
+            if n >= p.min_bucket_samples {
+                solve(&|x| x == b).unwrap_or_else(|| global.clone())
+            } else {
+                global.clone()
+            }
+        })
+        .collect()
+}
+
+/// The `k` best items `0..scores.len()` not in `seen` (sorted): what
+/// `rank_scores(&all_items(n), scores, seen, &[], k)` returns, without sorting the catalogue.
+fn top_unseen(scores: &[f32], seen: &[ItemIdx], k: usize) -> Vec<ItemIdx> {
+    use std::cmp::Ordering::Greater;
+    let mut buf: Vec<(f32, ItemIdx)> = Vec::with_capacity(k + 1);
+    if k == 0 {
+        return Vec::new();
+    }
+    let mut sp = 0;
+    for (i, &x) in scores.iter().enumerate() {
+        let i = ItemIdx(i as u32);
+        while sp < seen.len() && seen[sp] < i {
+            sp += 1;
+        }
+        if (sp < seen.len() && seen[sp] == i) || x.is_nan() {
+            continue;
+        }
+        // items come in ascending index order, so an equal score never displaces a kept item
+        if buf.len() == k && x.total_cmp(&buf[k - 1].0) != Greater {
+            continue;
+        }
+        let pos = buf
+            .iter()
+            .position(|b| x.total_cmp(&b.0) == Greater)
+            .unwrap_or(buf.len());
+        buf.insert(pos, (x, i));
+        buf.truncate(k);
+    }
+    buf.into_iter().map(|x| x.1).collect()
+}
+
+fn learn_ranking(
+    comps: &[Component],
+    fit_data: &Interactions,
+    full: &Interactions,
+    val: &[Vec<usize>],
+    p: &HybridParams,
+    n_buckets: usize,
+) -> Vec<Vec<f32>> {
+    let m = comps.len();
+    let all = full.triplets();
+    let cands = all_items(full.n_items());
+    // per validation user: bucket, standardised component scores over all items, relevant set
+    type UserData = (usize, Vec<Vec<f32>>, HashSet<ItemIdx>, Vec<ItemIdx>);
+    let users: Vec<UserData> = (0..full.n_users())
+        .into_par_iter()
+        .filter(|&u| !val[u].is_empty())
+        .map(|u| {
+            let h = fit_data.history(UserIdx(u as u32));
+            let z = comps
+                .iter()
+                .map(|c| standardise(&c.scorer().score(&h, &cands)))
+                .collect();
+            let rel = val[u].iter().map(|&x| all[x].item).collect();
+            let mut seen = h.items.to_vec();
+            seen.sort_unstable();
+            (bucket_of(&p.bucket_bounds, h.len()), z, rel, seen)
+        })
+        .collect();
+    let ndcg = |w: &[f32], b: Option<usize>| -> f64 {
+        let sel: Vec<&UserData> = users
+            .iter()
+            .filter(|x| b.is_none_or(|b| x.0 == b))
+            .collect();
+        let total: f64 = sel
+            .par_iter()
+            .map(|(_, z, rel, seen)| {
+                // component by component (vectorises), in the same order of additions as a
+                // per-item sum starting from -0.0
+                let mut s = vec![-0.0f32; cands.len()];
+                for (c, zc) in z.iter().enumerate() {
+                    let wc = w[c + 1];
+                    for (t, &x) in s.iter_mut().zip(zc) {
+                        *t += wc * x;
+                    }
+                }
+                rank_metrics(&top_unseen(&s, seen, 10), rel, 10).ndcg
+            })
+            .sum();
+        total / sel.len().max(1) as f64
+    };
+    let grid = [0.0f32, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0];
+    let search = |b: Option<usize>| -> Vec<f32> {
+        let mut w = vec![0f32; m + 1];
+        w[1] = 1.0;
+        let mut best = ndcg(&w, b);
+        for _ in 0..2 {
+            for c in 2..=m {
+                for &g in &grid {
+                    let mut t = w.clone();
+                    t[c] = g;
+                    let v = ndcg(&t, b);
+                    if v > best + 1e-9 {
+                        best = v;
+                        w = t;
+                    }
+                }
+            }
+        }
+        w
+    };
+    let global = search(None);
+    (0..n_buckets)
+        .map(|b| {
+            let n = users.iter().filter(|x| x.0 == b).count();
+            if n >= p.min_bucket_samples {
+                search(Some(b))
+            } else {
+                global.clone()
+            }
+        })
+        .collect()
+}
+
+impl Scorer for Hybrid {
+    fn name(&self) -> &'static str {
+        match self.objective {
+            Objective::Rating => "hybrid",
+            Objective::Ranking => "hybrid_rank",
+        }
+    }
+    fn score(&self, user: &UserHistory<'_>, candidates: &[ItemIdx]) -> Array1<f32> {
+        let w = &self.weights[bucket_of(&self.bounds, user.len()).min(self.weights.len() - 1)];
+        match self.objective {
+            Objective::Rating => {
+                let scores: Vec<Array1<f32>> = self
+                    .components
+                    .iter()
+                    .zip(&w[1..])
+                    .map(|(c, &wc)| {
+                        if wc == 0.0 {
+                            Array1::zeros(candidates.len())
+                        } else {
+                            c.scorer().score(user, candidates)
+                        }
+                    })
+                    .collect();
+                (0..candidates.len())
+                    .map(|k| {
+                        let mut s = w[0];
+                        for (c, sc) in scores.iter().enumerate() {
+                            let v = sc[k];
+                            s += w[c + 1] * if v.is_finite() { v } else { self.fallback };
+                        }
+                        s.clamp(self.min_rating, self.max_rating)
+                    })
+                    .collect()
+            }
+            Objective::Ranking => {
+                let total = self.ranking_scores(user);
+                candidates
+                    .iter()
+                    .map(|i| total.get(i.ix()).copied().unwrap_or(f32::NAN))
+                    .collect()
+            }
+        }
+    }
+}
+
+impl Hybrid {
+    /// Ranking objective: the blended score of every item `0..n_items` (what `score` returns for
+    /// the candidates), computed once per user.
+    pub(crate) fn ranking_scores(&self, user: &UserHistory<'_>) -> Vec<f32> {
+        let w = &self.weights[bucket_of(&self.bounds, user.len()).min(self.weights.len() - 1)];
+        let all = all_items(self.n_items());
+        let mut total = vec![0f32; all.len()];
+        for (c, &wc) in self.components.iter().zip(&w[1..]) {
+            if wc == 0.0 {
+                continue;
+            }
+            let s = c.scorer().score(user, &all);
+            add_standardised(&mut total, s.as_slice().unwrap_or(&s.to_vec()), wc);
+        }
+        total
+    }
+
+    /// Whether the blend ranks (rather than predicts ratings).
+    pub(crate) fn is_ranking(&self) -> bool {
+        self.objective == Objective::Ranking
+    }
+
+    fn n_items(&self) -> usize {
+        self.components
+            .iter()
+            .map(|c| match c {
+                Component::Knn(m) => m.n_items(),
+                Component::Popularity(m) => m.scores().len(),
+                Component::Als(m) => m.item_factors().len() / m.factors(),
+                Component::Mf(m) => m.item_bias().len(),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommender::contract::assert_scorer_contract;
+    use crate::recommender::rank_scores;
+    use serde_json::json;
+
+    fn rating_params() -> HybridParams {
+        HybridParams {
+            components: vec![
+                ComponentSpec::new("baseline"),
+                ComponentSpec::with(
+                    "mf",
+                    json!({"factors": 8, "epochs": 60, "lr": 0.02, "lr_bias": 0.02}),
+                ),
+                ComponentSpec::with("knn", json!({"shrinkage": 1.0})),
+            ],
+            min_bucket_samples: 5,
+            validation_fraction: 0.2,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rating_hybrid_passes_the_contract() {
+        assert_scorer_contract(
+            |f| Hybrid::fit_with(&f.data, &SideInfo::default(), &rating_params()).unwrap(),
+            true,
+        );
+    }
+
+    #[test]
+    fn ranking_hybrid_passes_the_contract() {
+        let p = HybridParams {
+            components: vec![
+                ComponentSpec::with(
+                    "als",
+                    json!({"factors": 8, "iterations": 10, "reg": 0.1, "alpha": 5.0}),
+                ),
+                ComponentSpec::new("knn_rank"),
+                ComponentSpec::new("popularity"),
+            ],
+            min_bucket_samples: 5,
+            validation_fraction: 0.2,
+            ..HybridParams::ranking()
+        };
+        assert_scorer_contract(
+            |f| Hybrid::fit_with(&f.data, &SideInfo::default(), &p).unwrap(),
+            true,
+        );
+    }
+
+    #[test]
+    fn top_unseen_matches_rank_scores() {
+        let s = [0.5f32, f32::NAN, 0.9, 0.5, -0.0, 0.0, 0.9, 2.0, 0.5];
+        let seen = [ItemIdx(7), ItemIdx(8)];
+        for k in 0..10 {
+            let want: Vec<ItemIdx> = rank_scores(&all_items(s.len()), &s, &seen, &[], k)
+                .into_iter()
+                .map(|x| x.0)
+                .collect();
+            assert_eq!(top_unseen(&s, &seen, k), want, "k = {k}");
+        }
+    }
+
+    #[test]
+    fn hybrid_round_trips_through_json() {
+        let fx = crate::recommender::contract::fixture();
+        let h = Hybrid::fit_with(&fx.data, &SideInfo::default(), &rating_params()).unwrap();
+        let back: Hybrid = serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
+        let hist = fx.data.history(UserIdx(1));
+        let c = all_items(4);
+        assert_eq!(h.score(&hist, &c), back.score(&hist, &c));
+        assert_eq!(h.weights().len(), 3);
+    }
+}

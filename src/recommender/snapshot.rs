@@ -1,0 +1,604 @@
+//! The trained, immutable bundle the server serves from (and stores as a blob so a restart
+//! serves at once): vocabulary, the top-N blend, the rating blend, item-kNN for similar items and
+//! explanations, content, and the cold-start scorers.
+
+use super::content::{Content, ContentParams};
+use super::hybrid::{knn_rank_params, Component, ComponentSpec, Hybrid, HybridParams, SideInfo};
+use super::interactions::{Feedback, Interactions};
+use super::knn::{HistoryIndex, ItemKnn, KnnParams};
+use super::popularity::{
+    DemographicParams, DemographicPopularity, Popularity, PopularityParams, Trending,
+    TrendingParams,
+};
+use super::{
+    all_items, rank_scores, Demographics, Evidence, Explanation, Fit, Folded, ItemIdx,
+    OwnedHistory, Progress, RecommendError, Scorer, Source, UserHistory, UserIdx, Vocab,
+};
+use ndarray::Array1;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Everything training needs, in external ids (the server builds this from the database).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TrainingInput {
+    /// Ratings and implicit events.
+    pub feedback: Vec<Feedback>,
+    /// Every item of the catalogue, including items nobody interacted with yet.
+    pub catalogue: Vec<i64>,
+    /// Tokens per item for content similarity (`"genre:Drama"`, `"director:…"`, `"tag:…"`).
+    pub item_tokens: Vec<(i64, Vec<String>)>,
+    /// Demographics of (some) users, for cold-start segments.
+    pub demographics: Vec<(i64, Demographics)>,
+    /// Unix seconds of training (metadata, and "now" for trending); `None` = latest feedback.
+    pub now: Option<i64>,
+}
+
+/// Hyperparameters of a snapshot (`[recommender]`); every field defaults to the tuned values.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SnapshotParams {
+    /// Top-N blend (used by `recommend`).
+    pub ranking: HybridParams,
+    /// Rating blend (used by `predict`); `None` skips it (faster training).
+    pub rating: Option<HybridParams>,
+    /// Item-kNN for `similar` and "because you rated X" evidence.
+    pub knn: KnnParams,
+    /// Content model (also serves items without interactions).
+    pub content: ContentParams,
+    /// Popularity for cold start.
+    pub popularity: PopularityParams,
+    /// Trending for cold start.
+    pub trending: TrendingParams,
+    /// Demographic popularity for cold start.
+    pub demographic: DemographicParams,
+    /// Evidence items per explanation.
+    pub evidence: usize,
+}
+
+impl Default for SnapshotParams {
+    fn default() -> Self {
+        let mut ranking = HybridParams::ranking();
+        ranking.components.push(ComponentSpec::new("content"));
+        SnapshotParams {
+            ranking,
+            rating: Some(HybridParams::default()),
+            knn: KnnParams::ranking(),
+            content: ContentParams::default(),
+            popularity: PopularityParams::default(),
+            trending: TrendingParams::default(),
+            demographic: DemographicParams::default(),
+            evidence: 3,
+        }
+    }
+}
+
+/// Descriptive metadata stored with a snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SnapshotMeta {
+    /// Format version of the blob.
+    pub version: u32,
+    /// Unix seconds of training.
+    pub trained_at: i64,
+    /// Users in the training data.
+    pub users: usize,
+    /// Items in the catalogue.
+    pub items: usize,
+    /// Interactions trained on.
+    pub interactions: usize,
+    /// Parameters used.
+    pub params: SnapshotParams,
+    /// Wall-clock training time in seconds.
+    pub train_seconds: f64,
+}
+
+/// One recommended item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    /// The item.
+    pub item: ItemIdx,
+    /// Its score (comparable within one answer only).
+    pub score: f32,
+    /// Why it was recommended.
+    pub explanation: Explanation,
+}
+
+/// The trained bundle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Metadata.
+    pub meta: SnapshotMeta,
+    /// External ↔ dense ids.
+    pub vocab: Vocab,
+    ranking: Hybrid,
+    rating: Option<Hybrid>,
+    /// `None` when it is the ranking blend's own `knn_rank` component (same parameters, fitted on
+    /// the same data), which is then stored once.
+    knn: Option<ItemKnn>,
+    content: Content,
+    popularity: Popularity,
+    trending: Trending,
+    demographic: DemographicPopularity,
+    removed: BTreeSet<u32>,
+}
+
+/// Blob format: 1 = plain JSON arrays; 2 = base64 arrays, compact neighbour lists, shared kNN.
+const VERSION: u32 = 2;
+
+impl Snapshot {
+    /// Trains every model of the snapshot. Progress is reported per stage.
+    pub fn train(
+        input: &TrainingInput,
+        p: &SnapshotParams,
+        progress: &dyn Fn(Progress),
+    ) -> Result<Self, RecommendError> {
+        let t0 = std::time::Instant::now();
+        let mut vocab = Vocab::default();
+        for &i in &input.catalogue {
+            vocab.add_item(i);
+        }
+        let data = Interactions::from_feedback(&mut vocab, &input.feedback)?;
+        if data.nnz() == 0 {
+            return Err(RecommendError::Empty);
+        }
+        let side = SideInfo {
+            item_tokens: input
+                .item_tokens
+                .iter()
+                .filter_map(|(i, t)| vocab.item(*i).map(|x| (x, t.clone())))
+                .collect(),
+            demographics: input
+                .demographics
+                .iter()
+                .filter_map(|(u, d)| vocab.user(*u).map(|x| (x, d.clone())))
+                .collect(),
+        };
+        let stages = 7u64;
+        let step = |done: u64, stage: &str| {
+            progress(Progress {
+                stage: stage.to_string(),
+                done,
+                total: stages,
+            })
+        };
+        step(0, "ranking blend");
+        let ranking = Hybrid::fit_with(&data, &side, &p.ranking)?;
+        step(1, "rating blend");
+        let rating = match &p.rating {
+            Some(rp) if data.n_rated() > 0 => Some(Hybrid::fit_with(&data, &side, rp)?),
+            _ => None,
+        };
+        step(2, "item-knn");
+        let same_params = |spec: &ComponentSpec| -> bool {
+            spec.name == "knn_rank"
+                && knn_rank_params(spec)
+                    .ok()
+                    .and_then(|kp| serde_json::to_value(kp).ok())
+                    .is_some_and(|v| serde_json::to_value(&p.knn).ok() == Some(v))
+        };
+        let shared = p.ranking.refit
+            && p.ranking
+                .components
+                .iter()
+                .find(|s| s.name == "knn_rank")
+                .is_some_and(same_params)
+            && ranking.knn_rank().is_some();
+        let knn = if shared {
+            None
+        } else {
+            Some(ItemKnn::fit(&data, &p.knn)?)
+        };
+        step(3, "content");
+        let content = Content::fit_with(data.n_items(), &side.item_tokens, &p.content)?;
+        step(4, "popularity");
+        let popularity = Popularity::fit(&data, &p.popularity)?;
+        let trending = Trending::fit(
+            &data,
+            &TrendingParams {
+                now: p.trending.now.or(input.now),
+                ..p.trending.clone()
+            },
+        )?;
+        step(5, "demographic");
+        let demographic =
+            DemographicPopularity::fit_with(&data, &side.demographics, &p.demographic)?;
+        step(stages, "done");
+        Ok(Snapshot {
+            meta: SnapshotMeta {
+                version: VERSION,
+                trained_at: input.now.unwrap_or_else(|| data.max_timestamp()),
+                users: data.n_users(),
+                items: data.n_items(),
+                interactions: data.nnz(),
+                params: p.clone(),
+                train_seconds: t0.elapsed().as_secs_f64(),
+            },
+            vocab,
+            ranking,
+            rating,
+            knn,
+            content,
+            popularity,
+            trending,
+            demographic,
+            removed: BTreeSet::new(),
+        })
+    }
+
+    /// Serialises the snapshot (JSON) for storage as a blob.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, RecommendError> {
+        Ok(serde_json::to_vec(self)?)
+    }
+
+    /// Restores a snapshot stored with [`Self::to_bytes`] (also reads version-1 blobs).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, RecommendError> {
+        let s: Snapshot = serde_json::from_slice(bytes)?;
+        if s.knn.is_none() && s.ranking.knn_rank().is_none() {
+            return Err(RecommendError::Encoding(serde::de::Error::custom(
+                "snapshot without an item-kNN model",
+            )));
+        }
+        Ok(s)
+    }
+
+    /// The item-kNN model for similar items and evidence.
+    fn knn(&self) -> &ItemKnn {
+        match &self.knn {
+            Some(k) => k,
+            // checked by `train` and `from_bytes`
+            None => self.ranking.knn_rank().expect("shared item-kNN"),
+        }
+    }
+
+    /// Builds a scorer input from a user's current interactions in external ids
+    /// (`(item, rating or NaN, signed confidence)`); unknown items are skipped.
+    pub fn history(
+        &self,
+        user: i64,
+        interactions: &[(i64, f32, f32)],
+        demographics: Option<Demographics>,
+    ) -> OwnedHistory {
+        let mut h = OwnedHistory {
+            user: self
+                .vocab
+                .user(user)
+                .filter(|u| !self.removed.contains(&u.0)),
+            demographics,
+            ..Default::default()
+        };
+        for &(item, r, c) in interactions {
+            if let Some(i) = self.vocab.item(item) {
+                h.push(i, r, c);
+            }
+        }
+        h
+    }
+
+    fn clean<'a>(&self, h: &UserHistory<'a>) -> UserHistory<'a> {
+        let mut h = *h;
+        if h.user.is_some_and(|u| self.removed.contains(&u.0)) {
+            h.user = None;
+        }
+        h
+    }
+
+    /// Top-`n` items for a user: never an item of their history or of `exclude`, only items for
+    /// which `allow` is true; each with an explanation. Users with no history get demographic
+    /// popularity (if demographics are given) or trending items.
+    pub fn recommend(
+        &self,
+        history: &UserHistory<'_>,
+        n: usize,
+        exclude: &[ItemIdx],
+        allow: &dyn Fn(ItemIdx) -> bool,
+    ) -> Vec<Recommendation> {
+        let h = self.clean(history);
+        let cands: Vec<ItemIdx> = all_items(self.vocab.n_items())
+            .into_iter()
+            .filter(|&i| allow(i))
+            .collect();
+        if h.is_empty() {
+            let (scorer, source): (&dyn Scorer, Source) = if h.demographics.is_some() {
+                (&self.demographic, Source::Demographic)
+            } else if self.trending_has_signal() {
+                (&self.trending, Source::Trending)
+            } else {
+                (&self.popularity, Source::Popular)
+            };
+            let s = scorer.score(&h, &cands);
+            return rank_scores(&cands, s.as_slice().unwrap_or(&[]), h.items, exclude, n)
+                .into_iter()
+                .map(|(item, score)| Recommendation {
+                    item,
+                    score,
+                    explanation: Explanation {
+                        source,
+                        evidence: Vec::new(),
+                    },
+                })
+                .collect();
+        }
+        let top = if self.ranking.is_ranking() {
+            // every item's blended score once, then only the allowed candidates are ranked
+            let all = self.ranking.ranking_scores(&h);
+            let s: Vec<f32> = cands
+                .iter()
+                .map(|i| all.get(i.ix()).copied().unwrap_or(f32::NAN))
+                .collect();
+            rank_scores(&cands, &s, h.items, exclude, n)
+        } else {
+            let s = self.ranking.score(&h, &cands);
+            rank_scores(&cands, s.as_slice().unwrap_or(&[]), h.items, exclude, n)
+        };
+        let index = HistoryIndex::new(&h);
+        top.into_iter()
+            .map(|(item, score)| Recommendation {
+                item,
+                score,
+                explanation: self.explain_with(&index, &h, item),
+            })
+            .collect()
+    }
+
+    fn trending_has_signal(&self) -> bool {
+        self.trending
+            .score(&UserHistory::empty(), &all_items(self.vocab.n_items()))
+            .iter()
+            .any(|&x| x > 1e-3)
+    }
+
+    /// Why `item` suits the user: the rated items that are its closest neighbours (collaborative
+    /// evidence), else the liked items with the closest content.
+    pub fn explain(&self, history: &UserHistory<'_>, item: ItemIdx) -> Explanation {
+        self.explain_with(&HistoryIndex::new(history), history, item)
+    }
+
+    fn explain_with(
+        &self,
+        index: &HistoryIndex,
+        history: &UserHistory<'_>,
+        item: ItemIdx,
+    ) -> Explanation {
+        let k = self.meta.params.evidence;
+        let ev: Vec<Evidence> = self.knn().explain_indexed(index, item, k);
+        if !ev.is_empty() {
+            return Explanation {
+                source: Source::Model,
+                evidence: ev,
+            };
+        }
+        let ev = self.content.explain(history, item, k);
+        Explanation {
+            source: if ev.is_empty() {
+                Source::Model
+            } else {
+                Source::Content
+            },
+            evidence: ev,
+        }
+    }
+
+    /// Predicted ratings (rating blend; NaN if the snapshot was trained without it).
+    pub fn predict(&self, history: &UserHistory<'_>, items: &[ItemIdx]) -> Array1<f32> {
+        let h = self.clean(history);
+        match &self.rating {
+            Some(r) => r.score(&h, items),
+            None => Array1::from_elem(items.len(), f32::NAN),
+        }
+    }
+
+    /// The `n` items most similar to `item` (co-interaction cosine, falling back to content for
+    /// items without interactions).
+    pub fn similar(&self, item: ItemIdx, n: usize) -> Vec<(ItemIdx, f32)> {
+        let v = self.knn().similar_items(item, n);
+        if v.is_empty() {
+            self.content.similar_items(item, n)
+        } else {
+            v
+        }
+    }
+
+    /// Re-solves the user's factors of every factor model from their current history (cache the
+    /// result in the history's `folded` field until the next training).
+    pub fn fold_in(&self, history: &UserHistory<'_>) -> Folded {
+        let h = self.clean(history);
+        let mut out = Folded::default();
+        for c in self.ranking.components() {
+            c.fold_in(&h, &mut out);
+        }
+        if let Some(r) = &self.rating {
+            for c in r.components() {
+                c.fold_in(&h, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Privacy deletion: drops the user's vectors and biases at once; from now on the user is
+    /// served only from the history the caller passes (normally none). Returns whether the user
+    /// was known.
+    pub fn remove_user(&mut self, user: i64) -> bool {
+        let Some(u) = self.vocab.user(user) else {
+            return false;
+        };
+        self.removed.insert(u.0);
+        let strip = |h: &mut Hybrid| {
+            let mut c = Component::Hybrid(Box::new(h.clone()));
+            c.remove_user(UserIdx(u.0));
+            if let Component::Hybrid(b) = c {
+                *h = *b;
+            }
+        };
+        strip(&mut self.ranking);
+        if let Some(r) = self.rating.as_mut() {
+            strip(r);
+        }
+        if let Some(k) = self.knn.as_mut() {
+            k.remove_user(u);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommender::contract::{assert_scorer_contract, fixture, N};
+    use serde_json::json;
+
+    fn small_params() -> SnapshotParams {
+        let mut p = SnapshotParams::default();
+        p.ranking.components[0] = ComponentSpec::with(
+            "als",
+            json!({"factors": 8, "iterations": 10, "reg": 0.1, "alpha": 5.0}),
+        );
+        p.ranking.min_bucket_samples = 5;
+        p.ranking.validation_fraction = 0.2;
+        p.rating = Some(HybridParams {
+            components: vec![
+                ComponentSpec::new("baseline"),
+                ComponentSpec::with(
+                    "mf",
+                    json!({"factors": 8, "epochs": 30, "lr": 0.02, "lr_bias": 0.02}),
+                ),
+            ],
+            min_bucket_samples: 5,
+            ..Default::default()
+        });
+        p
+    }
+
+    fn input() -> TrainingInput {
+        let fx = fixture();
+        let mut feedback = Vec::new();
+        for t in fx.data.triplets() {
+            feedback.push(Feedback {
+                user: 1000 + t.user.0 as i64,
+                item: 10 * t.item.0 as i64,
+                rating: t.rating,
+                confidence: t.confidence,
+                timestamp: t.timestamp,
+            });
+        }
+        let mut catalogue: Vec<i64> = (0..N as i64 + 2).map(|i| 10 * i).collect();
+        catalogue.push(999); // an item nobody rated
+        let item_tokens = catalogue
+            .iter()
+            .map(|&i| {
+                (
+                    i,
+                    vec![if i == 999 || (i / 10) % 2 == 0 {
+                        "even".to_string()
+                    } else {
+                        "odd".to_string()
+                    }],
+                )
+            })
+            .collect();
+        TrainingInput {
+            feedback,
+            catalogue,
+            item_tokens,
+            demographics: vec![],
+            now: Some(10_000),
+        }
+    }
+
+    /// The snapshot's top-N blend as a scorer, for the shared contract.
+    struct Served(Snapshot);
+    impl Scorer for Served {
+        fn name(&self) -> &'static str {
+            "snapshot"
+        }
+        fn score(&self, user: &UserHistory<'_>, c: &[ItemIdx]) -> Array1<f32> {
+            self.0.ranking.score(user, c)
+        }
+    }
+
+    #[test]
+    fn snapshot_ranking_passes_the_contract() {
+        // the snapshot's dense ids coincide with the fixture's (catalogue and users in order)
+        assert_scorer_contract(
+            |_| {
+                Served(
+                    Snapshot::train(&input(), &small_params(), &crate::recommender::no_progress)
+                        .unwrap(),
+                )
+            },
+            true,
+        );
+    }
+
+    #[test]
+    fn snapshot_round_trips_and_serves_recommend_similar_fold_in_and_delete() {
+        let mut snap =
+            Snapshot::train(&input(), &small_params(), &crate::recommender::no_progress).unwrap();
+        let back = Snapshot::from_bytes(&snap.to_bytes().unwrap()).unwrap();
+        let h = snap.history(
+            1002,
+            &[(20, 5.0, 1.0), (40, 5.0, 1.0), (30, 1.0, -1.0)],
+            None,
+        );
+        let a = snap.recommend(&h.view(), 5, &[], &|_| true);
+        let b = back.recommend(&h.view(), 5, &[], &|_| true);
+        assert_eq!(a, b);
+        assert!(a.len() <= 5 && !a.is_empty());
+        assert!(a.iter().all(|r| !h.items.contains(&r.item)));
+        assert!(a.iter().any(|r| !r.explanation.evidence.is_empty()));
+        // candidate filter and exclusions
+        let banned = a[0].item;
+        let c = snap.recommend(&h.view(), 5, &[banned], &|i| i != ItemIdx(0));
+        assert!(c.iter().all(|r| r.item != banned && r.item != ItemIdx(0)));
+        // cold start
+        let cold = snap.recommend(&UserHistory::empty(), 3, &[], &|_| true);
+        assert_eq!(cold.len(), 3);
+        assert!(matches!(
+            cold[0].explanation.source,
+            Source::Trending | Source::Popular
+        ));
+        // similar items, including one without interactions (content fallback)
+        let even = snap.vocab.item(20).unwrap();
+        assert!(!snap.similar(even, 3).is_empty());
+        let unrated = snap.vocab.item(999).unwrap();
+        assert!(!snap.similar(unrated, 3).is_empty());
+        // fold-in returns vectors for the factor models
+        let folded = snap.fold_in(&h.view());
+        assert!(folded.get("als").is_some() && folded.get("mf").is_some());
+        // predicted ratings are in range
+        let p = snap.predict(&h.view(), &[even]);
+        assert!(p[0] >= 1.0 && p[0] <= 5.0);
+        // deletion
+        assert!(snap.remove_user(1002));
+        assert!(!snap.remove_user(424242));
+        let h2 = snap.history(1002, &[], None);
+        assert!(h2.user.is_none());
+    }
+
+    #[test]
+    fn fold_in_of_a_new_rating_changes_the_next_top_n() {
+        let snap =
+            Snapshot::train(&input(), &small_params(), &crate::recommender::no_progress).unwrap();
+        let mut h = snap.history(5555, &[(20, 5.0, 1.0)], None);
+        h.folded = Some(snap.fold_in(&h.view()));
+        let before: Vec<ItemIdx> = snap
+            .recommend(&h.view(), 4, &[], &|_| true)
+            .iter()
+            .map(|r| r.item)
+            .collect();
+        for (item, r, c) in [
+            (10, 5.0, 1.0),
+            (30, 5.0, 1.0),
+            (50, 5.0, 1.0),
+            (20, 1.0, -1.0),
+        ] {
+            let i = snap.vocab.item(item).unwrap();
+            h.push(i, r, c);
+        }
+        h.folded = Some(snap.fold_in(&h.view()));
+        let after: Vec<ItemIdx> = snap
+            .recommend(&h.view(), 4, &[], &|_| true)
+            .iter()
+            .map(|r| r.item)
+            .collect();
+        assert_ne!(before, after);
+    }
+}
