@@ -1,0 +1,26 @@
+// Compile-time checks (run by `npm run typecheck`): operations are typed end to end.
+import { describe, expect, it } from 'vitest';
+import { DashboardDocument, MoviesDocument, SetMovieAvailabilityDocument, type MoviesQuery } from '../src/gql/graphql';
+import type { GraphQLClient } from '../src/lib/client';
+
+export async function typeChecks(client: GraphQLClient) {
+  // No required variables: they may be left out.
+  const d = await client.request(DashboardDocument);
+  const movies: number = d.catalogueStats.movies;
+  // @ts-expect-error — `first` is required by the Movies operation.
+  await client.request(MoviesDocument, {});
+  // @ts-expect-error — wrong variable type.
+  await client.request(SetMovieAvailabilityDocument, { id: 'x', available: 'yes' });
+  const m: MoviesQuery = await client.request(MoviesDocument, { first: 5, filter: { search: 'x' }, orderBy: 'TITLE_ASC' });
+  // @ts-expect-error — not a MovieOrderBy value.
+  await client.request(MoviesDocument, { first: 5, orderBy: 'RANDOM' });
+  // @ts-expect-error — the operation does not select `overview`.
+  void m.movies.nodes[0]?.overview;
+  return movies;
+}
+
+describe('typed operations', () => {
+  it('compile-time checks live in this file (see npm run typecheck)', () => {
+    expect(typeof typeChecks).toBe('function');
+  });
+});
