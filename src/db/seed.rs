@@ -221,7 +221,7 @@ pub async fn load_demo(db: &DatabaseConnection, demo: &DemoSettings) -> anyhow::
         .await?;
     }
     let user_ids: HashMap<u32, i32> = {
-        let by_ext = user_ids_by_external(&txn).await?;
+        let by_ext = crate::db::import::id_map_users(&txn).await?;
         data.users
             .iter()
             .filter_map(|u| by_ext.get(&u.external_id).map(|id| (u.key, *id)))
@@ -312,16 +312,4 @@ async fn movie_ids_by_key<C: ConnectionTrait>(db: &C) -> anyhow::Result<HashMap<
                 .map(|k| (k, id))
         })
         .collect())
-}
-
-async fn user_ids_by_external<C: ConnectionTrait>(db: &C) -> anyhow::Result<HashMap<String, i32>> {
-    use sea_orm::QuerySelect;
-    let rows: Vec<(i32, String)> = users::Entity::find()
-        .select_only()
-        .column(users::Column::Id)
-        .column(users::Column::ExternalId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|(id, e)| (e, id)).collect())
 }

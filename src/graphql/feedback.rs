@@ -6,8 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::TransactionTrait;
 
 use super::ids::{self, Kind};
-use super::loaders::{Cached, MovieLoader};
-use super::movies::Movie;
+use super::movies::{load_movie, Movie};
 use super::state;
 use crate::auth::{require_user, RoleGuard};
 use crate::db::entities::events;
@@ -115,14 +114,7 @@ impl TryFrom<events::Model> for Event {
 impl Event {
     /// The movie.
     async fn movie(&self, ctx: &Context<'_>) -> Result<Movie> {
-        let m = ctx
-            .data::<Cached<MovieLoader>>()?
-            .load_one(self.movie_db_id)
-            .await
-            .gql()?
-            .ok_or(AppError::NotFound("movie"))
-            .gql()?;
-        Ok(m.into())
+        load_movie(ctx, self.movie_db_id).await
     }
 }
 

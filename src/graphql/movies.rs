@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
 
 use super::ids::{self, Kind};
-use super::loaders::{Cached, CreditsLoader, GenresLoader, MyRatingLoader, StatsLoader};
+use super::loaders::{
+    Cached, CreditsLoader, GenresLoader, MovieLoader, MyRatingLoader, StatsLoader,
+};
 use super::pagination::{page, page_args, Page};
 use super::state;
 use crate::auth::{require_staff, Principal, Role, RoleGuard};
@@ -137,6 +139,18 @@ pub struct Credit {
     pub role: CreditRole,
     /// Billing order within the role, from 0.
     pub position: i32,
+}
+
+/// A movie by database id through the request's loader (any state), or NOT_FOUND.
+pub async fn load_movie(ctx: &Context<'_>, movie_id: i32) -> Result<Movie> {
+    let m = ctx
+        .data::<Cached<MovieLoader>>()?
+        .load_one(movie_id)
+        .await
+        .gql()?
+        .ok_or(AppError::NotFound("movie"))
+        .gql()?;
+    Ok(m.into())
 }
 
 async fn credits_of(ctx: &Context<'_>, movie_id: i32) -> Result<Vec<Credit>> {

@@ -4,8 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
 
 use super::ids::{self, Kind};
-use super::loaders::{Cached, MovieLoader};
-use super::movies::Movie;
+use super::movies::{load_movie, Movie};
 use super::state;
 use crate::auth::{require_user, RoleGuard};
 use crate::db::entities::ratings;
@@ -44,14 +43,7 @@ impl From<ratings::Model> for Rating {
 impl Rating {
     /// The rated movie.
     async fn movie(&self, ctx: &Context<'_>) -> Result<Movie> {
-        let m = ctx
-            .data::<Cached<MovieLoader>>()?
-            .load_one(self.movie_db_id)
-            .await
-            .gql()?
-            .ok_or(AppError::NotFound("movie"))
-            .gql()?;
-        Ok(m.into())
+        load_movie(ctx, self.movie_db_id).await
     }
 }
 

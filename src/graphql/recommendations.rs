@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::ids::{self, Kind};
 use super::loaders::{Cached, MovieLoader};
-use super::movies::{prime_movie_loaders, Movie};
+use super::movies::{load_movie, prime_movie_loaders, Movie};
 use super::pagination::{page, page_args, Page};
 use super::state;
 use crate::auth::{require_user, Role, RoleGuard};
@@ -144,14 +144,7 @@ pub struct RecommendationItem {
 impl RecommendationItem {
     /// The movie.
     async fn movie(&self, ctx: &Context<'_>) -> Result<Movie> {
-        let m = ctx
-            .data::<Cached<MovieLoader>>()?
-            .load_one(self.movie_id)
-            .await
-            .gql()?
-            .ok_or(AppError::NotFound("movie"))
-            .gql()?;
-        Ok(m.into())
+        load_movie(ctx, self.movie_id).await
     }
 }
 
@@ -169,14 +162,7 @@ pub struct ScoredMovie {
 impl ScoredMovie {
     /// The movie.
     async fn movie(&self, ctx: &Context<'_>) -> Result<Movie> {
-        let m = ctx
-            .data::<Cached<MovieLoader>>()?
-            .load_one(self.movie_id)
-            .await
-            .gql()?
-            .ok_or(AppError::NotFound("movie"))
-            .gql()?;
-        Ok(m.into())
+        load_movie(ctx, self.movie_id).await
     }
 }
 

@@ -105,7 +105,10 @@ async fn id_map_movies<C: ConnectionTrait>(db: &C) -> Result<HashMap<String, i32
         .collect())
 }
 
-async fn id_map_users<C: ConnectionTrait>(db: &C) -> Result<HashMap<String, i32>, DbErr> {
+/// Database id of every user by external id.
+pub(crate) async fn id_map_users<C: ConnectionTrait>(
+    db: &C,
+) -> Result<HashMap<String, i32>, DbErr> {
     let rows: Vec<(i32, String)> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
