@@ -96,6 +96,9 @@ pub struct RecommenderHandle {
     params: SnapshotParams,
     evaluate_after_training: bool,
     foldin_micros: std::sync::atomic::AtomicU64,
+    /// Users erased since the running training loaded its data: stripped from its snapshot
+    /// before it is stored or served.
+    erased_during_training: Mutex<HashSet<i32>>,
 }
 
 /// The midpoint age of an age band, for demographic segments.
@@ -161,6 +164,7 @@ impl RecommenderHandle {
             params,
             evaluate_after_training,
             foldin_micros: Default::default(),
+            erased_during_training: Mutex::new(HashSet::new()),
         }
     }
 
@@ -272,6 +276,9 @@ impl RecommenderHandle {
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<TrainOutcome, EngineError> {
         let t0 = Instant::now();
+        if let Ok(mut e) = self.erased_during_training.lock() {
+            e.clear();
+        }
         let interactions = training::interactions(db, None).await?;
         if interactions.is_empty() {
             return Err(EngineError::NoData);
@@ -333,6 +340,8 @@ impl RecommenderHandle {
         let users = snapshot.meta.users;
         let items = snapshot.meta.items;
         let n = snapshot.meta.interactions;
+        let mut snapshot = snapshot;
+        self.strip_erased(&mut snapshot);
         let (blob, snapshot) =
             tokio::task::spawn_blocking(move || snapshot.to_bytes().map(|b| (b, snapshot)))
                 .await
@@ -353,6 +362,15 @@ impl RecommenderHandle {
             },
         )
         .await?;
+        let mut snapshot = snapshot;
+        if self.strip_erased(&mut snapshot) {
+            // Someone was erased while the blob was written: store it again without them.
+            let s2 = snapshot.clone();
+            let blob = tokio::task::spawn_blocking(move || s2.to_bytes())
+                .await
+                .map_err(|e| EngineError::Join(e.to_string()))??;
+            training::replace_blob(db, version.id, blob).await?;
+        }
         self.swap(Active {
             snapshot,
             version_id: version.id,
@@ -434,7 +452,49 @@ impl RecommenderHandle {
         Ok(())
     }
 
-    /// Privacy deletion: drops the user's vectors from the live snapshot and any folded state.
+    /// Removes users erased during the running training from its snapshot; true if any was
+    /// known to it.
+    fn strip_erased(&self, snapshot: &mut Snapshot) -> bool {
+        let ids: Vec<i32> = self
+            .erased_during_training
+            .lock()
+            .map(|e| e.iter().copied().collect())
+            .unwrap_or_default();
+        let mut any = false;
+        for id in ids {
+            any |= snapshot.remove_user(id as i64);
+        }
+        any
+    }
+
+    /// Privacy deletion, after the person's rows are gone: removes them from the live snapshot
+    /// at once, rewrites the active version's stored blob without them, drops the blobs of
+    /// inactive versions (which still hold their vectors), and makes a running training strip
+    /// them too. Their remaining influence on shared item factors goes with the next training,
+    /// which no longer sees their data.
+    pub async fn erase_user(
+        &self,
+        db: &DatabaseConnection,
+        user_id: i32,
+    ) -> Result<(), EngineError> {
+        if let Ok(mut e) = self.erased_during_training.lock() {
+            e.insert(user_id);
+        }
+        self.forget_user(user_id);
+        if let Some(a) = self.active() {
+            let snapshot = a.snapshot.clone();
+            let blob = tokio::task::spawn_blocking(move || snapshot.to_bytes())
+                .await
+                .map_err(|e| EngineError::Join(e.to_string()))??;
+            training::replace_blob(db, a.version_id, blob).await?;
+            training::drop_inactive_blobs(db, a.version_id).await?;
+        } else {
+            training::drop_inactive_blobs(db, -1).await?;
+        }
+        Ok(())
+    }
+
+    /// Drops the user's vectors from the live snapshot and any folded state.
     pub fn forget_user(&self, user_id: i32) {
         if let Ok(mut m) = self.folded.lock() {
             m.remove(&user_id);

@@ -1,6 +1,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod curation;
 pub mod dataset;
 pub mod db;
 pub mod demo;
@@ -8,6 +9,8 @@ pub mod engine;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod privacy;
+pub mod recommend;
 pub mod recommender;
 pub mod serving;
 pub mod startup;

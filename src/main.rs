@@ -144,7 +144,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 }
                 a
             };
-            if pw.chars().count() < 10 {
+            if pw.chars().count() < marquee::graphql::admin::MIN_PASSWORD_CHARS {
                 bail!("the password must be at least 10 characters");
             }
             let state = build_state(settings).await?;

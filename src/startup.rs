@@ -49,6 +49,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         metrics,
         query_stats,
         recommender,
+        curation: Default::default(),
     }))
 }
 

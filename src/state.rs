@@ -17,9 +17,22 @@ pub struct AppState {
     pub metrics: Metrics,
     pub query_stats: Arc<QueryStats>,
     pub recommender: RecommenderHandle,
+    pub curation: crate::curation::CurationCache,
 }
 
 impl AppState {
+    /// The curation snapshot in force (reloaded after changes).
+    pub async fn curation(
+        &self,
+    ) -> Result<Arc<crate::serving::curation::CurationSnapshot>, sea_orm::DbErr> {
+        self.curation.get(&self.db).await
+    }
+
+    /// Called after a curation change is committed: the next request sees it.
+    pub fn curation_changed(&self) {
+        self.curation.invalidate();
+    }
+
     /// Called after a user's feedback (rating, event) is committed, so that models that keep
     /// per-user state can refresh it before the user's next request.
     pub async fn feedback_changed(&self, user_id: i32) {

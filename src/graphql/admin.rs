@@ -1,11 +1,113 @@
 //! Staff sign-in and staff-only operational queries.
-use async_graphql::{Context, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::TransactionTrait;
 
-use super::state;
+use super::ids::{self, Kind};
+use super::{staff_actor, state};
 use crate::auth::{password, require_staff, AuthError, Role, RoleGuard};
+use crate::db::entities::staff;
 use crate::db::repo;
-use crate::error::GqlResult;
+use crate::db::repo::audit;
+use crate::error::{AppError, GqlResult};
+
+/// Shortest staff password accepted (here and in `marquee staff add`).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// A staff account, for admins.
+#[derive(SimpleObject)]
+pub struct StaffAccount {
+    /// Opaque identifier.
+    pub id: ID,
+    /// Email address (lower case).
+    pub email: String,
+    /// Role.
+    pub role: Role,
+    /// A disabled account cannot sign in, and its tokens stop working at once.
+    pub disabled: bool,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Its last successful sign-in.
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl From<staff::Model> for StaffAccount {
+    fn from(m: staff::Model) -> Self {
+        Self {
+            id: ids::encode(Kind::Staff, m.id as i64),
+            role: Role::parse(&m.role).unwrap_or(Role::Editor),
+            email: m.email,
+            disabled: m.disabled,
+            created_at: m.created_at,
+            last_login_at: m.last_login_at,
+        }
+    }
+}
+
+/// A new staff account.
+#[derive(InputObject)]
+pub struct StaffInput {
+    /// Email address.
+    #[graphql(validator(email, max_length = 254))]
+    pub email: String,
+    /// At least 10 characters.
+    #[graphql(validator(max_length = 1024), secret)]
+    pub password: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// Changes to a staff account; omitted fields stay.
+#[derive(InputObject)]
+pub struct StaffPatchInput {
+    /// New role.
+    pub role: Option<Role>,
+    /// Disable or enable.
+    pub disabled: Option<bool>,
+    /// New password (at least 10 characters).
+    #[graphql(validator(max_length = 1024), secret)]
+    pub password: Option<String>,
+}
+
+/// One UTC day of activity.
+#[derive(SimpleObject)]
+pub struct ActivityDay {
+    /// UTC date, YYYY-MM-DD.
+    pub day: String,
+    /// Ratings created or changed that day.
+    pub ratings: u64,
+    /// Viewing and feedback events.
+    pub events: u64,
+    /// Users first seen.
+    pub new_users: u64,
+}
+
+/// This server's request rate and latency.
+#[derive(SimpleObject)]
+pub struct RequestStats {
+    /// GraphQL requests per minute over the last five minutes.
+    pub requests_per_minute: f64,
+    /// Median latency in milliseconds over the last 10 000 requests.
+    pub p50_ms: f64,
+    /// 95th percentile latency in milliseconds.
+    pub p95_ms: f64,
+    /// 99th percentile latency in milliseconds.
+    pub p99_ms: f64,
+    /// Requests since the process started.
+    pub total_requests: u64,
+    /// Errors since the process started.
+    pub errors: u64,
+}
+
+fn check_password(p: &str) -> Result<()> {
+    if p.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::bad_input(format!(
+            "the password must be at least {MIN_PASSWORD_CHARS} characters"
+        ))
+        .extend());
+    }
+    Ok(())
+}
 
 /// A signed-in staff session.
 #[derive(SimpleObject)]
@@ -72,6 +174,66 @@ impl AdminQuery {
             events: repo::count_rows(db, "events").await.gql()?,
         })
     }
+
+    /// Staff accounts by email (admins).
+    #[graphql(guard = "RoleGuard::staff(&[])")]
+    async fn staff_accounts(&self, ctx: &Context<'_>) -> Result<Vec<StaffAccount>> {
+        Ok(repo::staff::list(&state(ctx)?.db)
+            .await
+            .gql()?
+            .into_iter()
+            .map(StaffAccount::from)
+            .collect())
+    }
+
+    /// Ratings, events and new users per UTC day over the last `days` (default 30, at most
+    /// 365), oldest first, with empty days as zeros (any staff role).
+    #[graphql(guard = "RoleGuard::AnyStaff")]
+    async fn activity_stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(minimum = 1, maximum = 365))] days: Option<i32>,
+    ) -> Result<Vec<ActivityDay>> {
+        let days = days.unwrap_or(30) as i64;
+        let today = Utc::now().date_naive();
+        let first = today - Duration::days(days - 1);
+        let since = first.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+        let db = &state(ctx)?.db;
+        let ratings = repo::stats::per_day(db, "ratings", "updated_at", since)
+            .await
+            .gql()?;
+        let events = repo::stats::per_day(db, "events", "occurred_at", since)
+            .await
+            .gql()?;
+        let users = repo::stats::per_day(db, "users", "created_at", since)
+            .await
+            .gql()?;
+        Ok((0..days)
+            .map(|i| {
+                let d = (first + Duration::days(i)).format("%Y-%m-%d").to_string();
+                ActivityDay {
+                    ratings: ratings.get(&d).copied().unwrap_or(0),
+                    events: events.get(&d).copied().unwrap_or(0),
+                    new_users: users.get(&d).copied().unwrap_or(0),
+                    day: d,
+                }
+            })
+            .collect())
+    }
+
+    /// This server's GraphQL request rate and latency (any staff role).
+    #[graphql(guard = "RoleGuard::AnyStaff")]
+    async fn request_stats(&self, ctx: &Context<'_>) -> Result<RequestStats> {
+        let s = state(ctx)?.metrics.snapshot();
+        Ok(RequestStats {
+            requests_per_minute: s.requests_per_minute,
+            p50_ms: s.p50_ms,
+            p95_ms: s.p95_ms,
+            p99_ms: s.p99_ms,
+            total_requests: s.total_requests,
+            errors: s.errors,
+        })
+    }
 }
 
 /// Staff sign-in.
@@ -111,5 +273,92 @@ impl AdminMutation {
             role,
             expires_at,
         })
+    }
+
+    /// Adds a staff account (admins). A taken email is CONFLICT.
+    #[graphql(guard = "RoleGuard::staff(&[])")]
+    async fn create_staff(&self, ctx: &Context<'_>, input: StaffInput) -> Result<StaffAccount> {
+        let (sid, role) = require_staff(ctx, &[])?;
+        check_password(&input.password)?;
+        let st = state(ctx)?;
+        let hash = password::hash(&input.password).gql()?;
+        let txn = st.db.begin().await.gql()?;
+        if repo::staff::find_by_email(&txn, &input.email)
+            .await
+            .gql()?
+            .is_some()
+        {
+            return Err(
+                AppError::Conflict("a staff account with this email exists".into()).extend(),
+            );
+        }
+        let m = repo::staff::create(&txn, &input.email, hash, input.role.as_str())
+            .await
+            .gql()?;
+        audit::append(
+            &txn,
+            &staff_actor(sid, role),
+            "staff.create",
+            Some(("staff", m.id.to_string())),
+            serde_json::json!({ "role": input.role.as_str() }),
+        )
+        .await
+        .gql()?;
+        txn.commit().await.gql()?;
+        Ok(m.into())
+    }
+
+    /// Changes a staff account's role, disables or enables it, or sets a new password
+    /// (admins). The last enabled admin cannot be demoted or disabled (CONFLICT).
+    #[graphql(guard = "RoleGuard::staff(&[])")]
+    async fn update_staff(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: StaffPatchInput,
+    ) -> Result<StaffAccount> {
+        let (sid, role) = require_staff(ctx, &[])?;
+        let id = ids::decode(Kind::Staff, &id).gql()?;
+        if let Some(p) = &input.password {
+            check_password(p)?;
+        }
+        let st = state(ctx)?;
+        let hash = match &input.password {
+            Some(p) => Some(password::hash(p).gql()?),
+            None => None,
+        };
+        let txn = st.db.begin().await.gql()?;
+        let m = repo::staff::get(&txn, id)
+            .await
+            .gql()?
+            .ok_or(AppError::NotFound("staff account"))
+            .gql()?;
+        let loses_admin = m.role == "admin"
+            && !m.disabled
+            && (input.role.is_some_and(|r| r != Role::Admin) || input.disabled == Some(true));
+        if loses_admin && repo::staff::enabled_admins(&txn).await.gql()? <= 1 {
+            return Err(AppError::Conflict(
+                "the last enabled admin cannot be demoted or disabled".into(),
+            )
+            .extend());
+        }
+        let m = repo::staff::update(&txn, m, input.role.map(Role::as_str), input.disabled, hash)
+            .await
+            .gql()?;
+        audit::append(
+            &txn,
+            &staff_actor(sid, role),
+            "staff.update",
+            Some(("staff", id.to_string())),
+            serde_json::json!({
+                "role": input.role.map(Role::as_str),
+                "disabled": input.disabled,
+                "passwordChanged": input.password.is_some(),
+            }),
+        )
+        .await
+        .gql()?;
+        txn.commit().await.gql()?;
+        Ok(m.into())
     }
 }

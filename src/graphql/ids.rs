@@ -16,6 +16,11 @@ pub enum Kind {
     Event,
     Staff,
     ModelVersion,
+    Collection,
+    Placement,
+    Rule,
+    DeletionRequest,
+    AuditEntry,
 }
 
 impl Kind {
@@ -29,6 +34,11 @@ impl Kind {
             Kind::Event => "Event",
             Kind::Staff => "Staff",
             Kind::ModelVersion => "ModelVersion",
+            Kind::Collection => "Collection",
+            Kind::Placement => "Placement",
+            Kind::Rule => "Rule",
+            Kind::DeletionRequest => "DeletionRequest",
+            Kind::AuditEntry => "AuditEntry",
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The GraphQL API: one module per domain, merged into one schema.
 pub mod admin;
+pub mod curation;
 pub mod feedback;
 pub mod handler;
 pub mod ids;
 pub mod loaders;
 pub mod movies;
 pub mod pagination;
+pub mod privacy;
 pub mod ratings;
 pub mod recommendations;
 pub mod users;
@@ -24,6 +26,8 @@ pub struct QueryRoot(
     users::UserQuery,
     recommendations::RecommendationQuery,
     admin::AdminQuery,
+    privacy::PrivacyQuery,
+    curation::CurationQuery,
 );
 
 /// All mutations.
@@ -35,6 +39,8 @@ pub struct MutationRoot(
     movies::CatalogueMutation,
     recommendations::RecommendationMutation,
     admin::AdminMutation,
+    privacy::PrivacyMutation,
+    curation::CurationMutation,
 );
 
 /// The schema type.
@@ -61,6 +67,14 @@ pub fn sdl(schema: &MarqueeSchema) -> String {
             .sorted_arguments()
             .sorted_enum_items(),
     )
+}
+
+/// A staff member as the audit log names them.
+pub fn staff_actor(id: i32, role: crate::auth::Role) -> crate::db::repo::audit::Actor {
+    crate::db::repo::audit::Actor::Staff {
+        id,
+        role: role.as_str(),
+    }
 }
 
 /// The shared state, from a resolver's context.

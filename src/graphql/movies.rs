@@ -10,10 +10,10 @@ use super::loaders::{
     Cached, CreditsLoader, GenresLoader, MovieLoader, MyRatingLoader, StatsLoader,
 };
 use super::pagination::{page, page_args, Page};
-use super::state;
+use super::{staff_actor, state};
 use crate::auth::{require_staff, Principal, Role, RoleGuard};
 use crate::db::entities::{genres, movies, people};
-use crate::db::repo::audit::{self, Actor};
+use crate::db::repo::audit;
 use crate::db::repo::movies::{self as repo, MovieFilter, MovieOrder, MoviePatch, NewMovie};
 use crate::error::{AppError, GqlResult};
 
@@ -544,13 +544,6 @@ fn clean_names(v: Vec<String>, what: &str) -> Result<Vec<String>, AppError> {
         }
     }
     Ok(out)
-}
-
-fn staff_actor(id: i32, role: Role) -> Actor {
-    Actor::Staff {
-        id,
-        role: role.as_str(),
-    }
 }
 
 /// Catalogue changes, for editors and admins; each is written to the audit log.

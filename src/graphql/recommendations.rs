@@ -14,10 +14,18 @@ use super::state;
 use crate::auth::{require_user, Role, RoleGuard};
 use crate::db::repo;
 use crate::db::repo::training::Segment;
-use crate::engine::{allowed, movie_of};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::db::repo::training::CatalogueEntry;
+use crate::engine::{movie_of, CatalogueIndex};
 use crate::error::{AppError, GqlResult};
-use crate::recommender::{ItemIdx, Source};
-use crate::serving::explain::{self, EvidenceItem, ReasonKind};
+use crate::recommend;
+use crate::serving::curation::Surface;
+use crate::serving::explain::ReasonKind;
+use crate::serving::feed::RowKind;
+use crate::serving::pipeline::{ServedItem, ServedSource};
+use crate::state::AppState;
 
 /// Where a recommended item came from.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -32,6 +40,12 @@ pub enum RecommendationSource {
     Demographic,
     /// Content similarity (genres, people, tags) to what the user liked.
     Content,
+    /// An editor pinned it into this slot.
+    Pinned,
+    /// It comes from an editorial collection.
+    Collection,
+    /// The model's pick, raised by an editor's boost rule.
+    Boosted,
 }
 
 impl RecommendationSource {
@@ -42,18 +56,24 @@ impl RecommendationSource {
             Self::Trending => "TRENDING",
             Self::Demographic => "DEMOGRAPHIC",
             Self::Content => "CONTENT",
+            Self::Pinned => "PINNED",
+            Self::Collection => "COLLECTION",
+            Self::Boosted => "BOOSTED",
         }
     }
 }
 
-impl From<Source> for RecommendationSource {
-    fn from(s: Source) -> Self {
+impl From<ServedSource> for RecommendationSource {
+    fn from(s: ServedSource) -> Self {
         match s {
-            Source::Model => Self::Model,
-            Source::Popular => Self::Popular,
-            Source::Trending => Self::Trending,
-            Source::Demographic => Self::Demographic,
-            Source::Content => Self::Content,
+            ServedSource::Model => Self::Model,
+            ServedSource::Popular => Self::Popular,
+            ServedSource::Trending => Self::Trending,
+            ServedSource::Demographic => Self::Demographic,
+            ServedSource::Content => Self::Content,
+            ServedSource::Pinned => Self::Pinned,
+            ServedSource::Collection => Self::Collection,
+            ServedSource::Boosted => Self::Boosted,
         }
     }
 }
@@ -78,6 +98,8 @@ pub enum ReasonKindGql {
     Trending,
     /// Popular in the user's segment.
     Demographic,
+    /// Chosen by an editor (pin, collection or boost): "Editor's pick: Noir Week".
+    EditorsPick,
 }
 
 impl From<ReasonKind> for ReasonKindGql {
@@ -91,6 +113,7 @@ impl From<ReasonKind> for ReasonKindGql {
             ReasonKind::Popular => Self::Popular,
             ReasonKind::Trending => Self::Trending,
             ReasonKind::Demographic => Self::Demographic,
+            ReasonKind::EditorsPick => Self::EditorsPick,
         }
     }
 }
@@ -263,44 +286,207 @@ fn status(st: &crate::state::AppState) -> TrainingStatusGql {
     }
 }
 
-/// (movie, score, source, evidence as (movie, the user's rating)) of one ranked item.
-type Ranked = (i32, f64, Source, Vec<(i32, Option<f32>)>);
+/// A row of the home feed.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum FeedRowKind {
+    /// An editorial collection.
+    Collection,
+    /// "Top picks for you".
+    TopPicks,
+    /// "Because you watched …".
+    BecauseYouWatched,
+    /// "Trending now".
+    Trending,
+    /// "Popular on Marquee".
+    Popular,
+    /// "Popular with viewers aged …".
+    Demographic,
+    /// One genre.
+    Genre,
+}
 
-/// Most rated movies among all users, for when there is no trained model yet.
-async fn popular_fallback(
-    ctx: &Context<'_>,
-    seg: &Segment,
-    keep: impl Fn(i32) -> bool,
-    n: usize,
-) -> Result<Vec<(i32, f64)>> {
-    let st = state(ctx)?;
-    let mut rows = repo::training::segment_ratings(&st.db, seg).await.gql()?;
-    // Damped mean: a few high ratings do not beat many good ones.
-    let global = {
-        let (s, c) = rows
-            .iter()
-            .fold((0.0, 0i64), |(s, c), (_, n, m)| (s + m * *n as f64, c + n));
-        if c > 0 {
-            s / c as f64
-        } else {
-            3.0
+impl From<RowKind> for FeedRowKind {
+    fn from(k: RowKind) -> Self {
+        match k {
+            RowKind::Collection => Self::Collection,
+            RowKind::TopPicks => Self::TopPicks,
+            RowKind::BecauseYouWatched => Self::BecauseYouWatched,
+            RowKind::Trending => Self::Trending,
+            RowKind::Popular => Self::Popular,
+            RowKind::Demographic => Self::Demographic,
+            RowKind::Genre => Self::Genre,
         }
-    };
-    const DAMPING: f64 = 10.0;
-    let score = |n: i64, m: f64| {
-        (m * n as f64 + global * DAMPING) / (n as f64 + DAMPING) * (1.0 + n as f64).ln()
-    };
-    rows.sort_by(|a, b| {
-        score(b.1, b.2)
-            .total_cmp(&score(a.1, a.2))
-            .then(a.0.cmp(&b.0))
-    });
-    Ok(rows
-        .into_iter()
-        .filter(|(m, _, _)| keep(*m))
-        .take(n)
-        .map(|(m, n, mean)| (m, score(n, mean)))
-        .collect())
+    }
+}
+
+/// One row of the home feed.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct FeedRow {
+    /// Stable key, e.g. "top-picks", "because:<movie id>", "collection:noir-week".
+    pub key: String,
+    /// Heading to show.
+    pub title: String,
+    /// What kind of row it is.
+    pub kind: FeedRowKind,
+    #[graphql(skip)]
+    pub collection_id: Option<i32>,
+    /// The row's items, each explained.
+    pub items: Vec<RecommendationItem>,
+}
+
+#[ComplexObject]
+impl FeedRow {
+    /// The collection of a COLLECTION row.
+    async fn collection(&self, ctx: &Context<'_>) -> Result<Option<super::curation::Collection>> {
+        let Some(id) = self.collection_id else {
+            return Ok(None);
+        };
+        Ok(repo::curation::collection(&state(ctx)?.db, id)
+            .await
+            .gql()?
+            .map(Into::into))
+    }
+}
+
+/// A user's home feed.
+#[derive(SimpleObject)]
+pub struct HomeFeed {
+    /// The rows, top to bottom.
+    pub rows: Vec<FeedRow>,
+}
+
+/// Whether a movie may appear in a non-personal list: available, not deleted, not blocked.
+async fn shown_filter<'a>(
+    st: &AppState,
+    catalogue: &'a Arc<CatalogueIndex>,
+) -> Result<impl Fn(i32) -> bool + 'a> {
+    let curation = st.curation().await.gql()?;
+    let now = Utc::now();
+    Ok(move |m: i32| {
+        catalogue.get(m).is_some_and(|e| e.available)
+            && !curation.blocked(m, &Surface::Recommendations, now, catalogue)
+    })
+}
+
+/// The client's filter (genres, years) over a catalogue entry.
+fn allowed_entry(
+    e: &CatalogueEntry,
+    genres: &[String],
+    year_from: Option<i32>,
+    year_to: Option<i32>,
+) -> bool {
+    if !genres.is_empty()
+        && !e
+            .genres
+            .iter()
+            .any(|g| genres.iter().any(|f| f.eq_ignore_ascii_case(g)))
+    {
+        return false;
+    }
+    if year_from.is_some_and(|y| e.year.is_none_or(|ey| ey < y)) {
+        return false;
+    }
+    if year_to.is_some_and(|y| e.year.is_none_or(|ey| ey > y)) {
+        return false;
+    }
+    true
+}
+
+/// The serving inputs of the user a staff preview names.
+async fn preview_user(ctx: &Context<'_>, user_id: &ID) -> Result<recommend::UserServing> {
+    let id = ids::decode(Kind::User, user_id).gql()?;
+    let st = state(ctx)?;
+    let user = repo::users::get(&st.db, id)
+        .await
+        .gql()?
+        .ok_or(AppError::NotFound("user"))
+        .gql()?;
+    recommend::load_user(st, user).await.gql()
+}
+
+/// Maps served items to GraphQL items; when `log` is set, records them for attribution.
+async fn served_items(
+    ctx: &Context<'_>,
+    user_id: i32,
+    surface: &str,
+    offset: usize,
+    items: Vec<ServedItem>,
+    log: bool,
+    movie_look: async_graphql::Lookahead<'_>,
+) -> Result<Vec<RecommendationItem>> {
+    let mut out = Vec::with_capacity(items.len());
+    let mut logs = Vec::with_capacity(items.len());
+    for (pos, it) in items.into_iter().enumerate() {
+        let source: RecommendationSource = it.source.into();
+        let rec_id = uuid::Uuid::new_v4().to_string();
+        logs.push((
+            rec_id.clone(),
+            it.movie_id,
+            source.as_str(),
+            (offset + pos) as i32,
+        ));
+        out.push(RecommendationItem {
+            movie_id: it.movie_id,
+            score: it.score,
+            source,
+            reason: Reason {
+                kind: it.reason_kind.into(),
+                text: it.reason_text,
+                evidence_ids: it.evidence,
+            },
+            recommendation_id: rec_id,
+        });
+    }
+    if log {
+        repo::events::log_recommendations(&state(ctx)?.db, user_id, surface, &logs)
+            .await
+            .gql()?;
+    }
+    let ids: Vec<i32> = out.iter().map(|r| r.movie_id).collect();
+    prime_movie_loaders(ctx, movie_look, &ids).await?;
+    Ok(out)
+}
+
+/// Builds and maps a home feed.
+async fn feed_of(
+    ctx: &Context<'_>,
+    u: &recommend::UserServing,
+    rows: Option<i32>,
+    per_row: Option<i32>,
+    log: bool,
+) -> Result<HomeFeed> {
+    let st = state(ctx)?;
+    let rows = recommend::home_feed(
+        st,
+        u,
+        rows.unwrap_or(8) as usize,
+        per_row.unwrap_or(10) as usize,
+        Utc::now(),
+    )
+    .await
+    .gql()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let items = served_items(
+            ctx,
+            u.user.id,
+            "HOME",
+            0,
+            r.items,
+            log,
+            ctx.look_ahead().field("rows").field("items").field("movie"),
+        )
+        .await?;
+        out.push(FeedRow {
+            key: r.key,
+            title: r.title,
+            kind: r.kind.into(),
+            collection_id: r.collection_id,
+            items,
+        });
+    }
+    Ok(HomeFeed { rows: out })
 }
 
 /// Recommendation queries.
@@ -349,134 +535,130 @@ impl RecommendationQuery {
             .gql()?
             .ok_or(AppError::NotFound("user"))
             .gql()?;
-        let catalogue = st.recommender.catalogue(&st.db).await.gql()?;
-        let need = (offset + limit) as usize;
-
-        let mut items: Vec<Ranked> = vec![];
-        let mut excluded: std::collections::HashSet<i32>;
-        let active = st.recommender.active();
-        match &active {
-            Some(active) => {
-                let (mut history, ex) =
-                    st.recommender.history(&st.db, active, &user).await.gql()?;
-                excluded = ex;
-                excluded.extend(exclude_ids.iter().copied());
-                if !user.personalization_consent {
-                    history.demographics = None;
-                }
-                let exclude_idx: Vec<ItemIdx> = excluded
-                    .iter()
-                    .filter_map(|m| active.snapshot.vocab.item(*m as i64))
-                    .collect();
-                let allow = |i: ItemIdx| {
-                    movie_of(active, i)
-                        .is_some_and(|m| allowed(&catalogue, m, &genres, f.year_from, f.year_to))
-                };
-                for r in active
-                    .snapshot
-                    .recommend(&history.view(), need, &exclude_idx, &allow)
-                {
-                    let Some(m) = movie_of(active, r.item) else {
-                        continue;
-                    };
-                    let ev = r
-                        .explanation
-                        .evidence
-                        .iter()
-                        .filter_map(|e| {
-                            movie_of(active, e.item)
-                                .map(|id| (id, (!e.rating.is_nan()).then_some(e.rating)))
-                        })
-                        .collect();
-                    items.push((m, r.score as f64, r.explanation.source, ev));
-                }
-            }
-            None => {
-                let inter = repo::training::interactions(&st.db, Some(user.id))
-                    .await
-                    .gql()?;
-                excluded = inter
-                    .iter()
-                    .filter(|i| i.excluded)
-                    .map(|i| i.movie_id)
-                    .collect();
-                excluded.extend(exclude_ids.iter().copied());
-                let keep = |m: i32| {
-                    !excluded.contains(&m)
-                        && allowed(&catalogue, m, &genres, f.year_from, f.year_to)
-                };
-                for (m, s) in popular_fallback(ctx, &Segment::default(), keep, need).await? {
-                    items.push((m, s, Source::Popular, vec![]));
-                }
-            }
-        }
-        let total = catalogue
+        let u = recommend::load_user(st, user).await.gql()?;
+        let exclude: HashSet<i32> = exclude_ids.into_iter().collect();
+        let keep = |e: &CatalogueEntry| allowed_entry(e, &genres, f.year_from, f.year_to);
+        let now = Utc::now();
+        let items = recommend::list(
+            st,
+            &u,
+            &recommend::ListAsk {
+                surface: Surface::Recommendations,
+                n: (offset + limit) as usize,
+                exclude: &exclude,
+                keep: &keep,
+                now,
+            },
+        )
+        .await
+        .gql()?;
+        let total = u
+            .catalogue
             .entries
-            .keys()
-            .filter(|m| {
-                !excluded.contains(m) && allowed(&catalogue, **m, &genres, f.year_from, f.year_to)
+            .values()
+            .filter(|e| {
+                e.available
+                    && !u.seen.contains(&e.movie_id)
+                    && !exclude.contains(&e.movie_id)
+                    && keep(e)
+                    && !u
+                        .curation
+                        .blocked(e.movie_id, &Surface::Recommendations, now, &u.catalogue)
             })
             .count() as u64;
-
-        let page_items: Vec<_> = items
-            .into_iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .collect();
-        let mut out = Vec::with_capacity(page_items.len());
-        let mut logs = Vec::with_capacity(page_items.len());
-        for (pos, (m, score, source, ev)) in page_items.into_iter().enumerate() {
-            let target_directors: Vec<&str> = catalogue
-                .get(m)
-                .map(|e| e.directors.iter().map(String::as_str).collect())
-                .unwrap_or_default();
-            let evidence: Vec<EvidenceItem<'_>> = ev
-                .iter()
-                .filter_map(|(id, rating)| {
-                    catalogue.get(*id).map(|e| EvidenceItem {
-                        title: e.title.as_str(),
-                        rating: *rating,
-                        shared_directors: e
-                            .directors
-                            .iter()
-                            .map(String::as_str)
-                            .filter(|d| target_directors.contains(d))
-                            .collect(),
-                    })
-                })
-                .collect();
-            let (kind, text) = explain::reason(source, &evidence, user.age_band.as_deref());
-            let source: RecommendationSource = source.into();
-            let rec_id = uuid::Uuid::new_v4().to_string();
-            logs.push((
-                rec_id.clone(),
-                m,
-                source.as_str(),
-                (offset as usize + pos) as i32,
-            ));
-            out.push(RecommendationItem {
-                movie_id: m,
-                score,
-                source,
-                reason: Reason {
-                    kind: kind.into(),
-                    text,
-                    evidence_ids: ev.iter().map(|(id, _)| *id).collect(),
-                },
-                recommendation_id: rec_id,
-            });
-        }
-        repo::events::log_recommendations(&st.db, user.id, "RECOMMENDATIONS", &logs)
-            .await
-            .gql()?;
-        let ids: Vec<i32> = out.iter().map(|r| r.movie_id).collect();
-        prime_movie_loaders(
+        let page_items: Vec<ServedItem> = items.into_iter().skip(offset as usize).collect();
+        let out = served_items(
             ctx,
+            u.user.id,
+            "RECOMMENDATIONS",
+            offset as usize,
+            page_items,
+            true,
             ctx.look_ahead().field("edges").field("node").field("movie"),
-            &ids,
         )
         .await?;
         Ok(page(out, offset, total))
+    }
+
+    /// The recommendations a user would get now, with each item's source and reason (editors,
+    /// admins). Nothing is logged for the user.
+    #[graphql(
+        guard = "RoleGuard::staff(&[Role::Editor])",
+        complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity"
+    )]
+    async fn preview_recommendations(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+    ) -> Result<Vec<RecommendationItem>> {
+        let st = state(ctx)?;
+        let u = preview_user(ctx, &user_id).await?;
+        let keep = |_: &CatalogueEntry| true;
+        let items = recommend::list(
+            st,
+            &u,
+            &recommend::ListAsk {
+                surface: Surface::Recommendations,
+                n: first.unwrap_or(20) as usize,
+                exclude: &HashSet::new(),
+                keep: &keep,
+                now: Utc::now(),
+            },
+        )
+        .await
+        .gql()?;
+        served_items(
+            ctx,
+            u.user.id,
+            "RECOMMENDATIONS",
+            0,
+            items,
+            false,
+            ctx.look_ahead().field("movie"),
+        )
+        .await
+    }
+
+    /// The token user's home feed: editorial collections, "Top picks for you", "Because you
+    /// watched …", "Trending now" and genre rows; new users get popular, demographic and
+    /// editorial rows. No movie appears twice. `rows` defaults to 8 (at most 20),
+    /// `itemsPerRow` to 10 (at most 30).
+    #[graphql(
+        guard = "RoleGuard::User",
+        complexity = "rows.unwrap_or(8).clamp(1, 20) as usize * items_per_row.unwrap_or(10).clamp(1, 30) as usize * child_complexity"
+    )]
+    async fn home_feed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(minimum = 1, maximum = 20))] rows: Option<i32>,
+        #[graphql(validator(minimum = 1, maximum = 30))] items_per_row: Option<i32>,
+    ) -> Result<HomeFeed> {
+        let (user_id, _) = require_user(ctx)?;
+        let st = state(ctx)?;
+        let user = repo::users::get(&st.db, user_id)
+            .await
+            .gql()?
+            .ok_or(AppError::NotFound("user"))
+            .gql()?;
+        let u = recommend::load_user(st, user).await.gql()?;
+        feed_of(ctx, &u, rows, items_per_row, true).await
+    }
+
+    /// The home feed a user would get now (editors, admins). Nothing is logged for the user.
+    #[graphql(
+        guard = "RoleGuard::staff(&[Role::Editor])",
+        complexity = "rows.unwrap_or(8).clamp(1, 20) as usize * items_per_row.unwrap_or(10).clamp(1, 30) as usize * child_complexity"
+    )]
+    async fn preview_home_feed(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        #[graphql(validator(minimum = 1, maximum = 20))] rows: Option<i32>,
+        #[graphql(validator(minimum = 1, maximum = 30))] items_per_row: Option<i32>,
+    ) -> Result<HomeFeed> {
+        let u = preview_user(ctx, &user_id).await?;
+        feed_of(ctx, &u, rows, items_per_row, false).await
     }
 
     /// Movies most like this one (people who liked it also liked; for new movies, by content).
@@ -493,6 +675,7 @@ impl RecommendationQuery {
         if !catalogue.get(id).is_some_and(|e| e.available) {
             return Err(AppError::NotFound("movie").extend());
         }
+        let shown = shown_filter(st, &catalogue).await?;
         let Some(active) = st.recommender.active() else {
             return Ok(vec![]);
         };
@@ -504,7 +687,7 @@ impl RecommendationQuery {
             .similar(item, n * 3 + 10)
             .into_iter()
             .filter_map(|(i, s)| movie_of(&active, i).map(|m| (m, s)))
-            .filter(|(m, _)| *m != id && allowed(&catalogue, *m, &[], None, None))
+            .filter(|(m, _)| *m != id && shown(*m))
             .take(n)
             .map(|(movie_id, s)| ScoredMovie {
                 movie_id,
@@ -529,12 +712,13 @@ impl RecommendationQuery {
             };
         let st = state(ctx)?;
         let catalogue = st.recommender.catalogue(&st.db).await.gql()?;
+        let shown = shown_filter(st, &catalogue).await?;
         let rows = repo::training::trending(&st.db, since, (n * 3 + 20) as u64)
             .await
             .gql()?;
         Ok(rows
             .into_iter()
-            .filter(|(m, _)| allowed(&catalogue, *m, &[], None, None))
+            .filter(|(m, _)| shown(*m))
             .take(n)
             .map(|(movie_id, c)| ScoredMovie {
                 movie_id,
@@ -560,10 +744,13 @@ impl RecommendationQuery {
         };
         let st = state(ctx)?;
         let catalogue = st.recommender.catalogue(&st.db).await.gql()?;
-        let keep = |m: i32| allowed(&catalogue, m, &[], None, None);
-        Ok(popular_fallback(ctx, &seg, keep, n)
-            .await?
+        let shown = shown_filter(st, &catalogue).await?;
+        Ok(recommend::popular(st, &seg, n * 3 + 20)
+            .await
+            .gql()?
             .into_iter()
+            .filter(|(m, _)| shown(*m))
+            .take(n)
             .map(|(movie_id, score)| ScoredMovie { movie_id, score })
             .collect())
     }

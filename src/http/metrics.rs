@@ -20,6 +20,25 @@ pub struct Metrics {
     db_failed: IntGauge,
     db_seconds: prometheus::Gauge,
     db_pool_connections: IntGauge,
+    recent: std::sync::Mutex<std::collections::VecDeque<(std::time::Instant, f32)>>,
+    total: std::sync::atomic::AtomicU64,
+    total_errors: std::sync::atomic::AtomicU64,
+}
+
+/// How many recent requests the live figures (`requestStats`) are computed over.
+const RECENT: usize = 10_000;
+/// The window of the request rate.
+const RATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Live request figures for the dashboard.
+#[derive(Debug, Clone, Default)]
+pub struct RequestSnapshot {
+    pub requests_per_minute: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub total_requests: u64,
+    pub errors: u64,
 }
 
 impl Metrics {
@@ -76,6 +95,9 @@ impl Metrics {
             db_failed,
             db_seconds,
             db_pool_connections,
+            recent: Default::default(),
+            total: Default::default(),
+            total_errors: Default::default(),
         })
     }
 
@@ -85,6 +107,54 @@ impl Metrics {
         self.latency
             .with_label_values(&[operation])
             .observe(seconds);
+        self.total.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut r) = self.recent.lock() {
+            if r.len() == RECENT {
+                r.pop_front();
+            }
+            r.push_back((std::time::Instant::now(), seconds as f32));
+        }
+    }
+
+    /// Request rate over the last five minutes and latency percentiles over the last
+    /// 10 000 requests.
+    pub fn snapshot(&self) -> RequestSnapshot {
+        let mut lat: Vec<f32> = vec![];
+        let mut in_window = 0usize;
+        let now = std::time::Instant::now();
+        let mut oldest = now;
+        if let Ok(r) = self.recent.lock() {
+            lat.extend(r.iter().map(|(_, s)| *s));
+            for (t, _) in r.iter().rev() {
+                if now.duration_since(*t) > RATE_WINDOW {
+                    break;
+                }
+                in_window += 1;
+                oldest = *t;
+            }
+        }
+        lat.sort_by(f32::total_cmp);
+        let pct = |p: f64| -> f64 {
+            if lat.is_empty() {
+                return 0.0;
+            }
+            let i = ((lat.len() - 1) as f64 * p).round() as usize;
+            lat[i] as f64 * 1000.0
+        };
+        // Over the window, or since the first request when the process is younger.
+        let minutes = (now.duration_since(oldest).as_secs_f64() / 60.0).max(1.0 / 60.0);
+        RequestSnapshot {
+            requests_per_minute: if in_window == 0 {
+                0.0
+            } else {
+                in_window as f64 / minutes.max(1.0)
+            },
+            p50_ms: pct(0.50),
+            p95_ms: pct(0.95),
+            p99_ms: pct(0.99),
+            total_requests: self.total.load(Ordering::Relaxed),
+            errors: self.total_errors.load(Ordering::Relaxed),
+        }
     }
 
     /// Counts one error by its code.
@@ -95,6 +165,7 @@ impl Metrics {
             "OTHER"
         };
         self.errors.with_label_values(&[code]).inc();
+        self.total_errors.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -239,7 +239,7 @@ impl From<&UserHistory<'_>> for OwnedHistory {
 }
 
 /// Where a recommendation comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Source {
     /// The personalised model blend.
     Model,

@@ -339,6 +339,32 @@ impl Snapshot {
             .collect()
     }
 
+    /// A non-personal list: overall popularity, trending, or popularity in a demographic
+    /// segment (`Source::Demographic` with `demographics`), best first, only allowed items.
+    pub fn non_personal(
+        &self,
+        source: Source,
+        demographics: Option<&Demographics>,
+        n: usize,
+        allow: &dyn Fn(ItemIdx) -> bool,
+    ) -> Vec<(ItemIdx, f32)> {
+        let cands: Vec<ItemIdx> = all_items(self.vocab.n_items())
+            .into_iter()
+            .filter(|&i| allow(i))
+            .collect();
+        let mut h = UserHistory::empty();
+        let scorer: &dyn Scorer = match source {
+            Source::Trending => &self.trending,
+            Source::Demographic if demographics.is_some() => {
+                h.demographics = demographics;
+                &self.demographic
+            }
+            _ => &self.popularity,
+        };
+        let s = scorer.score(&h, &cands);
+        rank_scores(&cands, s.as_slice().unwrap_or(&[]), &[], &[], n)
+    }
+
     fn trending_has_signal(&self) -> bool {
         self.trending
             .score(&UserHistory::empty(), &all_items(self.vocab.n_items()))

@@ -5,19 +5,39 @@ use crate::recommender::Source;
 /// The kind of reason, for frontends that style or group them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReasonKind {
+    /// "Because you rated Heat ★5".
     BecauseYouRated,
+    /// "Because you watched Alien".
     BecauseYouWatched,
+    /// "Same director as Alien".
     SameDirector,
+    /// "Because you liked Alien".
     SimilarContent,
+    /// "Picked for you".
     Personalized,
+    /// "Popular with viewers".
     Popular,
+    /// "Trending this week".
     Trending,
+    /// "Popular with viewers aged 25–34".
     Demographic,
+    /// Chosen by an editor: a pin, a collection or a boost ("Editor's pick: Noir Week").
+    EditorsPick,
+}
+
+/// The reason of an item an editor chose: "Editor's pick", or "Editor's pick: <note>" when the
+/// pin, collection or boost has a title or note.
+pub fn editors_pick(note: Option<&str>) -> (ReasonKind, String) {
+    match note.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => (ReasonKind::EditorsPick, format!("Editor's pick: {n}")),
+        None => (ReasonKind::EditorsPick, "Editor's pick".into()),
+    }
 }
 
 /// One piece of evidence as serving knows it.
 #[derive(Debug, Clone)]
 pub struct EvidenceItem<'a> {
+    /// Its title.
     pub title: &'a str,
     /// The user's star rating of it, if any.
     pub rating: Option<f32>,
@@ -134,5 +154,15 @@ mod tests {
         );
         assert_eq!(reason(Source::Popular, &[], None).0, ReasonKind::Popular);
         assert_eq!(reason(Source::Model, &[], None).0, ReasonKind::Personalized);
+    }
+
+    #[test]
+    fn editors_picks_name_their_note_when_there_is_one() {
+        assert_eq!(
+            editors_pick(Some("Noir Week")),
+            (ReasonKind::EditorsPick, "Editor's pick: Noir Week".into())
+        );
+        assert_eq!(editors_pick(Some("  ")).1, "Editor's pick");
+        assert_eq!(editors_pick(None).1, "Editor's pick");
     }
 }

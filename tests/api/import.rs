@@ -33,6 +33,46 @@ async fn ml_100k_imports_with_its_published_counts_and_reruns_idempotently(app: 
         .await;
     assert_eq!(r["data"]["me"]["ratings"]["totalCount"], 272, "{r}");
     assert_eq!(r["data"]["me"]["ageBand"], "18-24");
+
+    // A model trained on the import explains its picks for a MovieLens user by movies they
+    // rated, and a new rating changes the next answer at once.
+    app.state
+        .recommender
+        .train(&app.state.db, &marquee::recommender::no_progress)
+        .await
+        .unwrap();
+    let recs = "{ recommendations(first: 10) { edges { node { source reason { text evidence { title } } movie { id title } } } } }";
+    let r = app.graphql(recs, serde_json::json!({}), Some(&t)).await;
+    let items = r["data"]["recommendations"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .clone();
+    assert_eq!(items.len(), 10, "{r}");
+    let explained = items
+        .iter()
+        .filter(|e| {
+            e["node"]["reason"]["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Because you rated"))
+                && !e["node"]["reason"]["evidence"]
+                    .as_array()
+                    .unwrap()
+                    .is_empty()
+        })
+        .count();
+    assert!(explained >= 5, "few items name their evidence: {r}");
+    let top = items[0]["node"]["movie"]["id"].clone();
+    let rated = app
+        .graphql(
+            "mutation($m: ID!) { rateMovie(movieId: $m, score: 1) { score } }",
+            serde_json::json!({ "m": top }),
+            Some(&t),
+        )
+        .await;
+    assert!(rated["errors"].is_null(), "{rated}");
+    let r2 = app.graphql(recs, serde_json::json!({}), Some(&t)).await;
+    assert!(!r2.to_string().contains(top.as_str().unwrap()), "{r2}");
+    assert_ne!(r2["data"], r["data"]);
 }
 api_test!(ml_100k_imports_with_its_published_counts_and_reruns_idempotently);
 

@@ -40,3 +40,61 @@ pub async fn append<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// Narrows the audit log; every given field must match.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    /// Prefix of the action, e.g. `deletion` or `collection.`.
+    pub action_prefix: Option<String>,
+    pub actor_kind: Option<String>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub since: Option<chrono::DateTime<Utc>>,
+    pub until: Option<chrono::DateTime<Utc>>,
+}
+
+/// A page of entries, newest first, and the total.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    f: &AuditFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<audit_log::Model>, u64), DbErr> {
+    use sea_orm::sea_query::ExprTrait;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut q = audit_log::Entity::find();
+    if let Some(p) = &f.action_prefix {
+        // LIKE wildcards in the prefix are taken literally.
+        let escaped = p
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        q = q.filter(
+            sea_orm::sea_query::Expr::col(audit_log::Column::Action)
+                .like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')),
+        );
+    }
+    if let Some(k) = &f.actor_kind {
+        q = q.filter(audit_log::Column::ActorKind.eq(k.to_lowercase()));
+    }
+    if let Some(t) = &f.target_type {
+        q = q.filter(audit_log::Column::TargetType.eq(t.as_str()));
+    }
+    if let Some(t) = &f.target_id {
+        q = q.filter(audit_log::Column::TargetId.eq(t.as_str()));
+    }
+    if let Some(s) = f.since {
+        q = q.filter(audit_log::Column::At.gte(s));
+    }
+    if let Some(u) = f.until {
+        q = q.filter(audit_log::Column::At.lt(u));
+    }
+    let total = q.clone().count(db).await?;
+    let rows = q
+        .order_by_desc(audit_log::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}

@@ -1,9 +1,12 @@
 //! Repositories: every query Marquee makes lives here.
 pub mod audit;
+pub mod curation;
 pub mod events;
 pub mod movies;
+pub mod privacy;
 pub mod ratings;
 pub mod staff;
+pub mod stats;
 pub mod training;
 pub mod users;
 

@@ -58,3 +58,34 @@ pub async fn touch_login<C: ConnectionTrait>(db: &C, m: staff::Model) -> Result<
     am.update(db).await?;
     Ok(())
 }
+
+/// Changes an account's role, disabled flag or password hash (each when given).
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    m: staff::Model,
+    role: Option<&str>,
+    disabled: Option<bool>,
+    password_hash: Option<String>,
+) -> Result<staff::Model, DbErr> {
+    let mut am: staff::ActiveModel = m.into();
+    if let Some(r) = role {
+        am.role = Set(r.to_owned());
+    }
+    if let Some(d) = disabled {
+        am.disabled = Set(d);
+    }
+    if let Some(h) = password_hash {
+        am.password_hash = Set(h);
+    }
+    am.update(db).await
+}
+
+/// How many enabled admins there are (the last one may not be demoted or disabled).
+pub async fn enabled_admins<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    staff::Entity::find()
+        .filter(staff::Column::Role.eq("admin"))
+        .filter(staff::Column::Disabled.eq(false))
+        .count(db)
+        .await
+}

@@ -143,6 +143,12 @@ pub struct CatalogueEntry {
     pub directors: Vec<String>,
     pub cast: Vec<String>,
     pub keywords: Vec<String>,
+    /// Genre ids, aligned with `genres`.
+    pub genre_ids: Vec<i32>,
+    /// Directors' and cast's person ids.
+    pub person_ids: Vec<i32>,
+    /// Number of ratings (for novelty).
+    pub popularity: f64,
 }
 
 /// Every movie that is not deleted, with genres, people and keywords (four queries).
@@ -190,6 +196,9 @@ pub async fn catalogue<C: ConnectionTrait>(db: &C) -> Result<Vec<CatalogueEntry>
                     directors: vec![],
                     cast: vec![],
                     keywords: vec![],
+                    genre_ids: vec![],
+                    person_ids: vec![],
+                    popularity: 0.0,
                 },
             )
         })
@@ -197,12 +206,14 @@ pub async fn catalogue<C: ConnectionTrait>(db: &C) -> Result<Vec<CatalogueEntry>
     for l in movie_genres::Entity::find().all(db).await? {
         if let (Some(e), Some(n)) = (by_id.get_mut(&l.movie_id), genre_names.get(&l.genre_id)) {
             e.genres.push(n.clone());
+            e.genre_ids.push(l.genre_id);
         }
     }
     let mut credits = movie_people::Entity::find().all(db).await?;
     credits.sort_by_key(|c| (c.movie_id, c.position));
     for c in credits {
         if let (Some(e), Some(n)) = (by_id.get_mut(&c.movie_id), person_names.get(&c.person_id)) {
+            e.person_ids.push(c.person_id);
             if c.role == "director" {
                 e.directors.push(n.clone());
             } else {
@@ -213,6 +224,19 @@ pub async fn catalogue<C: ConnectionTrait>(db: &C) -> Result<Vec<CatalogueEntry>
     for k in movie_keywords::Entity::find().all(db).await? {
         if let (Some(e), Some(n)) = (by_id.get_mut(&k.movie_id), tag_names.get(&k.tag_id)) {
             e.keywords.push(n.clone());
+        }
+    }
+    let counts: Vec<(i32, i64)> = ratings::Entity::find()
+        .select_only()
+        .column(ratings::Column::MovieId)
+        .column_as(ratings::Column::Id.count(), "n")
+        .group_by(ratings::Column::MovieId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (m, n) in counts {
+        if let Some(e) = by_id.get_mut(&m) {
+            e.popularity = n as f64;
         }
     }
     let mut out: Vec<CatalogueEntry> = by_id.into_values().collect();
@@ -265,6 +289,31 @@ pub async fn store_active_version(
     .await?;
     txn.commit().await?;
     Ok(m)
+}
+
+/// Replaces a model version's blob (after a person was erased from it).
+pub async fn replace_blob<C: ConnectionTrait>(db: &C, id: i32, blob: Vec<u8>) -> Result<(), DbErr> {
+    model_versions::Entity::update_many()
+        .col_expr(model_versions::Column::Blob, Expr::value(blob))
+        .filter(model_versions::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Drops the blobs of every version but `keep`: their metrics stay, their parameters (which
+/// hold people's vectors) go. Such versions can no longer be activated.
+pub async fn drop_inactive_blobs<C: ConnectionTrait>(db: &C, keep: i32) -> Result<u64, DbErr> {
+    Ok(model_versions::Entity::update_many()
+        .col_expr(
+            model_versions::Column::Blob,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .filter(model_versions::Column::Id.ne(keep))
+        .filter(model_versions::Column::Blob.is_not_null())
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// The active model version with its blob.

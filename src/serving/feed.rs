@@ -1,0 +1,354 @@
+//! The home feed (`homeFeed(rows, itemsPerRow)`): rows of personal picks, "Because you watched"
+//! rows, editors' collections, trending and genre rows, or for new users popular,
+//! demographic and editorial rows. Every ranked row goes through the same filters, rules and
+//! diversity settings (those of `HOME`) as a list; no movie appears twice in one feed.
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use crate::db::repo::training::CatalogueEntry;
+use crate::engine::CatalogueIndex;
+use crate::serving::curation::{Collection, CurationSnapshot, PinTarget, Surface, UserContext};
+use crate::serving::explain;
+use crate::serving::pipeline::{
+    rank_with_pins, Candidate, Gate, ListRequest, Pin, ServedItem, ServedSource,
+};
+
+/// How many "Because you watched" rows a feed has at most.
+pub const MAX_BECAUSE_ROWS: usize = 2;
+
+/// Rows shorter than this (or than the row length asked for, if smaller) are left out.
+pub const MIN_ROW_ITEMS: usize = 3;
+
+/// The candidates of each kind of row, from the active model snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct FeedInputs {
+    /// Personal recommendations.
+    pub top_picks: Vec<Candidate>,
+    /// Seed movies (recently viewed or rated, most recent first) and movies similar to each.
+    pub because: Vec<(i32, Vec<Candidate>)>,
+    /// Recently popular movies.
+    pub trending: Vec<Candidate>,
+    /// Popular movies overall.
+    pub popular: Vec<Candidate>,
+    /// Popular in the user's segment, with the segment's label (e.g. "viewers aged 25–34").
+    pub demographic: Option<(String, Vec<Candidate>)>,
+    /// Candidates per genre, in the order the rows should appear (by the user's affinity).
+    pub by_genre: Vec<(String, Vec<Candidate>)>,
+}
+
+/// The kind of a feed row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowKind {
+    /// An editor's collection.
+    Collection,
+    /// "Top picks for you".
+    TopPicks,
+    /// "Because you watched <title>".
+    BecauseYouWatched,
+    /// "Trending now".
+    Trending,
+    /// "Popular on Marquee" (new users).
+    Popular,
+    /// "Popular with <segment>" (new users).
+    Demographic,
+    /// One genre.
+    Genre,
+}
+
+/// One row of the home feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedRow {
+    /// Stable key: "top-picks", "because:<movie id>", "collection:<slug>", "trending",
+    /// "popular", "demographic" or "genre:<name>".
+    pub key: String,
+    /// Title to show.
+    pub title: String,
+    /// Kind of row.
+    pub kind: RowKind,
+    /// The collection, for collection rows.
+    pub collection_id: Option<i32>,
+    /// Its items, in order.
+    pub items: Vec<ServedItem>,
+}
+
+/// Whom the feed is for and how big it is.
+pub struct FeedRequest<'a> {
+    /// The user.
+    pub user: &'a UserContext,
+    /// The clock.
+    pub now: DateTime<Utc>,
+    /// Movies never to show (already seen, not interested, thumbs down).
+    pub exclude: &'a HashSet<i32>,
+    /// At most this many rows.
+    pub rows: usize,
+    /// At most this many items per row.
+    pub per_row: usize,
+}
+
+/// A row before it is built.
+enum Spec<'c> {
+    Ranked {
+        key: String,
+        title: String,
+        kind: RowKind,
+        candidates: Vec<Candidate>,
+        genre: Option<String>,
+    },
+    Collection(&'c Collection),
+}
+
+/// Builds the home feed.
+///
+/// Row order for users with history: "Top picks for you", "Because you watched <title>" (up to
+/// [`MAX_BECAUSE_ROWS`] seeds), live collections targeted at the user, "Trending now", genre
+/// rows in the order given. For new users (`user.is_new`): "Popular on Marquee",
+/// "Popular with <segment>", collections, "Trending now", genre rows. A collection pinned on
+/// `HOME` takes its row position (1-based) instead; movies pinned on `HOME` take their slots
+/// in the first ranked row shown.
+///
+/// Ranked rows use the `HOME` rules and diversity settings. Collection rows keep the editor's
+/// order: blocked, unavailable, excluded and already shown movies are dropped, nothing is
+/// re-ranked, and the genre cap does not apply (as for pins, the editor's choice stands).
+/// No movie appears twice: earlier rows win, and pinned movies win over every row. Rows with
+/// fewer than min([`MIN_ROW_ITEMS`], `per_row`) items are left out (a collection row is kept
+/// with a single item left); the feed has at most
+/// `rows` rows of at most `per_row` items.
+pub fn home_feed(
+    inputs: FeedInputs,
+    req: &FeedRequest<'_>,
+    curation: &CurationSnapshot,
+    catalogue: &CatalogueIndex,
+) -> Vec<FeedRow> {
+    if req.rows == 0 || req.per_row == 0 {
+        return Vec::new();
+    }
+    let home = Surface::Home;
+    let gate = Gate::new(&home, req.now, curation, catalogue);
+    let everything = |_: &CatalogueEntry| true;
+    let placements = curation.placements_for(&home, req.user, req.now);
+
+    // Pinned movies: reserved before anything else, slots clamped into one row.
+    let mut pins: Vec<Pin> = Vec::new();
+    let mut taken_slots = vec![false; req.per_row];
+    for p in &placements {
+        let PinTarget::Movie(id) = p.target else {
+            continue;
+        };
+        if pins.iter().any(|q| q.movie_id == id)
+            || gate.admit(id, req.exclude, &everything).is_none()
+        {
+            continue;
+        }
+        let wanted = (p.position as usize - 1).min(req.per_row - 1);
+        let Some(slot) = (0..=wanted).rev().find(|&s| !taken_slots[s]) else {
+            continue;
+        };
+        taken_slots[slot] = true;
+        pins.push(Pin {
+            slot,
+            movie_id: id,
+            collection: None,
+        });
+    }
+    let mut used: HashSet<i32> = req.exclude.clone();
+    used.extend(pins.iter().map(|p| p.movie_id));
+
+    // Pinned collections, by row position.
+    let mut pinned_rows: Vec<(usize, &Collection)> = Vec::new();
+    for p in &placements {
+        let PinTarget::Collection(cid) = p.target else {
+            continue;
+        };
+        if let Some(c) = curation.collection(cid) {
+            if c.visible_to(req.user, req.now) && !pinned_rows.iter().any(|(_, x)| x.id == c.id) {
+                pinned_rows.push((p.position as usize - 1, c));
+            }
+        }
+    }
+
+    let specs = default_rows(inputs, req, curation, catalogue, &pinned_rows);
+    let mut specs = specs.into_iter();
+    let mut pinned_rows = pinned_rows.into_iter().peekable();
+    let mut pins_pending = Some(pins);
+    let min_items = MIN_ROW_ITEMS.min(req.per_row);
+    let mut rows: Vec<FeedRow> = Vec::new();
+
+    while rows.len() < req.rows {
+        let spec = match pinned_rows.peek() {
+            Some(&(position, c)) if position <= rows.len() => {
+                pinned_rows.next();
+                Spec::Collection(c)
+            }
+            _ => match specs.next() {
+                Some(s) => s,
+                // Nothing else to show: pinned collections further down move up.
+                None => match pinned_rows.next() {
+                    Some((_, c)) => Spec::Collection(c),
+                    None => break,
+                },
+            },
+        };
+        let row = match spec {
+            Spec::Collection(c) => collection_row(c, &gate, &used, req.per_row),
+            Spec::Ranked {
+                key,
+                title,
+                kind,
+                candidates,
+                genre,
+            } => {
+                let in_genre = |e: &CatalogueEntry| {
+                    genre
+                        .as_deref()
+                        .is_none_or(|g| e.genres.iter().any(|x| x.eq_ignore_ascii_case(g)))
+                };
+                let list = ListRequest {
+                    surface: &home,
+                    user: req.user,
+                    now: req.now,
+                    n: req.per_row,
+                    exclude: &used,
+                    keep: &in_genre,
+                };
+                let row_pins = pins_pending.as_deref().unwrap_or(&[]);
+                let items = rank_with_pins(&list, candidates, row_pins, &gate, curation, catalogue);
+                let had_pins = !row_pins.is_empty();
+                if had_pins && items.len() >= min_items {
+                    pins_pending = None;
+                }
+                FeedRow {
+                    key,
+                    title,
+                    kind,
+                    collection_id: None,
+                    items,
+                }
+            }
+        };
+        // An editor's collection shows whenever anything of it is left to show.
+        let needed = if row.kind == RowKind::Collection {
+            1
+        } else {
+            min_items
+        };
+        if row.items.len() >= needed {
+            used.extend(row.items.iter().map(|i| i.movie_id));
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// The rows in their default order, pinned collections left out.
+fn default_rows<'c>(
+    inputs: FeedInputs,
+    req: &FeedRequest<'_>,
+    curation: &'c CurationSnapshot,
+    catalogue: &CatalogueIndex,
+    pinned_rows: &[(usize, &Collection)],
+) -> Vec<Spec<'c>> {
+    let ranked =
+        |key: String, title: String, kind: RowKind, candidates: Vec<Candidate>| Spec::Ranked {
+            key,
+            title,
+            kind,
+            candidates,
+            genre: None,
+        };
+    let mut specs = Vec::new();
+    if req.user.is_new {
+        specs.push(ranked(
+            "popular".into(),
+            "Popular on Marquee".into(),
+            RowKind::Popular,
+            inputs.popular,
+        ));
+        if let Some((label, candidates)) = inputs.demographic {
+            specs.push(ranked(
+                "demographic".into(),
+                format!("Popular with {label}"),
+                RowKind::Demographic,
+                candidates,
+            ));
+        }
+    } else {
+        specs.push(ranked(
+            "top-picks".into(),
+            "Top picks for you".into(),
+            RowKind::TopPicks,
+            inputs.top_picks,
+        ));
+        let seeds = inputs
+            .because
+            .into_iter()
+            .filter_map(|(seed, candidates)| {
+                catalogue.get(seed).map(|e| {
+                    ranked(
+                        format!("because:{seed}"),
+                        format!("Because you watched {}", e.title),
+                        RowKind::BecauseYouWatched,
+                        candidates,
+                    )
+                })
+            })
+            .take(MAX_BECAUSE_ROWS);
+        specs.extend(seeds);
+    }
+    specs.extend(
+        curation
+            .live_collections_for(req.user, req.now)
+            .into_iter()
+            .filter(|c| !pinned_rows.iter().any(|(_, p)| p.id == c.id))
+            .map(Spec::Collection),
+    );
+    specs.push(ranked(
+        "trending".into(),
+        "Trending now".into(),
+        RowKind::Trending,
+        inputs.trending,
+    ));
+    specs.extend(
+        inputs
+            .by_genre
+            .into_iter()
+            .map(|(name, candidates)| Spec::Ranked {
+                key: format!("genre:{name}"),
+                title: name.clone(),
+                kind: RowKind::Genre,
+                candidates,
+                genre: Some(name),
+            }),
+    );
+    specs
+}
+
+/// A collection's row: its movies in the editor's order, those that may not be shown dropped.
+fn collection_row(c: &Collection, gate: &Gate<'_>, used: &HashSet<i32>, per_row: usize) -> FeedRow {
+    let everything = |_: &CatalogueEntry| true;
+    let mut seen = HashSet::new();
+    let (reason_kind, reason_text) = explain::editors_pick(Some(&c.title));
+    let items = c
+        .movie_ids
+        .iter()
+        .copied()
+        .filter(|id| seen.insert(*id) && gate.admit(*id, used, &everything).is_some())
+        .take(per_row)
+        .map(|movie_id| ServedItem {
+            movie_id,
+            score: 0.0,
+            source: ServedSource::Collection,
+            reason_kind,
+            reason_text: reason_text.clone(),
+            evidence: Vec::new(),
+            collection_id: Some(c.id),
+        })
+        .collect();
+    FeedRow {
+        key: format!("collection:{}", c.slug),
+        title: c.title.clone(),
+        kind: RowKind::Collection,
+        collection_id: Some(c.id),
+        items,
+    }
+}

@@ -1,0 +1,603 @@
+//! Curation end to end: an editor builds a collection, pins it for a segment, blocks a title and
+//! caps a genre, and the next preview shows it; pins follow audience and schedule; boosts and
+//! buries move items; bad input is refused with nothing written.
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{json, Value};
+
+use crate::api_test;
+use crate::helpers::{error_code, TestApp};
+
+const FEED: &str = "query($u: ID!) { previewHomeFeed(userId: $u, rows: 8, itemsPerRow: 10) {
+  rows { key title kind collection { slug }
+         items { source score reason { kind text evidence { id } } movie { id title genres { name } } } } } }";
+const PREVIEW_RECS: &str =
+    "query($u: ID!, $n: Int) { previewRecommendations(userId: $u, first: $n) {
+  source reason { kind text } movie { id title genres { name } } } }";
+
+async fn demo_with_model(app: &TestApp) {
+    marquee::db::seed::load_demo(&app.state.db, &app.state.settings.demo)
+        .await
+        .unwrap();
+    app.state
+        .recommender
+        .train(&app.state.db, &marquee::recommender::no_progress)
+        .await
+        .unwrap();
+}
+
+fn gid(kind: &str, id: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+}
+
+/// Demo users with at least `min` ratings, by age band.
+async fn users_by_band(app: &TestApp, min: usize) -> HashMap<String, Vec<i32>> {
+    let mut out: HashMap<String, Vec<i32>> = HashMap::new();
+    let users = marquee::db::repo::training::demographics(&app.state.db)
+        .await
+        .unwrap();
+    for u in users {
+        let n = marquee::db::repo::ratings::all_for_user(&app.state.db, u.id)
+            .await
+            .unwrap()
+            .len();
+        if let (Some(b), true) = (u.age_band.clone(), n >= min) {
+            out.entry(b).or_default().push(u.id);
+        }
+    }
+    for v in out.values_mut() {
+        v.sort_unstable();
+    }
+    out
+}
+
+fn feed_rows(r: &Value) -> Vec<Value> {
+    r["data"]["previewHomeFeed"]["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .clone()
+}
+
+fn movie_ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["movie"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// No genre in more than `cap` movies of any 10 consecutive items.
+fn assert_genre_cap(items: &[Value], cap: usize, what: &str) {
+    for w in items.windows(10.min(items.len()).max(1)) {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for i in w {
+            for g in i["movie"]["genres"].as_array().unwrap() {
+                *counts.entry(g["name"].as_str().unwrap()).or_default() += 1;
+            }
+        }
+        for (g, n) in counts {
+            assert!(n <= cap, "{what}: {n} × {g} in a window of 10");
+        }
+    }
+}
+
+/// Checks every item of a feed: explained, no repeats, the genre cap per row.
+fn check_feed(rows: &[Value], cap: Option<usize>, blocked: &str) {
+    let mut seen = HashSet::new();
+    for row in rows {
+        let items = row["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "empty row {row}");
+        for i in items {
+            let id = i["movie"]["id"].as_str().unwrap();
+            assert!(seen.insert(id.to_owned()), "{id} twice in one feed");
+            assert_ne!(id, blocked, "a blocked movie in row {}", row["key"]);
+            assert!(!i["reason"]["text"].as_str().unwrap().is_empty());
+        }
+        if let (Some(c), false) = (cap, row["kind"] == "COLLECTION") {
+            assert_genre_cap(items, c, row["key"].as_str().unwrap());
+        }
+    }
+}
+
+async fn an_editor_curates_a_segment_and_sees_it_at_once_in_the_preview(app: TestApp) {
+    demo_with_model(&app).await;
+    let editor = app.staff_token("editor").await;
+    let bands = users_by_band(&app, 10).await;
+    let (band, in_seg) = bands
+        .iter()
+        .max_by_key(|(_, v)| v.len())
+        .map(|(b, v)| (b.clone(), v[0]))
+        .unwrap();
+    let out_seg = bands
+        .iter()
+        .find(|(b, _)| **b != band)
+        .map(|(_, v)| v[0])
+        .expect("users in another age band");
+
+    // What the in-segment user gets now: block the top recommendation.
+    let before = app
+        .graphql(
+            PREVIEW_RECS,
+            json!({ "u": gid("User", in_seg as i64), "n": 10 }),
+            Some(&editor),
+        )
+        .await;
+    let before_items = before["data"]["previewRecommendations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{before}"))
+        .clone();
+    assert_eq!(before_items.len(), 10, "{before}");
+    let blocked = before_items[0]["movie"]["id"].as_str().unwrap().to_owned();
+    // The collection's movies: three titles not at the top of the list.
+    let coll_movies: Vec<String> = movie_ids(&before_items[5..8]);
+    let r = app
+        .graphql(
+            "mutation($i: CollectionInput!) { createCollection(input: $i) { id slug status live movieCount } }",
+            json!({ "i": { "slug": "noir-week", "title": "Noir Week", "movieIds": coll_movies,
+                           "audience": { "ageBands": [band] } } }),
+            Some(&editor),
+        )
+        .await;
+    let coll = &r["data"]["createCollection"];
+    assert_eq!(coll["status"], "DRAFT", "{r}");
+    assert_eq!(coll["movieCount"], 3);
+    let coll_id = coll["id"].as_str().unwrap().to_owned();
+    let r = app
+        .graphql(
+            "mutation($id: ID!) { publishCollection(id: $id) { status live } }",
+            json!({ "id": coll_id }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(r["data"]["publishCollection"]["live"], true, "{r}");
+    let r = app
+        .graphql(
+            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id live audience { description } } }",
+            json!({ "i": { "surface": "HOME", "position": 1, "collectionId": coll_id,
+                           "audience": { "ageBands": [band] } } }),
+            Some(&editor),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let r = app
+        .graphql(
+            "mutation($i: RuleInput!) { createRule(input: $i) { kind multiplier live } }",
+            json!({ "i": { "kind": "BLOCK", "movieId": blocked, "note": "rights expired" } }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(r["data"]["createRule"]["multiplier"], 0.0, "{r}");
+    for surface in ["HOME", "RECOMMENDATIONS"] {
+        let r = app
+            .graphql(
+                "mutation($i: DiversitySettingsInput!) { setDiversitySettings(input: $i) { surface maxPerGenre } }",
+                json!({ "i": { "surface": surface, "maxPerGenre": 3 } }),
+                Some(&editor),
+            )
+            .await;
+        assert_eq!(r["data"]["setDiversitySettings"]["maxPerGenre"], 3, "{r}");
+    }
+
+    // In the segment: the collection is the first row, every item explained.
+    let r = app
+        .graphql(
+            FEED,
+            json!({ "u": gid("User", in_seg as i64) }),
+            Some(&editor),
+        )
+        .await;
+    let rows = feed_rows(&r);
+    assert!(rows.len() >= 3, "{r}");
+    assert_eq!(rows[0]["kind"], "COLLECTION", "{r}");
+    assert_eq!(rows[0]["collection"]["slug"], "noir-week");
+    let first = rows[0]["items"].as_array().unwrap();
+    assert_eq!(movie_ids(first), coll_movies, "editor's order kept");
+    for i in first {
+        assert_eq!(i["source"], "COLLECTION");
+        assert_eq!(i["reason"]["text"], "Editor's pick: Noir Week");
+    }
+    check_feed(&rows, Some(3), &blocked);
+    // Outside the segment: no collection row.
+    let r = app
+        .graphql(
+            FEED,
+            json!({ "u": gid("User", out_seg as i64) }),
+            Some(&editor),
+        )
+        .await;
+    let rows = feed_rows(&r);
+    assert!(rows.iter().all(|row| row["kind"] != "COLLECTION"), "{r}");
+    check_feed(&rows, Some(3), &blocked);
+    // The block and the cap hold in recommendations too.
+    let after = app
+        .graphql(
+            PREVIEW_RECS,
+            json!({ "u": gid("User", in_seg as i64), "n": 30 }),
+            Some(&editor),
+        )
+        .await;
+    let after_items = after["data"]["previewRecommendations"].as_array().unwrap();
+    assert!(!movie_ids(after_items).contains(&blocked), "{after}");
+    assert_genre_cap(after_items, 3, "recommendations");
+}
+api_test!(an_editor_curates_a_segment_and_sees_it_at_once_in_the_preview);
+
+async fn pins_follow_their_audience_and_schedule_and_blocks_reach_collections(app: TestApp) {
+    demo_with_model(&app).await;
+    let editor = app.staff_token("editor").await;
+    let t = app.user_token("demo-0003");
+    let recs =
+        "{ recommendations(first: 10) { edges { node { source reason { text } movie { id } } } } }";
+    let list = |r: &Value| -> Vec<Value> {
+        r["data"]["recommendations"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+            .iter()
+            .map(|e| e["node"].clone())
+            .collect()
+    };
+    let pinned = app
+        .create_movie(&editor, "Pinned Picture", 2024, &["Drama"])
+        .await;
+    let pin = "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }";
+    let r = app
+        .graphql(
+            pin,
+            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 3, "movieId": pinned } }),
+            Some(&editor),
+        )
+        .await;
+    let pin_id = r["data"]["createPlacement"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    let items = list(&app.graphql(recs, json!({}), Some(&t)).await);
+    assert_eq!(items[2]["movie"]["id"], pinned.as_str(), "{items:?}");
+    assert_eq!(items[2]["source"], "PINNED");
+    assert_eq!(
+        movie_ids(&items).iter().filter(|m| **m == pinned).count(),
+        1
+    );
+
+    // Only for new users: gone for this one. Outside its schedule: gone.
+    app.graphql(
+        "mutation($id: ID!) { deletePlacement(id: $id) }",
+        json!({ "id": pin_id }),
+        Some(&editor),
+    )
+    .await;
+    app.graphql(
+        pin,
+        json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned,
+                       "audience": { "newUsers": true } } }),
+        Some(&editor),
+    )
+    .await;
+    let past = chrono::Utc::now() - chrono::Duration::days(2);
+    app.graphql(
+        pin,
+        json!({ "i": { "surface": "RECOMMENDATIONS", "position": 2, "movieId": pinned,
+                       "startsAt": past - chrono::Duration::days(5), "endsAt": past } }),
+        Some(&editor),
+    )
+    .await;
+    let items = list(&app.graphql(recs, json!({}), Some(&t)).await);
+    assert!(!movie_ids(&items).contains(&pinned), "{items:?}");
+    // A new user gets it first.
+    let newbie = app.user_token("brand-new-user");
+    let items = list(&app.graphql(recs, json!({}), Some(&newbie)).await);
+    assert_eq!(items[0]["movie"]["id"], pinned.as_str(), "{items:?}");
+
+    // A blocked genre disappears from collections, pins and lists alike.
+    let horror = app
+        .create_movie(&editor, "Blocked Horror", 2020, &["Horror"])
+        .await;
+    let r = app
+        .graphql(
+            "mutation($i: CollectionInput!) { createCollection(input: $i) { id } }",
+            json!({ "i": { "slug": "mixed", "title": "Mixed", "movieIds": [horror, pinned] } }),
+            Some(&editor),
+        )
+        .await;
+    let cid = r["data"]["createCollection"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.graphql(
+        "mutation($id: ID!) { publishCollection(id: $id) { id } }",
+        json!({ "id": cid }),
+        Some(&editor),
+    )
+    .await;
+    app.graphql(
+        pin,
+        json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": horror } }),
+        Some(&editor),
+    )
+    .await;
+    let r = app
+        .graphql(
+            "mutation { createRule(input: { kind: BLOCK, genre: \"horror\" }) { id } }",
+            json!({}),
+            Some(&editor),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let c = app
+        .graphql(
+            "{ collection(slug: \"mixed\") { movies { id } } }",
+            json!({}),
+            Some(&newbie),
+        )
+        .await;
+    let ids: Vec<&str> = c["data"]["collection"]["movies"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{c}"))
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [pinned.as_str()]);
+    for token in [&t, &newbie] {
+        let items = list(&app.graphql(recs, json!({}), Some(token)).await);
+        assert!(!movie_ids(&items).contains(&horror));
+        let feed = app
+            .graphql(
+                "{ homeFeed { rows { key items { movie { id } } } } }",
+                json!({}),
+                Some(token),
+            )
+            .await;
+        assert!(!feed.to_string().contains(&horror), "{feed}");
+        assert!(
+            feed["data"]["homeFeed"]["rows"].as_array().unwrap().len() >= 2,
+            "{feed}"
+        );
+    }
+    // Editors still see the whole collection; a draft is not public.
+    let c = app
+        .graphql(
+            "{ collection(slug: \"mixed\") { movies { id } } }",
+            json!({}),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(
+        c["data"]["collection"]["movies"].as_array().unwrap().len(),
+        2
+    );
+}
+api_test!(pins_follow_their_audience_and_schedule_and_blocks_reach_collections);
+
+async fn boosts_raise_and_buries_lower_and_pages_never_repeat(app: TestApp) {
+    demo_with_model(&app).await;
+    let editor = app.staff_token("editor").await;
+    let t = app.user_token("demo-0004");
+    let page = "query($after: String) { recommendations(first: 10, after: $after) {
+      pageInfo { endCursor } edges { node { source reason { text } movie { id } } } } }";
+    let fetch = |r: &Value| -> (Vec<Value>, Value) {
+        let c = &r["data"]["recommendations"];
+        (
+            c["edges"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{r}"))
+                .iter()
+                .map(|e| e["node"].clone())
+                .collect(),
+            c["pageInfo"]["endCursor"].clone(),
+        )
+    };
+    let mut all = vec![];
+    let mut after = Value::Null;
+    for _ in 0..3 {
+        let (items, cursor) = fetch(&app.graphql(page, json!({ "after": after }), Some(&t)).await);
+        assert_eq!(items.len(), 10);
+        all.extend(items);
+        after = cursor;
+    }
+    let ids = movie_ids(&all);
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        30,
+        "a page repeated an item"
+    );
+
+    let top = ids[0].clone();
+    let low = ids[25].clone();
+    let rule = "mutation($i: RuleInput!) { createRule(input: $i) { id } }";
+    app.graphql(
+        rule,
+        json!({ "i": { "kind": "BURY", "movieId": top, "multiplier": 0.05 } }),
+        Some(&editor),
+    )
+    .await;
+    app.graphql(
+        rule,
+        json!({ "i": { "kind": "BOOST", "movieId": low, "multiplier": 10.0, "note": "Festival winner" } }),
+        Some(&editor),
+    )
+    .await;
+    let mut all2 = vec![];
+    let mut after = Value::Null;
+    for _ in 0..3 {
+        let (items, cursor) = fetch(&app.graphql(page, json!({ "after": after }), Some(&t)).await);
+        all2.extend(items);
+        after = cursor;
+    }
+    let ids2 = movie_ids(&all2);
+    let pos = |v: &[String], m: &str| v.iter().position(|x| x == m).unwrap_or(usize::MAX);
+    assert!(pos(&ids2, &top) > 0, "buried item still first");
+    let boosted = pos(&ids2, &low);
+    assert!(boosted < 25, "boosted item did not rise: {boosted}");
+    assert_eq!(all2[boosted]["source"], "BOOSTED");
+    assert_eq!(
+        all2[boosted]["reason"]["text"],
+        "Editor's pick: Festival winner"
+    );
+}
+api_test!(boosts_raise_and_buries_lower_and_pages_never_repeat);
+
+async fn bad_curation_input_is_refused_and_nothing_is_written(app: TestApp) {
+    let editor = app.staff_token("editor").await;
+    let m = app
+        .create_movie(&editor, "Only One", 2010, &["Drama"])
+        .await;
+    let create = "mutation($i: CollectionInput!) { createCollection(input: $i) { id } }";
+    let cases = [
+        (
+            json!({ "slug": "x", "title": "X", "movieIds": [m, gid("Movie", 999_999)] }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "slug": "x", "title": "X", "movieIds": [m, m] }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "slug": "Not a slug!", "title": "X" }),
+            "BAD_USER_INPUT",
+        ),
+        (json!({ "slug": "x", "title": "  " }), "BAD_USER_INPUT"),
+        (
+            json!({ "slug": "x", "title": "X", "startsAt": "2030-01-02T00:00:00Z", "endsAt": "2030-01-01T00:00:00Z" }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "slug": "x", "title": "X", "artworkUrl": "javascript:alert(1)" }),
+            "BAD_USER_INPUT",
+        ),
+    ];
+    for (input, code) in cases {
+        let r = app
+            .graphql(create, json!({ "i": input }), Some(&editor))
+            .await;
+        assert_eq!(error_code(&r), Some(code), "{input}: {r}");
+    }
+    assert_eq!(app.count("collections").await, 0);
+    assert_eq!(app.count("collection_items").await, 0);
+
+    let r = app
+        .graphql(
+            create,
+            json!({ "i": { "slug": "ok", "title": "OK", "movieIds": [m] } }),
+            Some(&editor),
+        )
+        .await;
+    let cid = r["data"]["createCollection"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    let r = app
+        .graphql(
+            create,
+            json!({ "i": { "slug": "ok", "title": "Again" } }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("CONFLICT"));
+    // A failed reorder leaves the old order.
+    let r = app
+        .graphql(
+            "mutation($id: ID!, $m: [ID!]!) { setCollectionMovies(id: $id, movieIds: $m) { id } }",
+            json!({ "id": cid, "m": [gid("Movie", 999_999)] }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"));
+    assert_eq!(app.count("collection_items").await, 1);
+
+    let pin = "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }";
+    for (input, code) in [
+        (
+            json!({ "surface": "HOME", "position": 0, "movieId": m }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "surface": "SIDEBAR", "position": 1, "movieId": m }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "surface": "HOME", "position": 1, "movieId": m, "collectionId": cid }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "surface": "HOME", "position": 1 }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "surface": "HOME", "position": 1, "collectionId": gid("Collection", 999) }),
+            "NOT_FOUND",
+        ),
+    ] {
+        let r = app.graphql(pin, json!({ "i": input }), Some(&editor)).await;
+        assert_eq!(error_code(&r), Some(code), "{input}: {r}");
+    }
+    assert_eq!(app.count("placements").await, 0);
+
+    let rule = "mutation($i: RuleInput!) { createRule(input: $i) { id } }";
+    for input in [
+        json!({ "kind": "BOOST", "movieId": m, "multiplier": 0.5 }),
+        json!({ "kind": "BURY", "movieId": m, "multiplier": 2.0 }),
+        json!({ "kind": "BLOCK" }),
+        json!({ "kind": "BLOCK", "movieId": m, "genre": "Drama" }),
+        json!({ "kind": "BLOCK", "genre": "No Such Genre" }),
+        json!({ "kind": "BLOCK", "yearFrom": 2000, "yearTo": 1990 }),
+    ] {
+        let r = app
+            .graphql(rule, json!({ "i": input }), Some(&editor))
+            .await;
+        assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{input}: {r}");
+    }
+    let div =
+        "mutation($i: DiversitySettingsInput!) { setDiversitySettings(input: $i) { surface } }";
+    for input in [
+        json!({ "surface": "HOME", "mmrLambda": 1.5 }),
+        json!({ "surface": "HOME", "maxPerGenre": 0 }),
+        json!({ "surface": "GENRE:", "calibration": 0.5 }),
+    ] {
+        let r = app.graphql(div, json!({ "i": input }), Some(&editor)).await;
+        assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{input}: {r}");
+    }
+    assert_eq!(app.count("rules").await, 0);
+    assert_eq!(app.count("diversity_settings").await, 0);
+
+    // Unknown slug; a user or a compliance officer calling an editor's mutation.
+    let r = app
+        .graphql("{ collection(slug: \"nope\") { id } }", json!({}), None)
+        .await;
+    assert_eq!(error_code(&r), Some("NOT_FOUND"));
+    let r = app
+        .graphql("{ collection(slug: \"ok\") { id } }", json!({}), None)
+        .await;
+    assert_eq!(
+        error_code(&r),
+        Some("NOT_FOUND"),
+        "a draft is not public: {r}"
+    );
+    let user = app.user_token("someone");
+    let compliance = app.staff_token("compliance").await;
+    for token in [&user, &compliance] {
+        let r = app
+            .graphql(
+                create,
+                json!({ "i": { "slug": "mine", "title": "Mine" } }),
+                Some(token),
+            )
+            .await;
+        assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+        let r = app
+            .graphql("{ rules { id } }", json!({}), Some(token))
+            .await;
+        assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+    }
+    assert_eq!(app.count("collections").await, 1);
+    // Every change was audited.
+    let admin = app.admin_token().await;
+    let log = app
+        .graphql(
+            "{ auditLog(filter: { action: \"collection.\" }) { totalCount } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(log["data"]["auditLog"]["totalCount"], 1, "{log}");
+}
+api_test!(bad_curation_input_is_refused_and_nothing_is_written);
