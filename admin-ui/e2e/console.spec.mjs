@@ -1,5 +1,10 @@
 // End-to-end test of the admin console in a real Chromium (Debian's /usr/bin/chromium via
-// playwright-core, which never downloads a browser). Run with `npm run e2e`.
+// playwright-core, which never downloads a browser). Run with `npm run e2e` against a running
+// `marquee serve`, which serves the built console at ${MARQUEE_URL}/admin/ and the API at /graphql.
+//
+// The privacy scenario PERMANENTLY DELETES the first user returned by `users(first: 1)`: run it
+// against a test database only. The curation scenario archives the collection it creates and
+// deletes its pin.
 //
 // Environment:
 //   MARQUEE_URL                 base URL serving /admin and /graphql (default http://127.0.0.1:8080)
@@ -47,6 +52,17 @@ async function apiLogin({ email, password }) {
   const r = await gql('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token role } }', { e: email, p: password });
   assert.ok(r.data?.login?.token, `login failed for ${email}: ${JSON.stringify(r.errors)}`);
   return r.data.login.token;
+}
+
+const escapeRe = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The slug the console derives from a title (src/lib/collectionForm.ts, slugify). */
+const slugify = (t) =>
+  t.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '');
+
+async function openScreen(page, label, heading = label) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+  await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
 }
 
 let context;
@@ -130,9 +146,39 @@ describe('admin', () => {
       await dd.filter({ hasText: value.toLocaleString('en-US') }).waitFor();
     }
     const links = await navLinks(page);
-    assert.ok(links.includes('Catalogue') && links.includes('Users'), `admin nav: ${links}`);
+    for (const l of ['Catalogue', 'Users', 'Collections', 'Pins & rules', 'Diversity', 'Preview', 'Privacy', 'Audit log', 'Staff']) {
+      assert.ok(links.includes(l), `admin nav lacks ${l}: ${links}`);
+    }
     await page.getByText(ADMIN.email).first().waitFor();
     await shot(page, '01-dashboard');
+  });
+
+  test('the dashboard charts activity and shows request stats and model versions', async () => {
+    const activity = page.locator('section', { has: page.getByRole('heading', { name: 'Activity, last 30 days' }) });
+    await activity.waitFor();
+    const days = (await gql('{ activityStats(days: 30) { day } }', {}, token)).data.activityStats;
+    if (days.length > 0) {
+      await activity.locator('svg[role="img"]').waitFor();
+      const legend = await activity.getByRole('list', { name: /legend/ }).allInnerTexts();
+      for (const l of ['Events', 'Ratings', 'New users']) assert.ok(legend.join(' ').includes(l), `legend: ${legend}`);
+      assert.ok((await activity.locator('svg text.axis-label').allTextContents()).includes('Day (UTC)'));
+    }
+    await page.locator('[data-panel="requests"]').getByText('per minute').waitFor();
+    await page.getByRole('heading', { name: 'Model versions' }).waitFor();
+    await shot(page, '01b-dashboard-charts');
+  });
+
+  test('lists staff accounts', async () => {
+    await openScreen(page, 'Staff');
+    await page.locator(`tr[data-staff-email="${ADMIN.email}"]`).waitFor();
+    const accounts = (await gql('{ staffAccounts { email } }', {}, token)).data.staffAccounts;
+    assert.equal(await page.locator('tr[data-staff-email]').count(), accounts.length);
+    // Client-side validation of the add form: the password is too short.
+    await page.getByLabel('Email', { exact: true }).fill(`e2e-${Date.now()}@example.test`);
+    await page.getByLabel('Initial password').fill('short');
+    await page.getByRole('button', { name: 'Add staff' }).click();
+    await page.getByText('The password must have at least 12 characters.').waitFor();
+    await shot(page, '01c-staff');
   });
 
   test('searches the catalogue and toggles a movie’s availability', async () => {
@@ -240,39 +286,230 @@ describe('admin', () => {
 });
 
 describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_EMAIL/PASSWORD not set' : false }, () => {
-  test('does not see Users, and the API refuses `users` with FORBIDDEN', async () => {
+  test('does not see Users, Privacy or Staff, and the API refuses them with FORBIDDEN', async () => {
     const page = await newPage();
     try {
       await signIn(page, EDITOR);
       const links = await navLinks(page);
-      assert.ok(links.includes('Catalogue'), `editor nav: ${links}`);
-      assert.ok(!links.includes('Users'), `editor nav shows Users: ${links}`);
+      for (const l of ['Catalogue', 'Collections', 'Pins & rules', 'Diversity', 'Preview']) assert.ok(links.includes(l), `editor nav lacks ${l}: ${links}`);
+      for (const l of ['Users', 'Privacy', 'Audit log', 'Staff']) assert.ok(!links.includes(l), `editor nav shows ${l}: ${links}`);
 
       await page.goto(`${CONSOLE}users`);
+      await page.getByRole('heading', { name: 'Not available to your role' }).waitFor();
+      await page.goto(`${CONSOLE}privacy`);
       await page.getByRole('heading', { name: 'Not available to your role' }).waitFor();
 
       const token = await apiLogin(EDITOR);
       const r = await gql('{ users(first: 1) { totalCount } }', {}, token);
       assert.equal(r.errors?.[0]?.extensions?.code, 'FORBIDDEN', JSON.stringify(r));
+      const d = await gql('{ deletionRequests(first: 1) { totalCount } }', {}, token);
+      assert.equal(d.errors?.[0]?.extensions?.code, 'FORBIDDEN', JSON.stringify(d));
+      const st = await gql('{ staffAccounts { email } }', {}, token);
+      assert.equal(st.errors?.[0]?.extensions?.code, 'FORBIDDEN', JSON.stringify(st));
     } finally {
       await page.close();
     }
   });
+
+  describe('curation', () => {
+    let page;
+    let token;
+    const created = { collectionId: null, placementIds: [] };
+    before(async () => {
+      page = await newPage();
+      token = await apiLogin(EDITOR);
+    });
+    after(async () => {
+      // Leave the server as found even when a step failed.
+      for (const id of created.placementIds) await gql('mutation($id: ID!) { deletePlacement(id: $id) }', { id }, token).catch(() => {});
+      if (created.collectionId) {
+        await gql('mutation($id: ID!) { archiveCollection(id: $id) { id } }', { id: created.collectionId }, token).catch(() => {});
+      }
+      await page?.close();
+    });
+
+    test('creates a collection of 3 movies, publishes it, pins it on Home row 1 and sees it in Preview', async () => {
+      const picks = (await gql('{ movies(first: 3, orderBy: POPULARITY) { nodes { id title } } }', {}, token)).data.movies.nodes;
+      assert.equal(picks.length, 3, 'the catalogue needs at least 3 movies');
+      const adminToken = await apiLogin(ADMIN);
+      const previewUser = (await gql('{ users(first: 1) { nodes { id } } }', {}, adminToken)).data.users.nodes[0];
+      assert.ok(previewUser, 'the server needs at least one user for the preview');
+      const title = `E2E collection ${Date.now()}`;
+      const slug = slugify(title);
+      const order = async () =>
+        (await gql('query($s: String!) { collection(slug: $s) { id status live movies { id } } }', { s: slug }, token)).data.collection;
+
+      await signIn(page, EDITOR);
+      await openScreen(page, 'Collections');
+      await page.getByRole('link', { name: 'New collection' }).click();
+      await page.getByRole('heading', { name: 'New collection', level: 1 }).waitFor();
+      // Validation before any request.
+      await page.getByRole('button', { name: 'Create collection' }).click();
+      await page.getByText('Title is required.').waitFor();
+
+      await page.getByLabel('Title').fill(title);
+      assert.equal(await page.getByLabel('Slug').inputValue(), slug);
+      await page.getByLabel('Description').fill('Made by the end-to-end test.');
+      for (const m of picks) {
+        await page.getByLabel('Add a movie', { exact: true }).fill(m.title);
+        await page.locator(`.picker-results li[data-movie-id="${m.id}"] button`).click();
+        await page.locator(`ol.order-list li[data-movie-id="${m.id}"]`).waitFor();
+      }
+      // Keyboard-accessible reordering: third movie up one place.
+      await page.getByRole('button', { name: `Move up: ${picks[2].title}`, exact: true }).click();
+      await page.getByRole('status').filter({ hasText: `moved to position 2 of 3` }).waitFor();
+      await shot(page, '07-new-collection');
+      await page.getByRole('button', { name: 'Create collection' }).click();
+      await page.getByRole('heading', { name: `Collection “${title}”`, level: 1 }).waitFor();
+      await page.getByRole('status').filter({ hasText: 'Collection created.' }).waitFor();
+      let c = await order();
+      created.collectionId = c.id;
+      assert.equal(c.status, 'DRAFT');
+      assert.deepEqual(c.movies.map((m) => m.id), [picks[0].id, picks[2].id, picks[1].id]);
+
+      // Drag and drop (HTML5 drag events): the first movie onto the lower half of the last.
+      const rows = page.locator('ol.order-list li');
+      const last = rows.nth(2);
+      const box = await last.boundingBox();
+      await rows.nth(0).dragTo(last, { targetPosition: { x: 20, y: Math.max(1, box.height - 4) } });
+      await page.getByRole('status').filter({ hasText: 'moved to position 3 of 3' }).waitFor();
+      await page.getByRole('button', { name: 'Save movies' }).click();
+      await page.getByRole('status').filter({ hasText: 'Movies saved: 3 in this order.' }).waitFor();
+      c = await order();
+      assert.deepEqual(c.movies.map((m) => m.id), [picks[2].id, picks[1].id, picks[0].id]);
+
+      await page.getByRole('button', { name: 'Publish', exact: true }).click();
+      await page.locator('.title-row [data-status="PUBLISHED"]').waitFor();
+      c = await order();
+      assert.equal(c.status, 'PUBLISHED');
+      assert.equal(c.live, true);
+      await shot(page, '08-collection-published');
+
+      // Pin it on Home, row 1, for everyone.
+      await openScreen(page, 'Pins & rules');
+      const form = page.getByRole('form', { name: 'Add a pin' });
+      await form.getByRole('combobox', { name: 'Surface', exact: true }).selectOption('HOME');
+      await form.getByRole('spinbutton', { name: 'Position' }).fill('1');
+      await form.getByRole('radio', { name: 'Collection' }).check();
+      await form.getByRole('combobox', { name: 'Collection', exact: true }).selectOption(c.id);
+      await form.getByRole('button', { name: 'Add pin' }).click();
+      await page.getByRole('status').filter({ hasText: 'Pin added.' }).waitFor();
+      const pinRow = page.locator('tr[data-placement-id]', { hasText: `Collection: ${title}` });
+      await pinRow.waitFor();
+      assert.ok((await pinRow.innerText()).includes('Everyone'), await pinRow.innerText());
+      const pins = (await gql('{ placements(surface: "HOME") { id position live collection { id } } }', {}, token)).data.placements;
+      const pin = pins.find((p) => p.collection?.id === c.id);
+      assert.ok(pin, JSON.stringify(pins));
+      created.placementIds.push(pin.id);
+      assert.equal(pin.position, 1);
+      assert.equal(pin.live, true);
+      await shot(page, '09-pinned');
+
+      // Preview a user's home feed: the collection is the first row.
+      await openScreen(page, 'Preview');
+      await page.getByLabel('User id', { exact: true }).fill(previewUser.id);
+      await page.getByRole('button', { name: 'Show preview' }).click();
+      const row = page.locator('.feed-row', { has: page.getByRole('heading', { name: new RegExp(escapeRe(title)) }) });
+      await row.waitFor();
+      assert.equal(await row.getAttribute('data-row-kind'), 'COLLECTION');
+      assert.ok((await page.locator('.feed-row').first().innerText()).includes(title), 'the pinned collection is not row 1');
+      assert.ok((await row.locator('.rec').count()) >= 1, 'the collection row is empty');
+      await page.getByRole('heading', { name: 'Recommendations', level: 2 }).waitFor();
+      await shot(page, '10-preview');
+
+      // Clean up through the console: delete the pin, archive the collection.
+      await openScreen(page, 'Pins & rules');
+      await page.locator(`tr[data-placement-id="${pin.id}"]`).getByRole('button', { name: /^Delete pin:/ }).click();
+      const dialog = page.getByRole('dialog', { name: 'Delete this pin?' });
+      await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: 'Pin deleted.' }).waitFor();
+      await page.goto(`${CONSOLE}collections/${encodeURIComponent(slug)}`);
+      await page.getByRole('button', { name: 'Archive', exact: true }).click();
+      await page.locator('.title-row [data-status="ARCHIVED"]').waitFor();
+      assert.equal((await order()).status, 'ARCHIVED');
+    });
+  });
 });
 
 describe('compliance', { skip: !COMPLIANCE.email || !COMPLIANCE.password ? 'MARQUEE_COMPLIANCE_EMAIL/PASSWORD not set' : false }, () => {
-  test('sees Users but not the catalogue, and opens a user', async () => {
+  test('sees Users, Privacy and the audit log but not the catalogue or staff, and opens a user', async () => {
     const page = await newPage();
     try {
       await signIn(page, COMPLIANCE);
       const links = await navLinks(page);
-      assert.ok(links.includes('Users') && !links.includes('Catalogue'), `compliance nav: ${links}`);
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
-      await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+      assert.ok(links.includes('Users') && links.includes('Privacy') && links.includes('Audit log'), `compliance nav: ${links}`);
+      for (const l of ['Catalogue', 'Collections', 'Preview', 'Staff']) assert.ok(!links.includes(l), `compliance nav shows ${l}: ${links}`);
+      await openScreen(page, 'Users');
       await page.locator('table.data tbody th a').first().click();
       await page.getByRole('heading', { name: /^User /, level: 1 }).waitFor();
       await page.getByRole('heading', { name: /^Ratings/ }).waitFor();
+      await page.getByRole('button', { name: 'Export data (JSON)' }).waitFor();
       await shot(page, '06-user-detail');
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('creates, approves and completes a deletion request; the user is gone', async () => {
+    const page = await newPage();
+    try {
+      const token = await apiLogin(COMPLIANCE);
+      // A user token is not available to the test, so the request is made on the user's behalf.
+      const user = (await gql('{ users(first: 1) { nodes { id externalId } } }', {}, token)).data.users.nodes[0];
+      assert.ok(user, 'the server needs at least one user');
+
+      await signIn(page, COMPLIANCE);
+      await openScreen(page, 'Privacy');
+      await page.getByRole('heading', { name: 'Deletion requests' }).waitFor();
+      await page.getByRole('button', { name: 'New request on behalf of a user' }).click();
+      await page.getByLabel('User id', { exact: true }).fill(user.id);
+      await page.getByRole('button', { name: 'Create request' }).click();
+      await page.getByRole('heading', { name: `Deletion request: ${user.externalId}`, level: 1 }).waitFor();
+      const requestId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+      const check = async () =>
+        (await gql('query($id: ID!) { deletionRequest(id: $id) { status outcome user { id } } }', { id: requestId }, token)).data.deletionRequest;
+      let r = await check();
+      assert.equal(r.user?.id, user.id);
+      await shot(page, '11-deletion-request');
+
+      // A user may already have had an open request: the API returns it, perhaps approved.
+      if (r.status === 'PENDING') {
+        await page.getByRole('button', { name: 'Approve', exact: true }).click();
+        await page.locator('.title-row [data-status="APPROVED"]').waitFor();
+        r = await check();
+      }
+      assert.equal(r.status, 'APPROVED');
+
+      await page.getByRole('button', { name: 'Complete deletion…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Complete this deletion?' });
+      await dialog.getByText(/This permanently deletes/).waitFor();
+      await shot(page, '12-confirm-complete');
+      await dialog.getByRole('button', { name: 'Delete permanently' }).click();
+      await page.locator('.title-row [data-status="COMPLETED"]').waitFor();
+      await page.getByRole('heading', { name: 'Outcome' }).waitFor();
+      const counts = await page.locator('table.outcome tbody tr').count();
+      assert.ok(counts >= 1, 'no outcome counts shown');
+      await shot(page, '13-deletion-completed');
+
+      r = await check();
+      assert.equal(r.status, 'COMPLETED');
+      assert.ok(r.outcome && typeof r.outcome === 'object', JSON.stringify(r.outcome));
+      const gone = await gql('query($id: ID!) { user(id: $id) { id } }', { id: user.id }, token);
+      assert.equal(gone.data?.user ?? null, null, JSON.stringify(gone));
+
+      // The queue shows it as completed, and the audit log recorded it.
+      await page.getByRole('link', { name: '← Back to privacy requests' }).click();
+      await page.getByLabel('Status', { exact: true }).selectOption('COMPLETED');
+      await page.waitForURL(/[?&]status=COMPLETED/);
+      await page.locator('tr[data-request-id] [data-status="COMPLETED"]').first().waitFor();
+      const shown = await page.locator('tr[data-request-id] [data-status]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+      assert.ok(shown.length > 0 && shown.every((x) => x === 'COMPLETED'), `filtered queue: ${shown}`);
+      await openScreen(page, 'Audit log');
+      await page.getByLabel('Action starts with').fill('deletion');
+      await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.waitForURL(/[?&]action=deletion/);
+      await page.locator('table.audit tbody tr[data-action^="deletion"]').first().waitFor();
+      await shot(page, '14-audit-log');
     } finally {
       await page.close();
     }

@@ -4,10 +4,19 @@ import { canOpen, screenForPath, visibleScreens } from './lib/nav';
 import { ROLE_LABELS } from './lib/roles';
 import { Link, matchPath, navigate, useLocation, type Location } from './lib/router';
 import type { Session } from './lib/session';
+import { AuditLog } from './screens/AuditLog';
 import { Catalogue } from './screens/Catalogue';
+import { CollectionEditor } from './screens/CollectionEditor';
+import { Collections } from './screens/Collections';
 import { Dashboard } from './screens/Dashboard';
+import { DeletionRequestDetail } from './screens/DeletionRequestDetail';
+import { Diversity } from './screens/Diversity';
 import { MovieEditor } from './screens/MovieEditor';
+import { Pins } from './screens/Pins';
+import { Preview } from './screens/Preview';
+import { Privacy } from './screens/Privacy';
 import { SignIn } from './screens/SignIn';
+import { Staff } from './screens/Staff';
 import { UserDetail } from './screens/UserDetail';
 import { Users } from './screens/Users';
 
@@ -94,7 +103,19 @@ function Route({ session, location }: { session: Session; location: Location }) 
   if (movie) return <MovieEditor id={movie.id!} />;
   if (path === '/users') return <Users location={location} />;
   const user = matchPath('/users/:id', path);
-  if (user) return <UserDetail id={user.id!} />;
+  if (user) return <UserDetail id={user.id!} session={session} />;
+  if (path === '/collections') return <Collections location={location} />;
+  if (path === '/collections/new') return <CollectionEditor slug={null} />;
+  const collection = matchPath('/collections/:slug', path);
+  if (collection) return <CollectionEditor slug={collection.slug!} />;
+  if (path === '/pins') return <Pins location={location} />;
+  if (path === '/diversity') return <Diversity session={session} location={location} />;
+  if (path === '/preview') return <Preview session={session} location={location} />;
+  if (path === '/privacy') return <Privacy location={location} />;
+  const request = matchPath('/privacy/:id', path);
+  if (request) return <DeletionRequestDetail id={request.id!} />;
+  if (path === '/audit') return <AuditLog location={location} />;
+  if (path === '/staff') return <Staff session={session} />;
   return <NotFound />;
 }
 

@@ -3,7 +3,7 @@ use actix_web::{web, HttpResponse};
 use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]
-#[folder = "admin-ui/static/"]
+#[folder = "$OUT_DIR/admin-ui/"]
 struct Assets;
 
 fn serve(path: &str) -> Option<HttpResponse> {

@@ -10,7 +10,6 @@ export type ScreenId =
   | 'catalogue'
   | 'collections'
   | 'pins'
-  | 'rules'
   | 'diversity'
   | 'preview'
   | 'users'
@@ -43,15 +42,42 @@ export const SCREENS: readonly ScreenDef[] = [
     requires: { query: ['movies', 'movie', 'genres'] },
     implemented: true,
   },
-  { id: 'collections', label: 'Collections', path: '/collections', capability: 'curation', requires: { query: ['collections'] }, implemented: false },
-  { id: 'pins', label: 'Pins', path: '/pins', capability: 'curation', requires: { query: ['pins'] }, implemented: false },
-  { id: 'rules', label: 'Rules', path: '/rules', capability: 'curation', requires: { query: ['rules'] }, implemented: false },
-  { id: 'diversity', label: 'Diversity', path: '/diversity', capability: 'curation', requires: { query: ['diversitySettings'] }, implemented: false },
-  { id: 'preview', label: 'Preview', path: '/preview', capability: 'preview', requires: { query: ['previewRecommendations'] }, implemented: false },
+  {
+    id: 'collections',
+    label: 'Collections',
+    path: '/collections',
+    capability: 'curation',
+    requires: { query: ['collections', 'collection', 'movies'], mutation: ['createCollection', 'updateCollection', 'setCollectionMovies'] },
+    implemented: true,
+  },
+  {
+    id: 'pins',
+    label: 'Pins & rules',
+    path: '/pins',
+    capability: 'curation',
+    requires: { query: ['placements', 'rules'], mutation: ['createPlacement', 'deletePlacement', 'createRule', 'deleteRule'] },
+    implemented: true,
+  },
+  {
+    id: 'diversity',
+    label: 'Diversity',
+    path: '/diversity',
+    capability: 'curation',
+    requires: { query: ['diversitySettings', 'previewRecommendations'], mutation: ['setDiversitySettings'] },
+    implemented: true,
+  },
+  { id: 'preview', label: 'Preview', path: '/preview', capability: 'preview', requires: { query: ['previewHomeFeed', 'previewRecommendations'] }, implemented: true },
   { id: 'users', label: 'Users', path: '/users', capability: 'users.view', requires: { query: ['users', 'user'] }, implemented: true },
-  { id: 'privacy', label: 'Privacy', path: '/privacy', capability: 'privacy', requires: { query: ['deletionRequests'] }, implemented: false },
-  { id: 'audit', label: 'Audit log', path: '/audit', capability: 'audit', requires: { query: ['auditLog'] }, implemented: false },
-  { id: 'staff', label: 'Staff', path: '/staff', capability: 'staff', requires: { query: ['staffMembers'] }, implemented: false },
+  {
+    id: 'privacy',
+    label: 'Privacy',
+    path: '/privacy',
+    capability: 'privacy',
+    requires: { query: ['deletionRequests', 'deletionRequest'], mutation: ['requestDataDeletion', 'approveDeletionRequest', 'rejectDeletionRequest', 'completeDeletionRequest'] },
+    implemented: true,
+  },
+  { id: 'audit', label: 'Audit log', path: '/audit', capability: 'audit', requires: { query: ['auditLog'] }, implemented: true },
+  { id: 'staff', label: 'Staff', path: '/staff', capability: 'staff', requires: { query: ['staffAccounts'], mutation: ['createStaff', 'updateStaff'] }, implemented: true },
 ];
 
 /** The screens a role sees, in navigation order. */

@@ -1,26 +1,13 @@
+import { useState } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { formatNumber } from '../components/format';
-import { DashboardDocument, GenresDocument } from '../gql/graphql';
-import { useQuery } from '../lib/api';
+import { LineChart } from '../components/LineChart';
+import { formatDate, formatNumber } from '../components/format';
+import { ActivityStatsDocument, DashboardDocument, GenresDocument, ModelVersionsDocument, RequestStatsDocument, TrainModelsDocument } from '../gql/graphql';
+import { useMutation, useQuery } from '../lib/api';
+import { activitySeries, metricsNote, modelMetricSeries } from '../lib/chart';
 import { can, ROLE_LABELS } from '../lib/roles';
 import { hasFields } from '../lib/schema';
 import type { Session } from '../lib/session';
-
-/** Panels waiting for API fields; each shows once schema.graphql has them (then needs a real implementation). */
-const PENDING_PANELS = [
-  {
-    title: 'Model versions and training',
-    requires: { query: ['modelVersions'], mutation: ['trainModels'] },
-    text: 'Lists trained recommender model versions with their metrics, marks the active one, and starts a training run.',
-    capability: 'models' as const,
-  },
-  {
-    title: 'Activity charts',
-    requires: { query: ['activityStats'] },
-    text: 'Daily events, ratings and new users over the last 30 days, and recommendation click-through.',
-    capability: 'dashboard' as const,
-  },
-];
 
 export function Dashboard({ session }: { session: Session }) {
   const q = useQuery(DashboardDocument, {});
@@ -95,30 +82,196 @@ export function Dashboard({ session }: { session: Session }) {
           )}
         </section>
 
-        {PENDING_PANELS.filter((p) => can(session.role, p.capability)).map((p) => (
-          <section key={p.title} className="panel pending" aria-labelledby={`pending-${p.title}`}>
-            <h2 id={`pending-${p.title}`}>{p.title}</h2>
-            {hasFields(p.requires) ? (
-              <p>The API now offers this; the console panel is still to be built.</p>
-            ) : (
-              <>
-                <p className="badge">Coming soon</p>
-                <p>{p.text}</p>
-                <p className="hint">
-                  Waits for the API fields{' '}
-                  {[...(p.requires.query ?? []), ...(p.requires.mutation ?? [])].map((f, i) => (
-                    <span key={f}>
-                      {i > 0 && ', '}
-                      <code>{f}</code>
-                    </span>
-                  ))}
-                  .
-                </p>
-              </>
-            )}
-          </section>
-        ))}
+        {hasFields({ query: ['requestStats'] }) && <RequestStatsPanel />}
       </div>
+
+      {hasFields({ query: ['activityStats'] }) && <ActivityPanel />}
+      {can(session.role, 'models') && hasFields({ query: ['modelVersions', 'trainingStatus'] }) && <ModelsPanel />}
     </>
   );
+}
+
+const ACTIVITY_DAYS = 30;
+
+function ActivityPanel() {
+  const q = useQuery(ActivityStatsDocument, { days: ACTIVITY_DAYS });
+  const days = q.data?.activityStats ?? [];
+  const { labels, series, days: dayKeys } = activitySeries(days);
+  const totals = series.map((s) => ({ label: s.label, total: s.values.reduce<number>((a, v) => a + (v ?? 0), 0) }));
+  return (
+    <section className="panel" aria-labelledby="activity-title" aria-busy={q.loading}>
+      <h2 id="activity-title">Activity, last {ACTIVITY_DAYS} days</h2>
+      <ErrorMessage error={q.error} onRetry={q.reload} />
+      {q.data && days.length === 0 && <p>No activity recorded yet.</p>}
+      {days.length > 0 && (
+        <>
+          <p className="totals">
+            {totals.map((t, i) => (
+              <span key={t.label}>
+                {i > 0 && ' · '}
+                {t.label}: <strong>{formatNumber(t.total)}</strong>
+              </span>
+            ))}
+          </p>
+          <LineChart title={`Events, ratings and new users per day over the last ${ACTIVITY_DAYS} days`} labels={labels} series={series} xLabel="Day (UTC)" yLabel="Count per day" />
+          <details>
+            <summary>Data table</summary>
+            <table className="data compact">
+              <thead>
+                <tr>
+                  <th scope="col">Day</th>
+                  {series.map((s) => (
+                    <th key={s.key} scope="col" className="num">
+                      {s.label}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {dayKeys.map((d, i) => (
+                  <tr key={d}>
+                    <th scope="row">{d}</th>
+                    {series.map((s) => (
+                      <td key={s.key} className="num">
+                        {formatNumber(s.values[i] ?? 0)}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
+        </>
+      )}
+    </section>
+  );
+}
+
+function RequestStatsPanel() {
+  const q = useQuery(RequestStatsDocument, {});
+  const r = q.data?.requestStats;
+  const ms = (v: number) => `${v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')} ms`;
+  return (
+    <section className="panel" aria-labelledby="requests-title" aria-busy={q.loading}>
+      <div className="title-row">
+        <h2 id="requests-title">API requests</h2>
+        <button type="button" className="secondary small" onClick={q.reload} disabled={q.loading}>
+          Refresh
+        </button>
+      </div>
+      <ErrorMessage error={q.error} onRetry={q.reload} />
+      {r && (
+        <dl className="facts" data-panel="requests">
+          <dt>Rate</dt>
+          <dd>{r.requestsPerMinute.toFixed(1)} per minute</dd>
+          <dt>Latency p50 / p95 / p99</dt>
+          <dd>
+            {ms(r.p50Ms)} / {ms(r.p95Ms)} / {ms(r.p99Ms)}
+          </dd>
+          <dt>Since start</dt>
+          <dd>
+            {formatNumber(r.totalRequests)} requests, {formatNumber(r.errors)} errors
+            {r.totalRequests > 0 && ` (${((r.errors / r.totalRequests) * 100).toFixed(1)}%)`}
+          </dd>
+        </dl>
+      )}
+    </section>
+  );
+}
+
+function ModelsPanel() {
+  const q = useQuery(ModelVersionsDocument, { first: 20 });
+  const train = useMutation(TrainModelsDocument);
+  const [metric, setMetric] = useState<string | undefined>(undefined);
+  const versions = q.data?.modelVersions ?? [];
+  const chart = modelMetricSeries(versions, metric);
+  const status = train.pending ? undefined : (q.data?.trainingStatus ?? undefined);
+
+  async function startTraining() {
+    const r = await train.run({});
+    if (r) q.setData((d) => d && { ...d, trainingStatus: r.trainModels });
+  }
+
+  return (
+    <section className="panel" aria-labelledby="models-title" aria-busy={q.loading}>
+      <div className="title-row">
+        <h2 id="models-title">Model versions</h2>
+        <button type="button" className="secondary small" onClick={q.reload} disabled={q.loading}>
+          Refresh
+        </button>
+        <button type="button" onClick={startTraining} disabled={train.pending || q.data?.trainingStatus.running}>
+          {q.data?.trainingStatus.running ? 'Training…' : 'Train now'}
+        </button>
+      </div>
+      <ErrorMessage error={q.error ?? train.error} onRetry={q.reload} />
+      {status && (
+        <p className="hint" role="status">
+          {status.running
+            ? `Training: ${status.stage ?? 'running'} (started ${formatDate(status.startedAt)}).`
+            : status.lastError
+              ? `The last training failed: ${status.lastError}`
+              : status.finishedAt
+                ? `Last training finished ${formatDate(status.finishedAt)}.`
+                : 'No training has run since the server started.'}
+        </p>
+      )}
+      {q.data && versions.length === 0 && <p>No model versions yet.</p>}
+      {chart.metric && chart.series.length > 0 && (
+        <>
+          <div className="field inline-field">
+            <label htmlFor="metric-select">Offline metric</label>
+            <select id="metric-select" value={chart.metric} onChange={(e) => setMetric(e.target.value)}>
+              {chart.metrics.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+          </div>
+          <LineChart
+            title={`${chart.metric} per model across versions, oldest to newest`}
+            labels={chart.labels}
+            series={chart.series}
+            xLabel="Version (training date)"
+            yLabel={chart.metric}
+            zeroBased={false}
+            formatValue={(v) => String(Number(v.toPrecision(4)))}
+          />
+        </>
+      )}
+      {versions.length > 0 && (
+        <table className="data compact">
+          <caption className="visually-hidden">Model versions, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Trained</th>
+              <th scope="col">Algorithm</th>
+              <th scope="col">Data up to</th>
+              <th scope="col">Metrics</th>
+            </tr>
+          </thead>
+          <tbody>
+            {versions.map((v) => (
+              <tr key={v.id}>
+                <th scope="row">
+                  {formatDate(v.trainedAt)} {v.active && <span className="pill ok">Active</span>}
+                </th>
+                <td>{v.algorithm}</td>
+                <td>{formatDate(v.dataCutoff)}</td>
+                <td>{metricsNote(v.metrics) ?? (chart.metric ? metricSummary(chart, v.id) : '—')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function metricSummary(chart: ReturnType<typeof modelMetricSeries>, versionId: string): string {
+  const i = chart.versionIds.indexOf(versionId);
+  const parts = chart.series
+    .map((s) => (s.values[i] == null ? null : `${s.label} ${Number((s.values[i] as number).toPrecision(3))}`))
+    .filter(Boolean);
+  return parts.length > 0 ? `${chart.metric}: ${parts.join(', ')}` : '—';
 }

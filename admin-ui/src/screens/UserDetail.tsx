@@ -1,9 +1,14 @@
 import { useEffect, useState } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { formatDate, formatNumber } from '../components/format';
-import { UserDetailDocument, type UserDetailQuery } from '../gql/graphql';
-import { useClient, useQuery } from '../lib/api';
-import { Link } from '../lib/router';
+import { ExportUserDataDocument, RequestDataDeletionDocument, UserDetailDocument, type UserDetailQuery } from '../gql/graphql';
+import { useClient, useMutation, useQuery } from '../lib/api';
+import { downloadJson } from '../lib/download';
+import { exportFileName } from '../lib/privacy';
+import { can } from '../lib/roles';
+import { Link, navigate } from '../lib/router';
+import { hasFields } from '../lib/schema';
+import type { Session } from '../lib/session';
 
 type Rating = NonNullable<UserDetailQuery['user']>['ratings']['nodes'][number];
 const RATINGS_PAGE = 50;
@@ -19,7 +24,7 @@ const EVENT_LABELS: Record<string, string> = {
   VIEW_START: 'Started watching',
 };
 
-export function UserDetail({ id }: { id: string }) {
+export function UserDetail({ id, session }: { id: string; session: Session }) {
   const client = useClient();
   const q = useQuery(UserDetailDocument, { id, ratingsFirst: RATINGS_PAGE, ratingsAfter: null, eventsFirst: 20 });
   const user = q.data?.user;
@@ -105,6 +110,10 @@ export function UserDetail({ id }: { id: string }) {
         </dl>
       </section>
 
+      {can(session.role, 'privacy') && hasFields({ query: ['exportUserData'], mutation: ['requestDataDeletion'] }) && (
+        <PrivacyActions userId={user.id} label={user.externalId} />
+      )}
+
       <section aria-labelledby="ratings-title">
         <h2 id="ratings-title">Ratings ({formatNumber(user.ratings.totalCount)})</h2>
         <div className="table-wrap">
@@ -188,5 +197,60 @@ function Back() {
     <p>
       <Link to="/users">← Back to users</Link>
     </p>
+  );
+}
+
+/** Downloads everything held about a user as a JSON file (exportUserData). */
+export function ExportButton({ userId, label }: { userId: string; label: string }) {
+  const client = useClient();
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [done, setDone] = useState('');
+  async function run() {
+    setPending(true);
+    setError(undefined);
+    setDone('');
+    try {
+      const r = await client.request(ExportUserDataDocument, { userId });
+      const name = exportFileName(label);
+      downloadJson(name, r.exportUserData);
+      setDone(`Saved ${name}.`);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setPending(false);
+    }
+  }
+  return (
+    <span className="export">
+      <button type="button" className="secondary" onClick={run} disabled={pending}>
+        {pending ? 'Exporting…' : 'Export data (JSON)'}
+      </button>
+      <span className="hint" role="status" aria-live="polite">
+        {done}
+      </span>
+      <ErrorMessage error={error} />
+    </span>
+  );
+}
+
+function PrivacyActions({ userId, label }: { userId: string; label: string }) {
+  const request = useMutation(RequestDataDeletionDocument);
+  async function requestDeletion() {
+    const r = await request.run({ userId });
+    if (r) navigate(`/privacy/${encodeURIComponent(r.requestDataDeletion.id)}?created=1`);
+  }
+  return (
+    <section className="panel" aria-labelledby="privacy-title">
+      <h2 id="privacy-title">Privacy</h2>
+      <div className="actions">
+        <ExportButton userId={userId} label={label} />
+        <button type="button" className="danger" onClick={requestDeletion} disabled={request.pending}>
+          {request.pending ? 'Creating…' : 'Request deletion'}
+        </button>
+      </div>
+      <p className="hint">A deletion request is reviewed in Privacy before anything is deleted.</p>
+      <ErrorMessage error={request.error} />
+    </section>
   );
 }
