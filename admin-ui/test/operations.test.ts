@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import codegenConfig from '../codegen';
 
 const root = join(__dirname, '..');
-// The same schema files codegen reads (../schema.graphql, plus the API draft while it lasts).
+// The same schema file codegen reads (../schema.graphql).
 const schemaFiles = ([] as unknown[]).concat(codegenConfig.schema).filter((f): f is string => typeof f === 'string');
 const schema = buildSchema(schemaFiles.map((f) => readFileSync(join(root, f), 'utf8')).join('\n'));
 const dir = join(root, 'src', 'graphql');

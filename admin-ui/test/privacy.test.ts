@@ -157,7 +157,7 @@ describe('staff accounts', () => {
     });
     expect(validateStaffForm({ email: 'nope', password: 'short', role: '' }).errors).toEqual({
       email: 'Enter a valid email address.',
-      password: 'The password must have at least 12 characters.',
+      password: 'The password must have at least 10 characters.',
       role: 'Choose a role.',
     });
   });
