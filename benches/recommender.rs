@@ -66,16 +66,7 @@ fn serving_benches(c: &mut Criterion) {
     let input = TrainingInput {
         feedback: feedback(&ds),
         catalogue: ds.movies.iter().map(|m| m.id).collect(),
-        item_tokens: ds
-            .movies
-            .iter()
-            .map(|m| {
-                (
-                    m.id,
-                    m.genres.iter().map(|g| format!("genre:{g}")).collect(),
-                )
-            })
-            .collect(),
+        item_tokens: ds.genre_tokens(),
         ..Default::default()
     };
     let snap = Snapshot::train(&input, &SnapshotParams::default(), &no_progress).expect("train");

@@ -47,6 +47,31 @@ pub enum Command {
     Train,
     /// Evaluate models offline on a MovieLens folder (no database), printing a table.
     Evaluate(EvaluateArgs),
+    /// Benchmarks that write a table.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `marquee bench …`.
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// The serving pipeline on a MovieLens folder: NDCG@10, diversity, calibration, coverage
+    /// and exposure with and without the diversity rules, and home-feed time per user.
+    Serving(BenchServingArgs),
+}
+
+/// `marquee bench serving` arguments.
+#[derive(Args, Debug)]
+pub struct BenchServingArgs {
+    /// A MovieLens folder (ml-100k, ml-latest-small, …).
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// Seed of the holdout split.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output format: markdown or json.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
 }
 
 /// Output formats of `evaluate`.
@@ -201,6 +226,7 @@ pub fn flat_report(
                 o.insert("mean_popularity".into(), json!(x.mean_popularity));
             }
             o.insert("fit_seconds".into(), json!(m.fit_seconds));
+            o.insert("predict_seconds".into(), json!(m.predict_seconds));
             Value::Object(o)
         })
         .collect();

@@ -397,13 +397,23 @@ impl RecommenderHandle {
         user: &users::Model,
     ) -> Result<(OwnedHistory, HashSet<i32>), EngineError> {
         let inter = training::interactions(db, Some(user.id)).await?;
+        Ok(self.history_from(active, user, &inter))
+    }
+
+    /// [`Self::history`] from interactions already loaded.
+    pub fn history_from(
+        &self,
+        active: &Active,
+        user: &users::Model,
+        inter: &[Interaction],
+    ) -> (OwnedHistory, HashSet<i32>) {
         let excluded: HashSet<i32> = inter
             .iter()
             .filter(|i| i.excluded)
             .map(|i| i.movie_id)
             .collect();
         if !user.personalization_consent {
-            return Ok((OwnedHistory::default(), excluded));
+            return (OwnedHistory::default(), excluded);
         }
         let triples: Vec<(i64, f32, f32)> = inter
             .iter()
@@ -423,7 +433,7 @@ impl RecommenderHandle {
         {
             h.folded = Some((*f).clone());
         }
-        Ok((h, excluded))
+        (h, excluded)
     }
 
     /// Re-solves a user's factors after new feedback so their next request reflects it.

@@ -1,4 +1,5 @@
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod curation;

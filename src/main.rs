@@ -8,7 +8,8 @@ use migration::{Migrator, MigratorTrait};
 
 use marquee::auth::{password, JwtKeys, Role};
 use marquee::cli::{
-    parse_ttl, Cli, Command, EvaluateArgs, ImportCommand, MigrateAction, ReportFormat, StaffCommand,
+    parse_ttl, BenchCommand, BenchServingArgs, Cli, Command, EvaluateArgs, ImportCommand,
+    MigrateAction, ReportFormat, StaffCommand,
 };
 use marquee::config::Settings;
 use marquee::recommender::eval::{self, EvalConfig};
@@ -163,6 +164,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             train(&state).await?;
         }
         Command::Evaluate(args) => evaluate(args).await?,
+        Command::Bench(BenchCommand::Serving(args)) => bench_serving(args).await?,
         Command::Token(args) => {
             let ttl = parse_ttl(&args.ttl).map_err(anyhow::Error::msg)?;
             let keys = JwtKeys::from_settings(&settings.auth)?;
@@ -206,6 +208,34 @@ async fn train(state: &marquee::state::AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A dataset folder's name as reports show it (`ml-100k`).
+fn dataset_name(dir: &std::path::Path) -> String {
+    dir.canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
+async fn bench_serving(args: BenchServingArgs) -> anyhow::Result<()> {
+    let dir = args.dataset.clone();
+    let name = dataset_name(&dir);
+    let seed = args.seed;
+    let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let ds =
+            marquee::dataset::load(&dir).with_context(|| format!("reading {}", dir.display()))?;
+        let bar = stage_bar()?;
+        let r = marquee::bench::serving_report(&ds, &name, seed, &|p| show(&bar, p))?;
+        bar.finish_and_clear();
+        Ok(r)
+    })
+    .await??;
+    match args.format {
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        _ => println!("{}", report.to_markdown()),
+    }
+    Ok(())
+}
+
 async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
     let protocol = args.protocol.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let models: Vec<ComponentSpec> = args
@@ -228,11 +258,7 @@ async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
         relevance_threshold: None,
     };
     let dir = args.dataset.clone();
-    let dataset_name = dir
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| dir.display().to_string());
+    let dataset_name = dataset_name(&dir);
     let splits = args.write_splits.clone();
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<eval::EvalReport> {
         let ds =

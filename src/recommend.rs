@@ -92,7 +92,7 @@ pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing,
     liked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let active = st.recommender.active();
     let history = match &active {
-        Some(a) => st.recommender.history(&st.db, a, &user).await?.0,
+        Some(a) => st.recommender.history_from(a, &user, &inter).0,
         None => Default::default(),
     };
     let n_inter = if consent { inter.len() } else { 0 };
@@ -144,23 +144,7 @@ impl UserServing {
             .snapshot
             .recommend(&h.view(), n, &exclude_idx, &allow)
             .into_iter()
-            .filter_map(|r| {
-                let movie_id = movie_of(active, r.item)?;
-                Some(Candidate {
-                    movie_id,
-                    score: r.score as f64,
-                    source: r.explanation.source,
-                    evidence: r
-                        .explanation
-                        .evidence
-                        .iter()
-                        .filter_map(|e| {
-                            movie_of(active, e.item)
-                                .map(|id| (id, (!e.rating.is_nan()).then_some(e.rating)))
-                        })
-                        .collect(),
-                })
-            })
+            .filter_map(|r| candidate_of(&active.snapshot, &r))
             .collect()
     }
 
@@ -251,6 +235,25 @@ impl UserServing {
             })
             .collect()
     }
+}
+
+/// A model recommendation as a serving candidate, in movie ids.
+pub fn candidate_of(
+    snapshot: &crate::recommender::snapshot::Snapshot,
+    r: &crate::recommender::snapshot::Recommendation,
+) -> Option<Candidate> {
+    let movie = |i: ItemIdx| snapshot.vocab.item_id(i).map(|id| id as i32);
+    Some(Candidate {
+        movie_id: movie(r.item)?,
+        score: r.score as f64,
+        source: r.explanation.source,
+        evidence: r
+            .explanation
+            .evidence
+            .iter()
+            .filter_map(|e| Some((movie(e.item)?, (!e.rating.is_nan()).then_some(e.rating))))
+            .collect(),
+    })
 }
 
 /// Most rated movies with a high damped mean, overall or in a segment (used without a model).

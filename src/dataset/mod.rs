@@ -144,6 +144,24 @@ pub struct Dataset {
     pub links: Vec<Link>,
 }
 
+impl Dataset {
+    /// Content tokens of every movie from its genres (`"genre:drama"`), for content models.
+    pub fn genre_tokens(&self) -> Vec<(i64, Vec<String>)> {
+        self.movies
+            .iter()
+            .map(|m| {
+                (
+                    m.id,
+                    m.genres
+                        .iter()
+                        .map(|g| format!("genre:{}", g.to_lowercase()))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+}
+
 /// Detects the layout of a MovieLens folder from the files it contains.
 pub fn detect(dir: &Path) -> Result<Format, DatasetError> {
     if dir.join("u.data").is_file() {

@@ -438,10 +438,18 @@ async fn served_items(
             recommendation_id: rec_id,
         });
     }
-    if log {
-        repo::events::log_recommendations(&state(ctx)?.db, user_id, surface, &logs)
-            .await
-            .gql()?;
+    if log && !logs.is_empty() {
+        // Attribution rows are written after the answer is sent: a failed write costs an
+        // impression's attribution, never the user's answer.
+        let st = state(ctx)?.clone();
+        let surface = surface.to_owned();
+        tokio::spawn(async move {
+            if let Err(e) =
+                repo::events::log_recommendations(&st.db, user_id, &surface, &logs).await
+            {
+                tracing::warn!(error = %e, user_id, "recording shown recommendations failed");
+            }
+        });
     }
     let ids: Vec<i32> = out.iter().map(|r| r.movie_id).collect();
     prime_movie_loaders(ctx, movie_look, &ids).await?;
@@ -466,24 +474,33 @@ async fn feed_of(
     )
     .await
     .gql()?;
-    let mut out = Vec::with_capacity(rows.len());
+    // One batch for every row: the movies are loaded and the shown items logged at once.
+    let sizes: Vec<usize> = rows.iter().map(|r| r.items.len()).collect();
+    let mut heads = Vec::with_capacity(rows.len());
+    let mut all = Vec::with_capacity(sizes.iter().sum());
     for r in rows {
-        let items = served_items(
-            ctx,
-            u.user.id,
-            "HOME",
-            0,
-            r.items,
-            log,
-            ctx.look_ahead().field("rows").field("items").field("movie"),
-        )
-        .await?;
+        heads.push((r.key, r.title, r.kind, r.collection_id));
+        all.extend(r.items);
+    }
+    let mut items = served_items(
+        ctx,
+        u.user.id,
+        "HOME",
+        0,
+        all,
+        log,
+        ctx.look_ahead().field("rows").field("items").field("movie"),
+    )
+    .await?
+    .into_iter();
+    let mut out = Vec::with_capacity(heads.len());
+    for ((key, title, kind, collection_id), n) in heads.into_iter().zip(sizes) {
         out.push(FeedRow {
-            key: r.key,
-            title: r.title,
-            kind: r.kind.into(),
-            collection_id: r.collection_id,
-            items,
+            key,
+            title,
+            kind: kind.into(),
+            collection_id,
+            items: items.by_ref().take(n).collect(),
         });
     }
     Ok(HomeFeed { rows: out })

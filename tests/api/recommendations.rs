@@ -83,7 +83,16 @@ async fn demo_users_get_explained_recommendations_without_movies_they_rated(app:
         scores.windows(2).all(|w| w[0] >= w[1]),
         "descending: {scores:?}"
     );
-    assert_eq!(app.count("recommendation_logs").await, 20);
+    // What was shown is recorded for attribution just after the answer is sent.
+    let mut logged = 0;
+    for _ in 0..50 {
+        logged = app.count("recommendation_logs").await;
+        if logged == 20 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(logged, 20);
 }
 api_test!(demo_users_get_explained_recommendations_without_movies_they_rated);
 

@@ -133,6 +133,9 @@ pub struct ModelReport {
     pub ranking: Option<RankingReport>,
     /// Mean fit time per fold (s).
     pub fit_seconds: f64,
+    /// Mean time per fold to score every test user and compute the metrics (s).
+    #[serde(default)]
+    pub predict_seconds: f64,
     /// Per-fold results.
     pub folds: Vec<FoldReport>,
 }
@@ -436,6 +439,7 @@ fn summarise(spec: &ComponentSpec, folds: Vec<FoldReport>) -> ModelReport {
         mae: mean_opt(&|f| f.mae),
         ranking,
         fit_seconds: folds.iter().map(|f| f.fit_seconds).sum::<f64>() / n,
+        predict_seconds: folds.iter().map(|f| f.eval_seconds).sum::<f64>() / n,
         folds,
     }
 }
@@ -455,11 +459,11 @@ impl EvalReport {
         );
         let _ = writeln!(
             s,
-            "| model | RMSE | MAE | P@{k} | R@{k} | NDCG@{k} | MAP@{k} | MRR | HR@{k} | coverage | novelty | ILD | Gini | mean pop | fit s/fold |"
+            "| model | RMSE | MAE | P@{k} | R@{k} | NDCG@{k} | MAP@{k} | MRR | HR@{k} | coverage | novelty | ILD | Gini | mean pop | fit s/fold | predict s/fold |"
         );
         let _ = writeln!(
             s,
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
         for m in &self.models {
             let o = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_else(|| "–".into());
@@ -474,7 +478,7 @@ impl EvalReport {
                 }
                 None => s.push_str("| – | – | – | – | – | – | – | – | – | – | – "),
             }
-            let _ = writeln!(s, "| {:.3} |", m.fit_seconds);
+            let _ = writeln!(s, "| {:.3} | {:.3} |", m.fit_seconds, m.predict_seconds);
         }
         s
     }
@@ -482,8 +486,8 @@ impl EvalReport {
     /// A compact fixed-width table for terminals.
     pub fn to_table(&self) -> String {
         let mut s = format!(
-            "{:<14} {:>8} {:>8} {:>9} {:>9} {:>10}\n",
-            "model", "RMSE", "MAE", "NDCG@k", "HR@k", "fit s"
+            "{:<14} {:>8} {:>8} {:>9} {:>9} {:>10} {:>10}\n",
+            "model", "RMSE", "MAE", "NDCG@k", "HR@k", "fit s", "predict s"
         );
         for m in &self.models {
             let o = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into());
@@ -494,13 +498,14 @@ impl EvalReport {
                 .unwrap_or(("-".into(), "-".into()));
             let _ = writeln!(
                 s,
-                "{:<14} {:>8} {:>8} {:>9} {:>9} {:>10.3}",
+                "{:<14} {:>8} {:>8} {:>9} {:>9} {:>10.3} {:>10.3}",
                 m.name,
                 o(m.rmse),
                 o(m.mae),
                 nd,
                 hr,
-                m.fit_seconds
+                m.fit_seconds,
+                m.predict_seconds
             );
         }
         s
