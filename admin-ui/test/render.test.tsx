@@ -94,6 +94,6 @@ describe('new screens render (before their data arrives)', () => {
     expect(renderScreen(<Preview session={session} location={at('/preview')} />)).toContain('Show preview');
     expect(renderScreen(<Privacy location={at('/privacy')} />)).toContain('New request on behalf of a user');
     expect(renderScreen(<AuditLog location={at('/audit', 'actor=STAFF')} />)).toContain('<option value="STAFF" selected="">Staff</option>');
-    expect(renderScreen(<Staff session={session} />)).toContain('At least 12 characters.');
+    expect(renderScreen(<Staff session={session} />)).toContain('At least 10 characters.');
   });
 });
