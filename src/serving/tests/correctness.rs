@@ -756,6 +756,30 @@ fn collection_rows_keep_the_editors_order_and_say_so() {
 }
 
 #[test]
+fn a_collection_row_stays_while_one_of_its_movies_is_left_to_show() {
+    // Popular and demographic rows take movies 1 to 6 first; of this collection only 17 is
+    // left. Ranked rows need three items; an editor's collection shows with one.
+    let curation = CurationSnapshot {
+        collections: vec![collection(1, "short", "Short List", &[1, 2, 3, 17])],
+        ..Default::default()
+    };
+    let user = UserContext {
+        is_new: true,
+        ..user_in("FR")
+    };
+    let rows = feed(&user, &curation, 20, 3);
+    let row = rows
+        .iter()
+        .find(|r| r.kind == RowKind::Collection)
+        .expect("the collection row is kept");
+    assert_eq!(ids(&row.items), vec![17]);
+    assert!(rows
+        .iter()
+        .filter(|r| r.kind != RowKind::Collection)
+        .all(|r| r.items.len() >= 3));
+}
+
+#[test]
 fn collections_show_only_to_their_audience_while_live_and_published() {
     let mut targeted = collection(1, "for-fr", "For France", &[17, 18, 19, 20]);
     targeted.audience.countries = vec!["FR".into()];
