@@ -22,6 +22,7 @@ use crate::db::repo::audit;
 use crate::db::repo::curation::{self as repo_curation, NewCollection};
 use crate::error::{AppError, GqlResult};
 use crate::serving::curation::{self as cur, Audience, Schedule, Surface};
+use crate::state::AppState;
 
 /// Where a collection stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -808,17 +809,15 @@ impl CurationMutation {
         .await
         .gql()?;
         repo_curation::set_items(&txn, c.id, &movies).await.gql()?;
-        audit::append(
-            &txn,
+        commit_audited(
+            st,
+            txn,
             &staff_actor(sid, role),
             "collection.create",
             Some(("collection", c.id.to_string())),
             serde_json::json!({ "slug": c.slug, "movies": movies.len() }),
         )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
-        st.curation_changed();
+        .await?;
         Ok(c.into())
     }
 
@@ -893,17 +892,15 @@ impl CurationMutation {
             changed.push("status");
         }
         let c = repo_curation::save_collection(&txn, am).await.gql()?;
-        audit::append(
-            &txn,
+        commit_audited(
+            st,
+            txn,
             &staff_actor(sid, role),
             "collection.update",
             Some(("collection", c.id.to_string())),
             serde_json::json!({ "changed": changed }),
         )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
-        st.curation_changed();
+        .await?;
         Ok(c.into())
     }
 
@@ -923,17 +920,15 @@ impl CurationMutation {
         let movies = known_movies(&txn, &movie_ids).await?;
         repo_curation::set_items(&txn, c.id, &movies).await.gql()?;
         let c = repo_curation::save_collection(&txn, c.into()).await.gql()?;
-        audit::append(
-            &txn,
+        commit_audited(
+            st,
+            txn,
             &staff_actor(sid, role),
             "collection.movies",
             Some(("collection", c.id.to_string())),
             serde_json::json!({ "movies": movies.len() }),
         )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
-        st.curation_changed();
+        .await?;
         Ok(c.into())
     }
 
@@ -993,18 +988,16 @@ impl CurationMutation {
         )
         .await
         .gql()?;
-        audit::append(
-            &txn,
+        commit_audited(
+            st,
+            txn,
             &staff_actor(sid, role),
             "placement.create",
             Some(("placement", p.id.to_string())),
             serde_json::json!({ "surface": p.surface, "position": p.position,
                 "movieId": movie_id, "collectionId": collection_id }),
         )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
-        st.curation_changed();
+        .await?;
         Ok(p.into())
     }
 
@@ -1017,18 +1010,16 @@ impl CurationMutation {
         let txn = st.db.begin().await.gql()?;
         let gone = repo_curation::delete_placement(&txn, id).await.gql()?;
         if gone {
-            audit::append(
-                &txn,
+            commit_audited(
+                st,
+                txn,
                 &staff_actor(sid, role),
                 "placement.delete",
                 Some(("placement", id.to_string())),
                 serde_json::json!({}),
             )
-            .await
-            .gql()?;
+            .await?;
         }
-        txn.commit().await.gql()?;
-        st.curation_changed();
         Ok(gone)
     }
 
@@ -1131,17 +1122,15 @@ impl CurationMutation {
         )
         .await
         .gql()?;
-        audit::append(
-            &txn,
+        commit_audited(
+            st,
+            txn,
             &staff_actor(sid, role),
             "rule.create",
             Some(("rule", r.id.to_string())),
             serde_json::json!({ "kind": r.kind, "multiplier": r.multiplier }),
         )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
-        st.curation_changed();
+        .await?;
         Ok(r.into())
     }
 
@@ -1154,18 +1143,16 @@ impl CurationMutation {
         let txn = st.db.begin().await.gql()?;
         let gone = repo_curation::delete_rule(&txn, id).await.gql()?;
         if gone {
-            audit::append(
-                &txn,
+            commit_audited(
+                st,
+                txn,
                 &staff_actor(sid, role),
                 "rule.delete",
                 Some(("rule", id.to_string())),
                 serde_json::json!({}),
             )
-            .await
-            .gql()?;
+            .await?;
         }
-        txn.commit().await.gql()?;
-        st.curation_changed();
         Ok(gone)
     }
 
@@ -1203,8 +1190,9 @@ impl CurationMutation {
         )
         .await
         .gql()?;
-        audit::append(
-            &txn,
+        commit_audited(
+            st,
+            txn,
             &staff_actor(sid, role),
             "diversity.set",
             Some(("surface", m.surface.clone())),
@@ -1212,12 +1200,27 @@ impl CurationMutation {
                 "calibration": m.calibration, "minGenres": m.min_genres,
                 "noveltyWeight": m.novelty_weight }),
         )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
-        st.curation_changed();
+        .await?;
         Ok(m.into())
     }
+}
+
+/// Ends a curation change: appends its audit entry in the same transaction, commits, and
+/// makes the next request load the new curation.
+async fn commit_audited(
+    st: &AppState,
+    txn: sea_orm::DatabaseTransaction,
+    actor: &audit::Actor,
+    action: &str,
+    target: Option<(&str, String)>,
+    details: serde_json::Value,
+) -> Result<()> {
+    audit::append(&txn, actor, action, target, details)
+        .await
+        .gql()?;
+    txn.commit().await.gql()?;
+    st.curation_changed();
+    Ok(())
 }
 
 async fn set_status(ctx: &Context<'_>, id: &ID, status: CollectionStatus) -> Result<Collection> {
@@ -1228,8 +1231,9 @@ async fn set_status(ctx: &Context<'_>, id: &ID, status: CollectionStatus) -> Res
     let mut am: collections::ActiveModel = c.into();
     am.status = Set(status.as_str().to_owned());
     let c = repo_curation::save_collection(&txn, am).await.gql()?;
-    audit::append(
-        &txn,
+    commit_audited(
+        st,
+        txn,
         &staff_actor(sid, role),
         if status == CollectionStatus::Published {
             "collection.publish"
@@ -1239,9 +1243,6 @@ async fn set_status(ctx: &Context<'_>, id: &ID, status: CollectionStatus) -> Res
         Some(("collection", c.id.to_string())),
         serde_json::json!({}),
     )
-    .await
-    .gql()?;
-    txn.commit().await.gql()?;
-    st.curation_changed();
+    .await?;
     Ok(c.into())
 }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{json, Value};
 
 use crate::api_test;
-use crate::helpers::{error_code, TestApp};
+use crate::helpers::{demo_with_model, error_code, gid, TestApp};
 
 const FEED: &str = "query($u: ID!) { previewHomeFeed(userId: $u, rows: 8, itemsPerRow: 10) {
   rows { key title kind collection { slug }
@@ -14,22 +14,6 @@ const FEED: &str = "query($u: ID!) { previewHomeFeed(userId: $u, rows: 8, itemsP
 const PREVIEW_RECS: &str =
     "query($u: ID!, $n: Int) { previewRecommendations(userId: $u, first: $n) {
   source reason { kind text } movie { id title genres { name } } } }";
-
-async fn demo_with_model(app: &TestApp) {
-    marquee::db::seed::load_demo(&app.state.db, &app.state.settings.demo)
-        .await
-        .unwrap();
-    app.state
-        .recommender
-        .train(&app.state.db, &marquee::recommender::no_progress)
-        .await
-        .unwrap();
-}
-
-fn gid(kind: &str, id: i64) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
-}
 
 /// Demo users with at least `min` ratings, by age band.
 async fn users_by_band(app: &TestApp, min: usize) -> HashMap<String, Vec<i32>> {

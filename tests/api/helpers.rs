@@ -190,6 +190,24 @@ impl TestApp {
     }
 }
 
+/// Loads the (small, test-config) demo and trains a model on it.
+pub async fn demo_with_model(app: &TestApp) {
+    marquee::db::seed::load_demo(&app.state.db, &app.state.settings.demo)
+        .await
+        .unwrap();
+    app.state
+        .recommender
+        .train(&app.state.db, &marquee::recommender::no_progress)
+        .await
+        .unwrap();
+}
+
+/// The opaque GraphQL id of a database row, as the API encodes it (`base64("Kind:id")`).
+pub fn gid(kind: &str, id: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+}
+
 /// The `extensions.code` of the first error, if any.
 pub fn error_code(v: &Value) -> Option<&str> {
     v["errors"][0]["extensions"]["code"].as_str()

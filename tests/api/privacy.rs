@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{json, Value};
 
 use crate::api_test;
-use crate::helpers::{error_code, TestApp};
+use crate::helpers::{demo_with_model, error_code, gid, TestApp};
 
 const REQUEST: &str = "mutation($u: ID) { requestDataDeletion(userId: $u) {
   id status dueAt overdue requestedBy userRef user { externalId } } }";
@@ -14,28 +14,12 @@ const APPROVE: &str =
 const COMPLETE: &str =
     "mutation($id: ID!) { completeDeletionRequest(id: $id) { id status outcome completedAt userRef user { id } } }";
 
-async fn demo_with_model(app: &TestApp) {
-    marquee::db::seed::load_demo(&app.state.db, &app.state.settings.demo)
-        .await
-        .unwrap();
-    app.state
-        .recommender
-        .train(&app.state.db, &marquee::recommender::no_progress)
-        .await
-        .unwrap();
-}
-
 async fn user_id_of(app: &TestApp, external: &str) -> i32 {
     marquee::db::repo::users::find_by_external_id(&app.state.db, external)
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("no user {external}"))
         .id
-}
-
-fn gid(kind: &str, id: i64) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }
 
 /// Every (table, column) of the database, from its own catalogue.

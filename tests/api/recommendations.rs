@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::api_test;
-use crate::helpers::{error_code, TestApp};
+use crate::helpers::{demo_with_model, error_code, TestApp};
 
 const RECS: &str = "query($first: Int, $exclude: [ID!], $f: RecommendationFilterInput) {
   recommendations(first: $first, exclude: $exclude, filter: $f) {
@@ -13,18 +13,6 @@ const RECS: &str = "query($first: Int, $exclude: [ID!], $f: RecommendationFilter
     edges { node { score source recommendationId reason { kind text evidence { id title } } movie { id title year genres { name } } } }
   }
 }";
-
-/// Loads the (small, test-config) demo and trains a model on it.
-async fn demo_with_model(app: &TestApp) {
-    marquee::db::seed::load_demo(&app.state.db, &app.state.settings.demo)
-        .await
-        .unwrap();
-    app.state
-        .recommender
-        .train(&app.state.db, &marquee::recommender::no_progress)
-        .await
-        .unwrap();
-}
 
 fn items(r: &Value) -> Vec<Value> {
     r["data"]["recommendations"]["edges"]
