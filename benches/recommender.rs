@@ -6,11 +6,11 @@
 //! The snapshot blob size is printed to stderr before the serving benchmarks.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use marquee::dataset;
-use marquee::recommender::als::{Als, AlsParams};
-use marquee::recommender::mf::{BiasedMf, MfParams};
-use marquee::recommender::snapshot::{Snapshot, SnapshotParams, TrainingInput};
-use marquee::recommender::{no_progress, Feedback, Fit, Interactions, Vocab};
+use marquee_core::dataset;
+use marquee_core::recommender::als::{Als, AlsParams};
+use marquee_core::recommender::mf::{BiasedMf, MfParams};
+use marquee_core::recommender::snapshot::{Snapshot, SnapshotParams, TrainingInput};
+use marquee_core::recommender::{no_progress, Feedback, Fit, Interactions, Vocab};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;

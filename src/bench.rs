@@ -11,20 +11,18 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use crate::dataset::Dataset;
 use crate::db::repo::training::CatalogueEntry;
 use crate::engine::CatalogueIndex;
 use crate::recommend::candidate_of;
-use crate::recommender::eval::metrics::{
-    coverage, exposure_gini, intra_list_diversity, rank_metrics,
-};
-use crate::recommender::eval::split::split;
-use crate::recommender::eval::Protocol;
-use crate::recommender::snapshot::{Snapshot, SnapshotParams, TrainingInput};
-use crate::recommender::{Feedback, ItemIdx, Progress, RecommendError, Source};
-use crate::serving::curation::{CurationSnapshot, DiversitySettings, Surface, UserContext};
-use crate::serving::feed::{home_feed, FeedInputs, FeedRequest};
-use crate::serving::pipeline::{rank_list, Candidate, ListRequest};
+use marquee_core::dataset::Dataset;
+use marquee_core::eval::metrics::{coverage, exposure_gini, intra_list_diversity, rank_metrics};
+use marquee_core::eval::split::split;
+use marquee_core::eval::Protocol;
+use marquee_core::recommender::snapshot::{Snapshot, SnapshotParams, TrainingInput};
+use marquee_core::recommender::{Feedback, ItemIdx, Progress, RecommendError, Source};
+use marquee_core::serving::curation::{CurationSnapshot, DiversitySettings, Surface, UserContext};
+use marquee_core::serving::feed::{home_feed, FeedInputs, FeedRequest};
+use marquee_core::serving::pipeline::{rank_list, Candidate, ListRequest};
 
 /// List length measured.
 const K: usize = 10;
@@ -151,7 +149,7 @@ pub fn serving_report(
     let ts: Vec<i64> = ds.ratings.iter().map(|r| r.timestamp).collect();
     let folds = split(&users, &ts, Protocol::Holdout(0.2), seed);
     let fold = &folds[0];
-    let train_set: Vec<&crate::dataset::Rating> =
+    let train_set: Vec<&marquee_core::dataset::Rating> =
         fold.train.iter().map(|&i| &ds.ratings[i]).collect();
     let mut test: HashMap<i64, HashSet<i64>> = HashMap::new();
     for &i in &fold.test {

@@ -194,7 +194,7 @@ pub fn parse_ttl(s: &str) -> Result<chrono::Duration, String> {
 /// The evaluation report in the flat JSON shape the docs promise:
 /// `{"dataset", "protocol", "models": [{"name", "rmse", "mae", "ndcg@10", …, "fit_seconds"}]}`.
 pub fn flat_report(
-    r: &crate::recommender::eval::EvalReport,
+    r: &marquee_core::eval::EvalReport,
     dataset: &str,
     protocol: &str,
 ) -> serde_json::Value {

@@ -51,7 +51,7 @@ pub struct RecommenderSettings {
     /// Train after `marquee import`.
     pub train_after_import: bool,
     /// Model hyperparameters.
-    pub model: crate::recommender::snapshot::SnapshotParams,
+    pub model: marquee_core::recommender::snapshot::SnapshotParams,
 }
 
 impl Default for RecommenderSettings {

@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::db::entities::{collections, diversity_settings, placements, rules};
 use crate::db::repo::curation as repo;
-use crate::serving::curation::{
+use marquee_core::serving::curation::{
     Audience, Collection, CurationSnapshot, DiversitySettings, PinTarget, Placement, Rule,
     RuleKind, RuleTarget, Schedule, Surface,
 };

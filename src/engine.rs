@@ -1,6 +1,6 @@
 //! The recommender as the server sees it: the active snapshot (swapped atomically), training in
 //! the background, per-user fold-in after new feedback, and the catalogue index serving filters
-//! on. The models themselves are pure (`crate::recommender`); this module adds the database.
+//! on. The models themselves are pure (`marquee_core::recommender`); this module adds the database.
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -10,13 +10,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-use crate::dataset;
 use crate::db::entities::users;
 use crate::db::repo::training::{self, CatalogueEntry, Interaction, NewModelVersion};
-use crate::recommender::eval::{self, EvalConfig, Protocol};
-use crate::recommender::hybrid::ComponentSpec;
-use crate::recommender::snapshot::{Snapshot, SnapshotParams, TrainingInput};
-use crate::recommender::{Demographics, Feedback, Folded, ItemIdx, OwnedHistory, Progress};
+use marquee_core::dataset;
+use marquee_core::eval::{self, EvalConfig, Protocol};
+use marquee_core::recommender::hybrid::ComponentSpec;
+use marquee_core::recommender::snapshot::{Snapshot, SnapshotParams, TrainingInput};
+use marquee_core::recommender::{Demographics, Feedback, Folded, ItemIdx, OwnedHistory, Progress};
 
 /// Errors of training and serving.
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +28,7 @@ pub enum EngineError {
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
-    Model(#[from] crate::recommender::RecommendError),
+    Model(#[from] marquee_core::recommender::RecommendError),
     #[error("training task failed: {0}")]
     Join(String),
 }
@@ -51,17 +51,7 @@ pub struct Active {
     pub trained_at: DateTime<Utc>,
 }
 
-/// What the catalogue looks like to serving: every movie that is not deleted.
-pub struct CatalogueIndex {
-    pub entries: HashMap<i32, CatalogueEntry>,
-}
-
-impl CatalogueIndex {
-    /// The entry of a movie, if it is not deleted.
-    pub fn get(&self, movie_id: i32) -> Option<&CatalogueEntry> {
-        self.entries.get(&movie_id)
-    }
-}
+pub use marquee_core::catalogue::CatalogueIndex;
 
 /// Training status, for `trainingStatus` and the dashboard.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -87,11 +77,54 @@ pub struct TrainOutcome {
     pub metrics: serde_json::Value,
 }
 
+/// Most users whose re-solved factors are kept between trainings; past it the least recently
+/// updated are dropped (they are served from their history until the next training).
+const MAX_FOLDED_USERS: usize = 100_000;
+
+/// Re-solved user factors, each with the model version it was solved against, bounded.
+#[derive(Default)]
+struct FoldedCache {
+    entries: HashMap<i32, (i32, u64, Arc<Folded>)>,
+    clock: u64,
+}
+
+impl FoldedCache {
+    fn get(&self, user_id: i32, version: i32) -> Option<Arc<Folded>> {
+        self.entries
+            .get(&user_id)
+            .filter(|(v, _, _)| *v == version)
+            .map(|(_, _, f)| f.clone())
+    }
+
+    fn insert(&mut self, user_id: i32, version: i32, f: Arc<Folded>) {
+        self.clock += 1;
+        self.entries.insert(user_id, (version, self.clock, f));
+        if self.entries.len() > MAX_FOLDED_USERS {
+            // Drop the older half at once, so eviction is amortised O(1) per insert.
+            let mut ticks: Vec<u64> = self.entries.values().map(|e| e.1).collect();
+            let mid = ticks.len() / 2;
+            let (_, cut, _) = ticks.select_nth_unstable(mid);
+            let cut = *cut;
+            self.entries.retain(|_, e| e.1 > cut);
+        }
+    }
+
+    fn remove(&mut self, user_id: i32) {
+        self.entries.remove(&user_id);
+    }
+
+    fn retain_version(&mut self, version: i32) {
+        self.entries.retain(|_, e| e.0 == version);
+    }
+}
+
 /// The process's recommender.
 pub struct RecommenderHandle {
     active: ArcSwapOption<Active>,
     catalogue: ArcSwapOption<CatalogueIndex>,
-    folded: Mutex<HashMap<i32, Arc<Folded>>>,
+    /// Users' re-solved factors, each tagged with the model version it was solved against: a
+    /// vector solved against one version means nothing in another's latent space.
+    folded: Mutex<FoldedCache>,
     status: Mutex<TrainingStatus>,
     params: SnapshotParams,
     evaluate_after_training: bool,
@@ -125,24 +158,6 @@ pub fn demographics_of(u: &users::Model) -> Demographics {
     }
 }
 
-fn tokens(e: &CatalogueEntry) -> Vec<String> {
-    let mut t =
-        Vec::with_capacity(e.genres.len() + e.directors.len() + e.cast.len() + e.keywords.len());
-    t.extend(
-        e.genres
-            .iter()
-            .map(|g| format!("genre:{}", g.to_lowercase())),
-    );
-    t.extend(
-        e.directors
-            .iter()
-            .map(|p| format!("director:{}", p.to_lowercase())),
-    );
-    t.extend(e.cast.iter().map(|p| format!("cast:{}", p.to_lowercase())));
-    t.extend(e.keywords.iter().map(|k| format!("tag:{k}")));
-    t
-}
-
 fn feedback(i: &Interaction) -> Feedback {
     Feedback {
         user: i.user_id as i64,
@@ -159,7 +174,7 @@ impl RecommenderHandle {
         Self {
             active: ArcSwapOption::empty(),
             catalogue: ArcSwapOption::empty(),
-            folded: Mutex::new(HashMap::new()),
+            folded: Mutex::new(FoldedCache::default()),
             status: Mutex::new(TrainingStatus::default()),
             params,
             evaluate_after_training,
@@ -202,9 +217,10 @@ impl RecommenderHandle {
     }
 
     fn swap(&self, a: Active) {
+        let version = a.version_id;
         self.active.store(Some(Arc::new(a)));
         if let Ok(mut f) = self.folded.lock() {
-            f.clear();
+            f.retain_version(version);
         }
     }
 
@@ -216,12 +232,7 @@ impl RecommenderHandle {
         if let Some(c) = self.catalogue.load_full() {
             return Ok(c);
         }
-        let entries = training::catalogue(db)
-            .await?
-            .into_iter()
-            .map(|e| (e.movie_id, e))
-            .collect();
-        let idx = Arc::new(CatalogueIndex { entries });
+        let idx = Arc::new(CatalogueIndex::new(training::catalogue(db).await?));
         self.catalogue.store(Some(idx.clone()));
         Ok(idx)
     }
@@ -291,7 +302,7 @@ impl RecommenderHandle {
             catalogue: catalogue.iter().map(|e| e.movie_id as i64).collect(),
             item_tokens: catalogue
                 .iter()
-                .map(|e| (e.movie_id as i64, tokens(e)))
+                .map(|e| (e.movie_id as i64, e.tokens()))
                 .collect(),
             demographics: demographics
                 .iter()
@@ -429,7 +440,7 @@ impl RecommenderHandle {
             .folded
             .lock()
             .ok()
-            .and_then(|m| m.get(&user.id).cloned())
+            .and_then(|m| m.get(user.id, active.version_id))
         {
             h.folded = Some((*f).clone());
         }
@@ -456,9 +467,7 @@ impl RecommenderHandle {
             t.elapsed().as_micros() as u64,
             std::sync::atomic::Ordering::Relaxed,
         );
-        if let Ok(mut m) = self.folded.lock() {
-            m.insert(user.id, Arc::new(folded));
-        }
+        self.remember_folded(active.version_id, user.id, folded);
         Ok(())
     }
 
@@ -490,35 +499,59 @@ impl RecommenderHandle {
         if let Ok(mut e) = self.erased_during_training.lock() {
             e.insert(user_id);
         }
-        self.forget_user(user_id);
-        if let Some(a) = self.active() {
+        if let Some(a) = self.forget_user(user_id) {
             let snapshot = a.snapshot.clone();
             let blob = tokio::task::spawn_blocking(move || snapshot.to_bytes())
                 .await
                 .map_err(|e| EngineError::Join(e.to_string()))??;
             training::replace_blob(db, a.version_id, blob).await?;
-            training::drop_inactive_blobs(db, a.version_id).await?;
-        } else {
-            training::drop_inactive_blobs(db, -1).await?;
         }
+        // Every stored version but the active one (which may be newer than the snapshot above,
+        // if a training finished meanwhile: it never saw the person's data) loses its blob.
+        training::drop_inactive_blobs(db).await?;
         Ok(())
     }
 
-    /// Drops the user's vectors from the live snapshot and any folded state.
-    pub fn forget_user(&self, user_id: i32) {
+    /// Keeps a user's re-solved factors, unless the model they were solved against is no longer
+    /// the one served (a training finished meanwhile): such a vector is dropped, not served.
+    fn remember_folded(&self, solved_against: i32, user_id: i32, folded: Folded) {
+        let Ok(mut m) = self.folded.lock() else {
+            return;
+        };
+        // Checked under the cache's lock, which `swap` also takes after storing a new model:
+        // either this sees the new version, or `swap` runs after and drops the entry.
+        if self.active().map(|a| a.version_id) == Some(solved_against) {
+            m.insert(user_id, solved_against, Arc::new(folded));
+        }
+    }
+
+    /// Drops the user's vectors from the live snapshot and any folded state, and returns the
+    /// snapshot now served. A compare-and-swap: a model swapped in meanwhile (a training that
+    /// finished) is never replaced by the older one; the user is removed from it instead.
+    pub fn forget_user(&self, user_id: i32) -> Option<Arc<Active>> {
         if let Ok(mut m) = self.folded.lock() {
-            m.remove(&user_id);
+            m.remove(user_id);
         }
-        if let Some(a) = self.active() {
+        let mut result = None;
+        self.active.rcu(|current| {
+            let Some(a) = current else {
+                result = None;
+                return None;
+            };
             let mut snapshot = a.snapshot.clone();
-            if snapshot.remove_user(user_id as i64) {
-                self.active.store(Some(Arc::new(Active {
-                    snapshot,
-                    version_id: a.version_id,
-                    trained_at: a.trained_at,
-                })));
+            if !snapshot.remove_user(user_id as i64) {
+                result = Some(a.clone());
+                return Some(a.clone());
             }
-        }
+            let next = Arc::new(Active {
+                snapshot,
+                version_id: a.version_id,
+                trained_at: a.trained_at,
+            });
+            result = Some(next.clone());
+            Some(next)
+        });
+        result
     }
 
     /// Whether the live snapshot still knows a user (tests of deletion).
@@ -593,7 +626,7 @@ fn offline_metrics(ds: &dataset::Dataset) -> serde_json::Value {
         ranking_metrics: true,
         relevance_threshold: None,
     };
-    match eval::evaluate(ds, &cfg, &crate::recommender::no_progress) {
+    match eval::evaluate(ds, &cfg, &marquee_core::recommender::no_progress) {
         Ok(r) => serde_json::to_value(&r).unwrap_or_default(),
         Err(e) => serde_json::json!({ "error": e.to_string() }),
     }
@@ -637,4 +670,137 @@ pub fn allowed(
 /// Maps a snapshot item to its movie id.
 pub fn movie_of(active: &Active, item: ItemIdx) -> Option<i32> {
     active.snapshot.vocab.item_id(item).map(|id| id as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use marquee_core::recommender::hybrid::HybridParams;
+
+    /// A small trained snapshot: 40 users in two taste groups over 30 movies.
+    fn snapshot() -> Snapshot {
+        let mut feedback = vec![];
+        for u in 0..40i64 {
+            for m in 0..30i64 {
+                if (u + m) % 2 == 0 && (u * 7 + m * 3) % 5 != 0 {
+                    feedback.push(Feedback {
+                        user: u,
+                        item: m,
+                        rating: if u % 2 == 0 { 4.0 } else { 3.0 },
+                        confidence: 1.0,
+                        timestamp: 1_000 + u * 30 + m,
+                    });
+                }
+            }
+        }
+        let params = SnapshotParams {
+            ranking: HybridParams {
+                components: vec![
+                    ComponentSpec::with("als", serde_json::json!({"factors": 4, "iterations": 3})),
+                    ComponentSpec::new("popularity"),
+                ],
+                min_bucket_samples: 5,
+                ..HybridParams::ranking()
+            },
+            rating: None,
+            ..SnapshotParams::default()
+        };
+        let input = TrainingInput {
+            feedback,
+            catalogue: (0..30).collect(),
+            item_tokens: vec![],
+            demographics: vec![],
+            now: Some(10_000),
+        };
+        Snapshot::train(&input, &params, &marquee_core::recommender::no_progress).unwrap()
+    }
+
+    fn active(snapshot: Snapshot, version_id: i32) -> Active {
+        Active {
+            snapshot,
+            version_id,
+            trained_at: Utc::now(),
+        }
+    }
+
+    fn handle() -> RecommenderHandle {
+        RecommenderHandle::new(SnapshotParams::default(), false)
+    }
+
+    #[test]
+    fn a_fold_in_solved_against_an_older_model_is_never_served() {
+        let h = handle();
+        let snap = snapshot();
+        h.swap(active(snap.clone(), 1));
+        let user_history = snap.history(0, &[(1, 5.0, 1.0)], None);
+        let folded = snap.fold_in(&user_history.view());
+        assert!(!folded.vectors.is_empty());
+
+        // A training finishes while the fold-in is being computed; its result arrives after.
+        h.swap(active(snap.clone(), 2));
+        h.remember_folded(1, 0, folded.clone());
+        assert!(h.folded.lock().unwrap().get(0, 2).is_none());
+
+        // Solved against the model in service, it is kept and served with that model only.
+        h.remember_folded(2, 0, folded);
+        assert!(h.folded.lock().unwrap().get(0, 2).is_some());
+        h.swap(active(snap, 3));
+        assert!(h.folded.lock().unwrap().get(0, 3).is_none());
+    }
+
+    #[test]
+    fn forgetting_a_user_never_replaces_a_model_swapped_in_meanwhile() {
+        let snap = snapshot();
+        let h = Arc::new(handle());
+        h.swap(active(snap.clone(), 1));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let forgetter = {
+            let (h, stop) = (h.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut last = 0;
+                let mut u = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let served = h.forget_user(u % 40).map_or(0, |a| a.version_id);
+                    assert!(
+                        served >= last,
+                        "served model went back from {last} to {served}"
+                    );
+                    last = served;
+                    u += 1;
+                }
+            })
+        };
+        for v in 2..=150 {
+            h.swap(active(snap.clone(), v));
+            assert!(h.active().unwrap().version_id >= v);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        forgetter.join().unwrap();
+        assert_eq!(
+            h.active().unwrap().version_id,
+            150,
+            "the newest model was lost"
+        );
+    }
+
+    #[test]
+    fn forgetting_a_user_removes_them_from_the_model_in_service() {
+        let h = handle();
+        h.swap(active(snapshot(), 1));
+        assert!(h.knows_user(3));
+        let served = h.forget_user(3).unwrap();
+        assert!(!h.knows_user(3));
+        assert_eq!(served.version_id, 1);
+    }
+
+    #[test]
+    fn the_folded_cache_stays_bounded() {
+        let mut c = FoldedCache::default();
+        for u in 0..(MAX_FOLDED_USERS as i32 + 10) {
+            c.insert(u, 1, Arc::new(Folded::default()));
+        }
+        assert!(c.entries.len() <= MAX_FOLDED_USERS);
+        // The most recent entries survive.
+        assert!(c.get(MAX_FOLDED_USERS as i32 + 9, 1).is_some());
+    }
 }

@@ -12,11 +12,11 @@ use marquee::cli::{
     MigrateAction, ReportFormat, StaffCommand,
 };
 use marquee::config::Settings;
-use marquee::recommender::eval::{self, EvalConfig};
-use marquee::recommender::hybrid::ComponentSpec;
-use marquee::recommender::Progress;
 use marquee::startup::{build_state, Application};
 use marquee::{db, graphql, telemetry};
+use marquee_core::eval::{self, EvalConfig};
+use marquee_core::recommender::hybrid::ComponentSpec;
+use marquee_core::recommender::Progress;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -221,8 +221,8 @@ async fn bench_serving(args: BenchServingArgs) -> anyhow::Result<()> {
     let name = dataset_name(&dir);
     let seed = args.seed;
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let ds =
-            marquee::dataset::load(&dir).with_context(|| format!("reading {}", dir.display()))?;
+        let ds = marquee_core::dataset::load(&dir)
+            .with_context(|| format!("reading {}", dir.display()))?;
         let bar = stage_bar()?;
         let r = marquee::bench::serving_report(&ds, &name, seed, &|p| show(&bar, p))?;
         bar.finish_and_clear();
@@ -261,10 +261,15 @@ async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
     let dataset_name = dataset_name(&dir);
     let splits = args.write_splits.clone();
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<eval::EvalReport> {
-        let ds =
-            marquee::dataset::load(&dir).with_context(|| format!("reading {}", dir.display()))?;
+        let ds = marquee_core::dataset::load(&dir)
+            .with_context(|| format!("reading {}", dir.display()))?;
         if let Some(out) = &splits {
-            eval::write_splits(&ds, cfg.protocol, cfg.seed, out)?;
+            std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+            for (name, text) in eval::split_files(&ds, cfg.protocol, cfg.seed) {
+                let path = out.join(name);
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
             eprintln!("splits written to {}", out.display());
         }
         let bar = stage_bar()?;

@@ -11,11 +11,11 @@ use crate::db::entities::users;
 use crate::db::repo::training::{self, Segment};
 use crate::engine::{movie_of, Active, CatalogueIndex};
 use crate::error::AppError;
-use crate::recommender::{ItemIdx, Source};
-use crate::serving::curation::{CurationSnapshot, Surface, UserContext};
-use crate::serving::feed::{self, FeedInputs, FeedRequest, FeedRow};
-use crate::serving::pipeline::{self, Candidate, ListRequest, ServedItem};
 use crate::state::AppState;
+use marquee_core::recommender::{ItemIdx, Source};
+use marquee_core::serving::curation::{CurationSnapshot, Surface, UserContext};
+use marquee_core::serving::feed::{self, FeedInputs, FeedRequest, FeedRow};
+use marquee_core::serving::pipeline::{self, Candidate, ListRequest, ServedItem};
 
 /// Users with fewer interactions than this are served as new (cold start).
 pub const COLD_START_INTERACTIONS: usize = 5;
@@ -38,7 +38,7 @@ pub struct UserServing {
     /// Recent liked movies, newest first (seeds of "Because you watched").
     pub seeds: Vec<(i32, Option<f32>)>,
     active: Option<Arc<Active>>,
-    history: crate::recommender::OwnedHistory,
+    history: marquee_core::recommender::OwnedHistory,
     pub catalogue: Arc<CatalogueIndex>,
     pub curation: Arc<CurationSnapshot>,
 }
@@ -239,8 +239,8 @@ impl UserServing {
 
 /// A model recommendation as a serving candidate, in movie ids.
 pub fn candidate_of(
-    snapshot: &crate::recommender::snapshot::Snapshot,
-    r: &crate::recommender::snapshot::Recommendation,
+    snapshot: &marquee_core::recommender::snapshot::Snapshot,
+    r: &marquee_core::recommender::snapshot::Recommendation,
 ) -> Option<Candidate> {
     let movie = |i: ItemIdx| snapshot.vocab.item_id(i).map(|id| id as i32);
     Some(Candidate {

@@ -62,7 +62,7 @@ pub fn spawn_training_jobs(state: Arc<AppState>) {
         tokio::spawn(async move {
             match st
                 .recommender
-                .train(&st.db, &crate::recommender::no_progress)
+                .train(&st.db, &marquee_core::recommender::no_progress)
                 .await
             {
                 Ok(o) => tracing::info!(
@@ -83,7 +83,7 @@ pub fn spawn_training_jobs(state: Arc<AppState>) {
                 tick.tick().await;
                 match state
                     .recommender
-                    .train(&state.db, &crate::recommender::no_progress)
+                    .train(&state.db, &marquee_core::recommender::no_progress)
                     .await
                 {
                     Ok(o) => tracing::info!(version = o.version_id, "scheduled training done"),

@@ -24,7 +24,7 @@ impl AppState {
     /// The curation snapshot in force (reloaded after changes).
     pub async fn curation(
         &self,
-    ) -> Result<Arc<crate::serving::curation::CurationSnapshot>, sea_orm::DbErr> {
+    ) -> Result<Arc<marquee_core::serving::curation::CurationSnapshot>, sea_orm::DbErr> {
         self.curation.get(&self.db).await
     }
 

@@ -21,8 +21,8 @@ use crate::db::repo;
 use crate::db::repo::audit;
 use crate::db::repo::curation::{self as repo_curation, NewCollection};
 use crate::error::{AppError, GqlResult};
-use crate::serving::curation::{self as cur, Audience, Schedule, Surface};
 use crate::state::AppState;
+use marquee_core::serving::curation::{self as cur, Audience, Schedule, Surface};
 
 /// Where a collection stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]

@@ -21,11 +21,11 @@ use crate::db::repo::training::CatalogueEntry;
 use crate::engine::{movie_of, CatalogueIndex};
 use crate::error::{AppError, GqlResult};
 use crate::recommend;
-use crate::serving::curation::Surface;
-use crate::serving::explain::ReasonKind;
-use crate::serving::feed::RowKind;
-use crate::serving::pipeline::{ServedItem, ServedSource};
 use crate::state::AppState;
+use marquee_core::serving::curation::Surface;
+use marquee_core::serving::explain::ReasonKind;
+use marquee_core::serving::feed::RowKind;
+use marquee_core::serving::pipeline::{ServedItem, ServedSource};
 
 /// Where a recommended item came from.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -823,7 +823,7 @@ impl RecommendationMutation {
         tokio::spawn(async move {
             if let Err(e) = bg
                 .recommender
-                .train(&bg.db, &crate::recommender::no_progress)
+                .train(&bg.db, &marquee_core::recommender::no_progress)
                 .await
             {
                 tracing::warn!(error = %e, "training requested by staff failed");

@@ -197,7 +197,7 @@ pub async fn demo_with_model(app: &TestApp) {
         .unwrap();
     app.state
         .recommender
-        .train(&app.state.db, &marquee::recommender::no_progress)
+        .train(&app.state.db, &marquee_core::recommender::no_progress)
         .await
         .unwrap();
 }

@@ -38,7 +38,7 @@ async fn ml_100k_imports_with_its_published_counts_and_reruns_idempotently(app: 
     // rated, and a new rating changes the next answer at once.
     app.state
         .recommender
-        .train(&app.state.db, &marquee::recommender::no_progress)
+        .train(&app.state.db, &marquee_core::recommender::no_progress)
         .await
         .unwrap();
     let recs = "{ recommendations(first: 10) { edges { node { source reason { text evidence { title } } movie { id title } } } } }";

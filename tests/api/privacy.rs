@@ -217,7 +217,8 @@ async fn a_completed_deletion_leaves_no_trace_in_the_database_or_the_model(app: 
         .await
         .unwrap()
         .unwrap();
-    let snap = marquee::recommender::snapshot::Snapshot::from_bytes(&stored.blob.unwrap()).unwrap();
+    let snap =
+        marquee_core::recommender::snapshot::Snapshot::from_bytes(&stored.blob.unwrap()).unwrap();
     assert!(snap.history(uid as i64, &[], None).user.is_none());
     // A staff lookup finds nothing; a repeat is refused.
     let u = app

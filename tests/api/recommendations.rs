@@ -216,7 +216,7 @@ async fn without_consent_recommendations_are_not_personal(app: TestApp) {
     // Their data is left out of the next training.
     app.state
         .recommender
-        .train(&app.state.db, &marquee::recommender::no_progress)
+        .train(&app.state.db, &marquee_core::recommender::no_progress)
         .await
         .unwrap();
     let user = marquee::db::repo::users::find_by_external_id(&app.state.db, "demo-0005")

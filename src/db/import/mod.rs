@@ -1,4 +1,4 @@
-//! `marquee import movielens DIR`: reads a MovieLens folder with [`crate::dataset`], checks it,
+//! `marquee import movielens DIR`: reads a MovieLens folder with [`marquee_core::dataset`], checks it,
 //! then writes movies, genres, users, ratings and tags in one transaction. Re-running is
 //! idempotent (existing movies and users are kept, ratings are upserted); a failure anywhere
 //! leaves the database as it was.
@@ -15,9 +15,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::dataset::{self, Dataset, DatasetError};
 use crate::db::entities::{movie_genres, movies, ratings, user_tags, users};
 use crate::db::repo::movies::{ensure_genres, ensure_tags};
+use marquee_core::dataset::{self, Dataset, DatasetError};
 
 /// Why an import failed. Nothing was written in any case.
 #[derive(Debug, thiserror::Error)]

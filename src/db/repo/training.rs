@@ -9,69 +9,14 @@ use sea_orm::{
     QuerySelect, Set, TransactionTrait,
 };
 
+pub use marquee_core::catalogue::CatalogueEntry;
+pub use marquee_core::feedback::Interaction;
+use marquee_core::feedback::{EventKind, InteractionBuilder};
+
 use crate::db::entities::{
     events, genres, model_versions, movie_genres, movie_keywords, movie_people, movies, people,
     ratings, tags, users,
 };
-
-/// The implicit weight of an event kind: positive for signs of liking, negative for dislike.
-/// Impressions carry no signal on their own.
-pub fn event_weight(kind: &str, progress: Option<f64>) -> f32 {
-    match kind {
-        "VIEW_COMPLETE" => 3.0,
-        "VIEW_PROGRESS" => 1.0 + 2.0 * progress.unwrap_or(0.0).clamp(0.0, 1.0) as f32,
-        "VIEW_START" => 0.5,
-        "CLICK" => 0.5,
-        "THUMBS_UP" => 4.0,
-        "THUMBS_DOWN" => -4.0,
-        "NOT_INTERESTED" => -5.0,
-        _ => 0.0,
-    }
-}
-
-/// One user's interaction with one movie, aggregated over ratings and events.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Interaction {
-    pub user_id: i32,
-    pub movie_id: i32,
-    /// Star rating, NaN when there is none.
-    pub rating: f32,
-    /// Signed implicit confidence (sum of event weights; 1.0 for a rating alone).
-    pub confidence: f32,
-    /// Unix seconds of the latest feedback.
-    pub timestamp: i64,
-    /// The user finished, thumbed down or dismissed the movie: never recommend it again.
-    pub excluded: bool,
-}
-
-fn merge(
-    map: &mut HashMap<(i32, i32), Interaction>,
-    user_id: i32,
-    movie_id: i32,
-    rating: Option<f32>,
-    weight: f32,
-    at: DateTime<Utc>,
-    excluded: bool,
-) {
-    let e = map.entry((user_id, movie_id)).or_insert(Interaction {
-        user_id,
-        movie_id,
-        rating: f32::NAN,
-        confidence: 0.0,
-        timestamp: 0,
-        excluded: false,
-    });
-    if let Some(r) = rating {
-        e.rating = r;
-    }
-    e.confidence += weight;
-    e.timestamp = std::cmp::max(e.timestamp, at.timestamp());
-    e.excluded |= excluded;
-}
-
-fn is_exclusion(kind: &str) -> bool {
-    matches!(kind, "VIEW_COMPLETE" | "THUMBS_DOWN" | "NOT_INTERESTED")
-}
 
 /// (user, movie, kind, progress, time) of one event.
 type EventRow = (i32, i32, String, Option<f64>, DateTime<Utc>);
@@ -99,7 +44,7 @@ pub async fn interactions<C: ConnectionTrait>(
         .column(events::Column::Kind)
         .column(events::Column::Progress)
         .column(events::Column::OccurredAt)
-        .filter(events::Column::Kind.ne("IMPRESSION"));
+        .filter(events::Column::Kind.ne(EventKind::Impression.as_str()));
     match only_user {
         Some(u) => {
             rq = rq.filter(ratings::Column::UserId.eq(u));
@@ -112,43 +57,17 @@ pub async fn interactions<C: ConnectionTrait>(
     }
     let rs: Vec<(i32, i32, f64, DateTime<Utc>)> = rq.into_tuple().all(db).await?;
     let es: Vec<EventRow> = eq.into_tuple().all(db).await?;
-    let mut map: HashMap<(i32, i32), Interaction> = HashMap::with_capacity(rs.len() + es.len() / 2);
+    let mut b = InteractionBuilder::with_capacity(rs.len() + es.len() / 2);
     for (u, m, s, at) in rs {
-        merge(&mut map, u, m, Some(s as f32), 1.0, at, true);
+        b.rating(u, m, s as f32, at.timestamp());
     }
     for (u, m, kind, progress, at) in es {
-        merge(
-            &mut map,
-            u,
-            m,
-            None,
-            event_weight(&kind, progress),
-            at,
-            is_exclusion(&kind),
-        );
+        // Kinds are validated on the way in; an unknown stored name carries no signal.
+        if let Ok(kind) = kind.parse::<EventKind>() {
+            b.event(u, m, kind, progress, at.timestamp());
+        }
     }
-    let mut out: Vec<Interaction> = map.into_values().collect();
-    out.sort_by_key(|i| (i.user_id, i.movie_id));
-    Ok(out)
-}
-
-/// What serving needs to know of each movie that is not deleted.
-#[derive(Debug, Clone)]
-pub struct CatalogueEntry {
-    pub movie_id: i32,
-    pub title: String,
-    pub year: Option<i32>,
-    pub available: bool,
-    pub genres: Vec<String>,
-    pub directors: Vec<String>,
-    pub cast: Vec<String>,
-    pub keywords: Vec<String>,
-    /// Genre ids, aligned with `genres`.
-    pub genre_ids: Vec<i32>,
-    /// Directors' and cast's person ids.
-    pub person_ids: Vec<i32>,
-    /// Number of ratings (for novelty).
-    pub popularity: f64,
+    Ok(b.build())
 }
 
 /// Every movie that is not deleted, with genres, people and keywords (four queries).
@@ -301,15 +220,15 @@ pub async fn replace_blob<C: ConnectionTrait>(db: &C, id: i32, blob: Vec<u8>) ->
     Ok(())
 }
 
-/// Drops the blobs of every version but `keep`: their metrics stay, their parameters (which
-/// hold people's vectors) go. Such versions can no longer be activated.
-pub async fn drop_inactive_blobs<C: ConnectionTrait>(db: &C, keep: i32) -> Result<u64, DbErr> {
+/// Drops the blobs of every version but the active one: their metrics stay, their parameters
+/// (which hold people's vectors) go. Such versions can no longer be activated.
+pub async fn drop_inactive_blobs<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
     Ok(model_versions::Entity::update_many()
         .col_expr(
             model_versions::Column::Blob,
             Expr::value(Option::<Vec<u8>>::None),
         )
-        .filter(model_versions::Column::Id.ne(keep))
+        .filter(model_versions::Column::Active.eq(false))
         .filter(model_versions::Column::Blob.is_not_null())
         .exec(db)
         .await?
@@ -397,7 +316,7 @@ pub async fn trending<C: ConnectionTrait>(
         .select_only()
         .column(events::Column::MovieId)
         .filter(events::Column::OccurredAt.gte(since))
-        .filter(events::Column::Kind.is_in(["VIEW_START", "VIEW_COMPLETE", "THUMBS_UP", "CLICK"]))
+        .filter(events::Column::Kind.is_in(EventKind::ENGAGEMENT.map(EventKind::as_str)))
         .into_tuple()
         .all(db)
         .await?;

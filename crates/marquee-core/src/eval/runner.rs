@@ -26,7 +26,6 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::path::Path;
 use std::time::Instant;
 
 /// What to evaluate and how.
@@ -315,16 +314,6 @@ pub fn evaluate(
     })
 }
 
-/// Loads a MovieLens folder and evaluates it.
-pub fn evaluate_dir(
-    dir: &Path,
-    cfg: &EvalConfig,
-    progress: &dyn Fn(Progress),
-) -> Result<EvalReport, RecommendError> {
-    let ds = crate::dataset::load(dir)?;
-    evaluate(&ds, cfg, progress)
-}
-
 fn by_user(test: &[Triplet]) -> Vec<(UserIdx, Vec<&Triplet>)> {
     let mut m: HashMap<UserIdx, Vec<&Triplet>> = HashMap::new();
     for t in test {
@@ -512,21 +501,12 @@ impl EvalReport {
     }
 }
 
-/// Writes the runner's splits as `fold{N}.train.tsv` / `fold{N}.test.tsv` (`user item rating
-/// timestamp`, external ids, tab-separated, no header) plus `splits.json`, so that peer libraries
-/// can be run on exactly the same data.
-pub fn write_splits(
-    ds: &Dataset,
-    protocol: Protocol,
-    seed: u64,
-    dir: &Path,
-) -> Result<(), RecommendError> {
-    let io = |e: std::io::Error| RecommendError::Io {
-        path: dir.to_path_buf(),
-        source: e,
-    };
-    std::fs::create_dir_all(dir).map_err(io)?;
+/// The runner's splits as files to write: `fold{N}.train.tsv` / `fold{N}.test.tsv` (`user item
+/// rating timestamp`, external ids, tab-separated, no header) plus `splits.json`, so that peer
+/// libraries can be run on exactly the same data. The caller writes them (the core does no I/O).
+pub fn split_files(ds: &Dataset, protocol: Protocol, seed: u64) -> Vec<(String, String)> {
     let folds = dataset_folds(ds, protocol, seed);
+    let mut files = Vec::with_capacity(folds.len() * 2 + 1);
     for (f, fold) in folds.iter().enumerate() {
         for (name, idx) in [("train", &fold.train), ("test", &fold.test)] {
             let mut text = String::with_capacity(idx.len() * 24);
@@ -538,13 +518,13 @@ pub fn write_splits(
                     r.user, r.movie, r.score, r.timestamp
                 );
             }
-            std::fs::write(dir.join(format!("fold{f}.{name}.tsv")), text).map_err(io)?;
+            files.push((format!("fold{f}.{name}.tsv"), text));
         }
     }
     let meta =
         serde_json::json!({"protocol": protocol.to_string(), "seed": seed, "folds": folds.len()});
-    std::fs::write(dir.join("splits.json"), meta.to_string()).map_err(io)?;
-    Ok(())
+    files.push(("splits.json".to_string(), meta.to_string()));
+    files
 }
 
 #[cfg(test)]
@@ -554,11 +534,9 @@ mod tests {
 
     #[test]
     fn ml100k_smoke_evaluation_runs_quickly() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/ml-100k");
-        if !dir.is_dir() {
-            eprintln!("skipping: {} not found", dir.display());
-            return;
-        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/datasets/ml-100k");
+        assert!(dir.is_dir(), "dataset {} not found", dir.display());
         let cfg = EvalConfig {
             protocol: Protocol::Holdout(0.2),
             models: vec![
@@ -569,7 +547,8 @@ mod tests {
             ],
             ..Default::default()
         };
-        let report = evaluate_dir(&dir, &cfg, &crate::recommender::no_progress).unwrap();
+        let ds = crate::dataset::load(&dir).unwrap();
+        let report = evaluate(&ds, &cfg, &crate::recommender::no_progress).unwrap();
         let rmse = report.models[0].rmse.unwrap();
         assert!(rmse > 0.85 && rmse < 1.05, "{rmse}");
         let pop = report.models[3].ranking.as_ref().unwrap();

@@ -29,14 +29,11 @@ impl Drop for TempDir {
 
 fn shared(name: &str) -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/datasets")
+        .join("../../../shared/datasets")
         .join(name);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipping: dataset {} not found", p.display());
-        None
-    }
+    // The datasets sit beside the checkout (`../shared/datasets`) on every machine and in CI.
+    assert!(p.is_dir(), "dataset {} not found", p.display());
+    Some(p)
 }
 
 #[test]

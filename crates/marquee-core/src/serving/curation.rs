@@ -8,8 +8,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::db::repo::training::CatalogueEntry;
-use crate::engine::CatalogueIndex;
+use crate::catalogue::CatalogueEntry;
+use crate::catalogue::CatalogueIndex;
 
 /// The longest genre name a genre page may have, in characters.
 pub const MAX_GENRE_NAME_CHARS: usize = 64;

@@ -9,7 +9,7 @@
 //! as `rerank(..., n = offset + limit)[offset..]` never repeat or skip a title.
 use std::collections::{HashMap, HashSet};
 
-use crate::engine::CatalogueIndex;
+use crate::catalogue::CatalogueIndex;
 use crate::serving::curation::{DiversitySettings, DIVERSITY_WINDOW};
 
 /// How many candidates per position the re-ranker may choose from.
@@ -416,7 +416,7 @@ pub fn rerank(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::repo::training::CatalogueEntry;
+    use crate::catalogue::CatalogueEntry;
 
     fn catalogue(movies: &[(i32, &[&str], f64)]) -> CatalogueIndex {
         CatalogueIndex {

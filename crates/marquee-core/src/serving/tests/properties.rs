@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::fixtures::{assert_genre_cap, day, ids, keep_all};
-use crate::db::repo::training::CatalogueEntry;
-use crate::engine::CatalogueIndex;
+use crate::catalogue::CatalogueEntry;
+use crate::catalogue::CatalogueIndex;
 use crate::recommender::Source;
 use crate::serving::curation::{
     Audience, Collection, CurationSnapshot, DiversitySettings, PinTarget, Placement, Rule,

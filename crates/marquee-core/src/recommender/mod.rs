@@ -1,6 +1,5 @@
-//! Pure recommender core: interaction matrix, models, blending, fold-in, snapshots and offline
-//! evaluation. No I/O (except `eval::runner`, which reads a dataset folder through
-//! [`crate::dataset`]), no web or database crates.
+//! Pure recommender core: interaction matrix, models, blending, fold-in and snapshots. No I/O,
+//! no web or database crates.
 //!
 //! Every model implements [`Fit`] (train from [`Interactions`] with a `#[serde(default)]` params
 //! struct whose defaults are the tuned values) and [`Scorer`] (score candidate items for one
@@ -10,7 +9,6 @@
 pub mod als;
 pub(crate) mod compact;
 pub mod content;
-pub mod eval;
 pub mod foldin;
 pub mod hybrid;
 pub mod interactions;
@@ -56,18 +54,6 @@ pub enum RecommendError {
     /// A snapshot blob could not be (de)serialised.
     #[error("snapshot encoding: {0}")]
     Encoding(#[from] serde_json::Error),
-    /// A file could not be written (evaluation splits).
-    #[error("{path}: {source}")]
-    Io {
-        /// The path involved.
-        path: std::path::PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The evaluation runner could not read its dataset.
-    #[error(transparent)]
-    Dataset(#[from] crate::dataset::DatasetError),
 }
 
 /// Trains a model from interactions.

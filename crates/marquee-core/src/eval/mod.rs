@@ -4,7 +4,5 @@ pub mod metrics;
 pub mod runner;
 pub mod split;
 
-pub use runner::{
-    evaluate, evaluate_dir, write_splits, EvalConfig, EvalReport, ModelReport, RankingReport,
-};
+pub use runner::{evaluate, split_files, EvalConfig, EvalReport, ModelReport, RankingReport};
 pub use split::{Fold, Protocol};

@@ -3,8 +3,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::db::repo::training::CatalogueEntry;
-use crate::engine::CatalogueIndex;
+use crate::catalogue::CatalogueEntry;
+use crate::catalogue::CatalogueIndex;
 use crate::recommender::Source;
 use crate::serving::curation::{CurationSnapshot, Surface, UserContext};
 use crate::serving::pipeline::{rank_list, Candidate, ListRequest, ServedItem};

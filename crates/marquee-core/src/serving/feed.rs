@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use crate::db::repo::training::CatalogueEntry;
-use crate::engine::CatalogueIndex;
+use crate::catalogue::CatalogueEntry;
+use crate::catalogue::CatalogueIndex;
 use crate::serving::curation::{Collection, CurationSnapshot, PinTarget, Surface, UserContext};
 use crate::serving::explain;
 use crate::serving::pipeline::{

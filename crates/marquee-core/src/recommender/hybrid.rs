@@ -12,7 +12,6 @@
 
 use super::als::{Als, AlsParams};
 use super::content::{Content, ContentParams};
-use super::eval::metrics::rank_metrics;
 use super::interactions::{Interactions, Triplet};
 use super::knn::{Baseline, BaselineParams, ItemKnn, KnnParams, UserKnn, UserKnnParams};
 use super::linalg::ridge;
@@ -24,6 +23,7 @@ use super::popularity::{
 use super::{
     all_items, Demographics, Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx, UserVector,
 };
+use crate::eval::metrics::rank_metrics;
 use ndarray::Array1;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

@@ -2,7 +2,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::fixtures::*;
-use crate::db::repo::training::CatalogueEntry;
+use crate::catalogue::CatalogueEntry;
 use crate::recommender::Source;
 use crate::serving::curation::{
     Audience, Collection, CurationSnapshot, DiversitySettings, PinTarget, Placement, Rule,

@@ -21,8 +21,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::db::repo::training::CatalogueEntry;
-use crate::engine::CatalogueIndex;
+use super::admission::Admission;
+use crate::catalogue::CatalogueEntry;
+use crate::catalogue::CatalogueIndex;
 use crate::recommender::Source;
 use crate::serving::curation::{
     multiplier_of, CurationSnapshot, PinTarget, Rule, Surface, UserContext,
@@ -111,11 +112,11 @@ pub struct ListRequest<'a> {
     pub keep: &'a (dyn Fn(&CatalogueEntry) -> bool + Sync),
 }
 
-/// The rules of one surface at one instant, gathered once per list.
+/// The rules of one surface at one instant, gathered once per list: the admission rule and
+/// the boosts and buries.
 pub(crate) struct Gate<'a> {
-    blocks: Vec<&'a Rule>,
+    admission: Admission<'a>,
     weights: Vec<&'a Rule>,
-    catalogue: &'a CatalogueIndex,
 }
 
 impl<'a> Gate<'a> {
@@ -126,28 +127,19 @@ impl<'a> Gate<'a> {
         catalogue: &'a CatalogueIndex,
     ) -> Self {
         Self {
-            blocks: curation.live_blocks(surface, now),
+            admission: Admission::new(surface, now, curation, catalogue),
             weights: curation.live_weighting_rules(surface, now),
-            catalogue,
         }
     }
 
-    /// The movie's entry if it may be shown: in the catalogue, available, not blocked, not
-    /// excluded, passing `keep`.
+    /// The movie's entry if [`Admission`] lets it in under `exclude` and `keep`.
     pub(crate) fn admit(
         &self,
         movie_id: i32,
         exclude: &HashSet<i32>,
         keep: &dyn Fn(&CatalogueEntry) -> bool,
     ) -> Option<&'a CatalogueEntry> {
-        if exclude.contains(&movie_id) {
-            return None;
-        }
-        let e = self.catalogue.get(movie_id)?;
-        if !e.available || self.blocks.iter().any(|r| r.matches(e)) || !keep(e) {
-            return None;
-        }
-        Some(e)
+        self.admission.admit(movie_id, exclude, keep)
     }
 }
 
