@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::db::entities::users;
 use crate::db::repo::training::{self, CatalogueEntry, Interaction, NewModelVersion};
 use marquee_core::dataset;
+use marquee_core::demographics::AgeBand;
 use marquee_core::eval::{self, EvalConfig, Protocol};
 use marquee_core::recommender::hybrid::ComponentSpec;
 use marquee_core::recommender::snapshot::{Snapshot, SnapshotParams, TrainingInput};
@@ -134,24 +135,14 @@ pub struct RecommenderHandle {
     erased_during_training: Mutex<HashSet<i32>>,
 }
 
-/// The midpoint age of an age band, for demographic segments.
-fn band_age(band: &str) -> Option<i32> {
-    Some(match band {
-        "under-18" => 15,
-        "18-24" => 21,
-        "25-34" => 30,
-        "35-44" => 40,
-        "45-54" => 50,
-        "55-64" => 60,
-        "65+" => 70,
-        _ => return None,
-    })
-}
-
 /// A user's demographics as the models take them.
 pub fn demographics_of(u: &users::Model) -> Demographics {
     Demographics {
-        age: u.age_band.as_deref().and_then(band_age),
+        age: u
+            .age_band
+            .as_deref()
+            .and_then(|b| b.parse::<AgeBand>().ok())
+            .map(AgeBand::midpoint),
         gender: u.gender.clone(),
         occupation: u.occupation.clone(),
         country: u.country.clone(),
@@ -630,41 +621,6 @@ fn offline_metrics(ds: &dataset::Dataset) -> serde_json::Value {
         Ok(r) => serde_json::to_value(&r).unwrap_or_default(),
         Err(e) => serde_json::json!({ "error": e.to_string() }),
     }
-}
-
-/// Movies the user may be shown: not deleted, available, passing `filter`.
-pub fn allowed(
-    idx: &CatalogueIndex,
-    movie_id: i32,
-    genres: &[String],
-    year_from: Option<i32>,
-    year_to: Option<i32>,
-) -> bool {
-    let Some(e) = idx.get(movie_id) else {
-        return false;
-    };
-    if !e.available {
-        return false;
-    }
-    if !genres.is_empty()
-        && !e
-            .genres
-            .iter()
-            .any(|g| genres.iter().any(|f| f.eq_ignore_ascii_case(g)))
-    {
-        return false;
-    }
-    if let Some(y) = year_from {
-        if e.year.is_none_or(|ey| ey < y) {
-            return false;
-        }
-    }
-    if let Some(y) = year_to {
-        if e.year.is_none_or(|ey| ey > y) {
-            return false;
-        }
-    }
-    true
 }
 
 /// Maps a snapshot item to its movie id.

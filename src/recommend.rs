@@ -8,11 +8,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::db::entities::users;
-use crate::db::repo::training::{self, Segment};
+use crate::db::repo::training;
 use crate::engine::{movie_of, Active, CatalogueIndex};
 use crate::error::AppError;
 use crate::state::AppState;
-use marquee_core::recommender::{ItemIdx, Source};
+use marquee_core::demographics::AgeBand;
+use marquee_core::recommender::{Demographics, ItemIdx, Source};
+use marquee_core::serving::admission::Admission;
 use marquee_core::serving::curation::{CurationSnapshot, Surface, UserContext};
 use marquee_core::serving::feed::{self, FeedInputs, FeedRequest, FeedRow};
 use marquee_core::serving::pipeline::{self, Candidate, ListRequest, ServedItem};
@@ -41,11 +43,6 @@ pub struct UserServing {
     history: marquee_core::recommender::OwnedHistory,
     pub catalogue: Arc<CatalogueIndex>,
     pub curation: Arc<CurationSnapshot>,
-}
-
-/// The age band as shown in reasons ("25–34").
-fn band_label(b: &str) -> String {
-    b.replace('-', "–")
 }
 
 /// Loads a user's serving inputs.
@@ -101,7 +98,11 @@ pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing,
             user_id: Some(user.id),
             is_new: n_inter < COLD_START_INTERACTIONS,
             // Without consent nothing about the person shapes what they see.
-            age_band: user.age_band.clone().filter(|_| consent),
+            age_band: user
+                .age_band
+                .as_deref()
+                .and_then(|b| b.parse::<AgeBand>().ok())
+                .filter(|_| consent),
             country: user.country.clone().filter(|_| consent),
             genre_affinity: shares,
         },
@@ -116,16 +117,20 @@ pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing,
 }
 
 impl UserServing {
-    fn allow_item<'a>(&'a self, active: &'a Active) -> impl Fn(ItemIdx) -> bool + 'a {
-        move |i| {
-            movie_of(active, i)
-                .and_then(|m| self.catalogue.get(m))
-                .is_some_and(|e| e.available && !self.seen.contains(&e.movie_id))
-        }
+    /// The admission rule for this viewer on `surface` at `now`: every list they are shown asks
+    /// it, and nothing else.
+    pub fn admission(&self, surface: &Surface, now: DateTime<Utc>) -> Admission<'_> {
+        Admission::new(surface, now, &self.curation, &self.catalogue).for_viewer(&self.seen)
     }
 
-    /// The personal model's candidates (cold users get the snapshot's cold-start list).
-    fn model_candidates(&self, n: usize, exclude: &HashSet<i32>) -> Vec<Candidate> {
+    /// The personal model's candidates (cold users get the snapshot's cold-start list), only
+    /// admitted movies, none of `exclude`.
+    fn model_candidates(
+        &self,
+        n: usize,
+        exclude: &HashSet<i32>,
+        admission: &Admission<'_>,
+    ) -> Vec<Candidate> {
         let Some(active) = &self.active else {
             return vec![];
         };
@@ -133,13 +138,11 @@ impl UserServing {
         if !self.user.personalization_consent {
             h.demographics = None;
         }
-        let exclude_idx: Vec<ItemIdx> = self
-            .seen
+        let exclude_idx: Vec<ItemIdx> = exclude
             .iter()
-            .chain(exclude.iter())
             .filter_map(|m| active.snapshot.vocab.item(*m as i64))
             .collect();
-        let allow = self.allow_item(active);
+        let allow = admitted_items(active, admission);
         active
             .snapshot
             .recommend(&h.view(), n, &exclude_idx, &allow)
@@ -148,61 +151,30 @@ impl UserServing {
             .collect()
     }
 
-    /// A non-personal list from the snapshot, or from the database without one.
+    /// A non-personal list as candidates: the shared chart, or the user's segment.
     async fn non_personal(
         &self,
         st: &AppState,
         source: Source,
         n: usize,
+        admission: &Admission<'_>,
     ) -> Result<Vec<Candidate>, AppError> {
-        if let Some(active) = &self.active {
-            let demo = crate::engine::demographics_of(&self.user);
-            let allow = self.allow_item(active);
-            let use_demo = source == Source::Demographic && self.context.age_band.is_some();
-            if source == Source::Demographic && !use_demo {
-                return Ok(vec![]);
-            }
-            return Ok(active
-                .snapshot
-                .non_personal(source, use_demo.then_some(&demo), n, &allow)
-                .into_iter()
-                .filter_map(|(i, s)| {
-                    Some(Candidate {
-                        movie_id: movie_of(active, i)?,
-                        score: s as f64,
-                        source,
-                        evidence: vec![],
-                    })
-                })
-                .collect());
-        }
-        let rows = match source {
-            Source::Trending => {
-                let since = Utc::now() - Duration::days(7);
-                training::trending(&st.db, since, (n * 2) as u64)
-                    .await?
-                    .into_iter()
-                    .map(|(m, c)| (m, c as f64))
-                    .collect()
-            }
-            Source::Demographic => match &self.context.age_band {
-                Some(b) => {
-                    let seg = Segment {
-                        age_band: Some(b.clone()),
-                        ..Default::default()
-                    };
-                    popular(st, &seg, n * 2).await?
-                }
-                None => vec![],
+        let chart = match source {
+            Source::Trending => Chart::Trending {
+                days: HOME_TRENDING_DAYS,
             },
-            _ => popular(st, &Segment::default(), n * 2).await?,
+            Source::Demographic => match self.context.age_band {
+                Some(b) => Chart::Popular(Segment {
+                    age_band: Some(b),
+                    ..Default::default()
+                }),
+                None => return Ok(vec![]),
+            },
+            _ => Chart::Popular(Segment::default()),
         };
-        Ok(rows
+        Ok(chart_of(st, self.active.as_deref(), &chart, admission, n)
+            .await?
             .into_iter()
-            .filter(|(m, _)| {
-                !self.seen.contains(m) && self.catalogue.get(*m).is_some_and(|e| e.available)
-            })
-            .take(n)
             .map(|(movie_id, score)| Candidate {
                 movie_id,
                 score,
@@ -213,28 +185,147 @@ impl UserServing {
     }
 
     /// Movies like `seed` for a "Because you watched" row.
-    fn because(&self, seed: i32, rating: Option<f32>, n: usize) -> Vec<Candidate> {
+    fn because(
+        &self,
+        seed: i32,
+        rating: Option<f32>,
+        n: usize,
+        admission: &Admission<'_>,
+    ) -> Vec<Candidate> {
         let Some(active) = &self.active else {
             return vec![];
         };
-        let Some(item) = active.snapshot.vocab.item(seed as i64) else {
-            return vec![];
-        };
-        active
-            .snapshot
-            .similar(item, n)
+        similar(active, seed, n, admission)
             .into_iter()
-            .filter_map(|(i, s)| {
-                let movie_id = movie_of(active, i)?;
-                (movie_id != seed).then(|| Candidate {
-                    movie_id,
-                    score: s as f64,
-                    source: Source::Model,
-                    evidence: vec![(seed, rating)],
-                })
+            .map(|(movie_id, s)| Candidate {
+                movie_id,
+                score: s as f64,
+                source: Source::Model,
+                evidence: vec![(seed, rating)],
             })
             .collect()
     }
+}
+
+/// The window of the home feed's trending row and of cold-start trending: a week, the same
+/// list as `trending(window: WEEK)`.
+pub const HOME_TRENDING_DAYS: u32 = 7;
+
+/// Which users a chart counts: omitted fields match everyone.
+#[derive(Debug, Clone, Default)]
+pub struct Segment {
+    pub age_band: Option<AgeBand>,
+    pub gender: Option<String>,
+    pub occupation: Option<String>,
+    pub country: Option<String>,
+}
+
+impl Segment {
+    fn is_everyone(&self) -> bool {
+        self.age_band.is_none()
+            && self.gender.is_none()
+            && self.occupation.is_none()
+            && self.country.is_none()
+    }
+}
+
+/// A non-personal list. Each means one thing on every surface (the `popular` and `trending`
+/// queries, home-feed rows, cold start): the model in service decides; the database answers
+/// only before the first model is trained.
+#[derive(Debug, Clone)]
+pub enum Chart {
+    /// Most liked overall, or within a demographic segment.
+    Popular(Segment),
+    /// Positive interactions decayed with a half-life of `days`.
+    Trending { days: u32 },
+}
+
+/// Snapshot items that `admission` lets in.
+fn admitted_items<'a>(
+    active: &'a Active,
+    admission: &'a Admission<'_>,
+) -> impl Fn(ItemIdx) -> bool + 'a {
+    move |i| movie_of(active, i).is_some_and(|m| admission.admits(m))
+}
+
+/// The top `n` movies of a chart that `admission` lets in, best first, with their scores.
+/// Filtering happens before the cut, so the list is short only when the catalogue is.
+pub async fn chart_of(
+    st: &AppState,
+    active: Option<&Active>,
+    chart: &Chart,
+    admission: &Admission<'_>,
+    n: usize,
+) -> Result<Vec<(i32, f64)>, AppError> {
+    if let Some(active) = active {
+        let allow = admitted_items(active, admission);
+        let ranked = match chart {
+            Chart::Popular(seg) if seg.is_everyone() => Some(active.snapshot.non_personal(
+                Source::Popular,
+                None,
+                n,
+                &allow,
+            )),
+            Chart::Popular(seg) => {
+                let demo = Demographics {
+                    age: seg.age_band.map(AgeBand::midpoint),
+                    gender: seg.gender.clone(),
+                    occupation: seg.occupation.clone(),
+                    country: seg.country.clone(),
+                };
+                Some(
+                    active
+                        .snapshot
+                        .non_personal(Source::Demographic, Some(&demo), n, &allow),
+                )
+            }
+            Chart::Trending { days } => active.snapshot.trending(*days, n, &allow),
+        };
+        // A model stored before trending windows existed has none: the database answers.
+        if let Some(ranked) = ranked {
+            return Ok(ranked
+                .into_iter()
+                .filter_map(|(i, s)| Some((movie_of(active, i)?, s as f64)))
+                .collect());
+        }
+    }
+    let rows = match chart {
+        Chart::Popular(seg) => popular_in_database(st, seg).await?,
+        Chart::Trending { days } => {
+            let since = Utc::now() - Duration::days(*days as i64);
+            training::trending(&st.db, since)
+                .await?
+                .into_iter()
+                .map(|(m, c)| (m, c as f64))
+                .collect()
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|(m, _)| admission.admits(*m))
+        .take(n)
+        .collect())
+}
+
+/// The `n` admitted movies most like `movie` (its item-kNN neighbours; content neighbours for
+/// a movie nobody has interacted with), best first.
+pub fn similar(
+    active: &Active,
+    movie: i32,
+    n: usize,
+    admission: &Admission<'_>,
+) -> Vec<(i32, f32)> {
+    let Some(item) = active.snapshot.vocab.item(movie as i64) else {
+        return vec![];
+    };
+    active
+        .snapshot
+        .similar(item, usize::MAX)
+        .into_iter()
+        .filter_map(|(i, s)| movie_of(active, i).map(|m| (m, s)))
+        .filter(|(m, _)| *m != movie && admission.admits(*m))
+        .take(n)
+        .collect()
 }
 
 /// A model recommendation as a serving candidate, in movie ids.
@@ -256,9 +347,16 @@ pub fn candidate_of(
     })
 }
 
-/// Most rated movies with a high damped mean, overall or in a segment (used without a model).
-pub async fn popular(st: &AppState, seg: &Segment, n: usize) -> Result<Vec<(i32, f64)>, AppError> {
-    let mut rows = training::segment_ratings(&st.db, seg).await?;
+/// Most rated movies with a high damped mean, overall or in a segment, every rated movie:
+/// the popular chart before the first model is trained.
+async fn popular_in_database(st: &AppState, seg: &Segment) -> Result<Vec<(i32, f64)>, AppError> {
+    let db_seg = training::Segment {
+        age_band: seg.age_band.map(|b| b.as_str().to_string()),
+        gender: seg.gender.clone(),
+        occupation: seg.occupation.clone(),
+        country: seg.country.clone(),
+    };
+    let mut rows = training::segment_ratings(&st.db, &db_seg).await?;
     let global = {
         let (s, c) = rows
             .iter()
@@ -281,7 +379,6 @@ pub async fn popular(st: &AppState, seg: &Segment, n: usize) -> Result<Vec<(i32,
     });
     Ok(rows
         .into_iter()
-        .take(n)
         .map(|(m, n, mean)| (m, score(n, mean)))
         .collect())
 }
@@ -305,21 +402,27 @@ pub async fn list(
     ask: &ListAsk<'_>,
 ) -> Result<Vec<ServedItem>, AppError> {
     let pool = LIST_POOL.max(ask.n);
+    let admission = u.admission(&ask.surface, ask.now);
     let mut cands = if u.context.is_new || u.active.is_none() {
-        let mut c = u.non_personal(st, Source::Demographic, pool).await?;
+        let mut c = u
+            .non_personal(st, Source::Demographic, pool, &admission)
+            .await?;
         if c.is_empty() {
             c = if u.active.is_some() {
-                u.model_candidates(pool, ask.exclude)
+                u.model_candidates(pool, ask.exclude, &admission)
             } else {
-                u.non_personal(st, Source::Popular, pool).await?
+                u.non_personal(st, Source::Popular, pool, &admission)
+                    .await?
             };
         }
         c
     } else {
-        u.model_candidates(pool, ask.exclude)
+        u.model_candidates(pool, ask.exclude, &admission)
     };
     if cands.is_empty() {
-        cands = u.non_personal(st, Source::Popular, pool).await?;
+        cands = u
+            .non_personal(st, Source::Popular, pool, &admission)
+            .await?;
     }
     let mut exclude: HashSet<i32> = u.seen.clone();
     exclude.extend(ask.exclude.iter().copied());
@@ -343,9 +446,10 @@ pub async fn home_feed(
     now: DateTime<Utc>,
 ) -> Result<Vec<FeedRow>, AppError> {
     let pool = (per_row * OVERSAMPLE).max(40);
+    let admission = u.admission(&Surface::Home, now);
     let personal = !u.context.is_new && u.active.is_some();
     let top_picks = if personal {
-        u.model_candidates(pool * 3, &HashSet::new())
+        u.model_candidates(pool * 3, &HashSet::new(), &admission)
     } else {
         vec![]
     };
@@ -354,17 +458,23 @@ pub async fn home_feed(
             .iter()
             .filter(|(m, _)| u.catalogue.get(*m).is_some())
             .take(BECAUSE_ROWS)
-            .map(|(m, r)| (*m, u.because(*m, *r, pool)))
+            .map(|(m, r)| (*m, u.because(*m, *r, pool, &admission)))
             .collect()
     } else {
         vec![]
     };
-    let trending = u.non_personal(st, Source::Trending, pool).await?;
-    let popular_list = u.non_personal(st, Source::Popular, pool * 3).await?;
-    let demographic = match &u.context.age_band {
+    let trending = u
+        .non_personal(st, Source::Trending, pool, &admission)
+        .await?;
+    let popular_list = u
+        .non_personal(st, Source::Popular, pool * 3, &admission)
+        .await?;
+    let demographic = match u.context.age_band {
         Some(b) if !personal => {
-            let c = u.non_personal(st, Source::Demographic, pool).await?;
-            (!c.is_empty()).then(|| (format!("viewers aged {}", band_label(b)), c))
+            let c = u
+                .non_personal(st, Source::Demographic, pool, &admission)
+                .await?;
+            (!c.is_empty()).then(|| (format!("viewers aged {}", b.label()), c))
         }
         _ => None,
     };

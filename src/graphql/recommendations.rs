@@ -4,7 +4,7 @@ use async_graphql::{
     ComplexObject, Context, Enum, ErrorExtensions, InputObject, Json, Object, Result, SimpleObject,
     ID,
 };
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::ids::{self, Kind};
 use super::loaders::{Cached, MovieLoader};
@@ -13,16 +13,15 @@ use super::pagination::{page, page_args, Page};
 use super::state;
 use crate::auth::{require_user, Role, RoleGuard};
 use crate::db::repo;
-use crate::db::repo::training::Segment;
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use crate::db::repo::training::CatalogueEntry;
-use crate::engine::{movie_of, CatalogueIndex};
+use crate::engine::CatalogueIndex;
 use crate::error::{AppError, GqlResult};
 use crate::recommend;
-use crate::state::AppState;
-use marquee_core::serving::curation::Surface;
+use marquee_core::demographics::AgeBand;
+use marquee_core::serving::admission::Admission;
+use marquee_core::serving::curation::{CurationSnapshot, Surface};
 use marquee_core::serving::explain::ReasonKind;
 use marquee_core::serving::feed::RowKind;
 use marquee_core::serving::pipeline::{ServedItem, ServedSource};
@@ -201,16 +200,28 @@ pub struct RecommendationFilterInput {
     pub year_to: Option<i32>,
 }
 
-/// How far back `trending` looks.
+/// How far back `trending` looks: each interaction's weight halves with every window's length
+/// of age. The home feed's trending row is the `WEEK` list.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
 pub enum TrendingWindow {
-    /// The last 24 hours.
+    /// A day's half-life.
     Day,
-    /// The last 7 days.
+    /// A week's half-life.
     #[default]
     Week,
-    /// The last 30 days.
+    /// A 30-day half-life.
     Month,
+}
+
+impl TrendingWindow {
+    /// The window's length in days.
+    fn days(self) -> u32 {
+        match self {
+            TrendingWindow::Day => 1,
+            TrendingWindow::Week => 7,
+            TrendingWindow::Month => 30,
+        }
+    }
 }
 
 /// A demographic segment; omitted fields match everyone.
@@ -228,6 +239,23 @@ pub struct SegmentInput {
     /// Country (ISO 3166-1 alpha-2).
     #[graphql(validator(max_length = 2))]
     pub country: Option<String>,
+}
+
+impl SegmentInput {
+    /// The segment, with a known age band and values normalised as stored.
+    fn validate(self) -> Result<recommend::Segment, AppError> {
+        let age_band = self
+            .age_band
+            .map(|b| b.parse::<AgeBand>())
+            .transpose()
+            .map_err(|e| AppError::bad_input(e.to_string()))?;
+        Ok(recommend::Segment {
+            age_band,
+            gender: self.gender.map(|g| g.to_ascii_uppercase()),
+            occupation: self.occupation.map(|o| o.to_lowercase()),
+            country: self.country.map(|c| c.to_ascii_uppercase()),
+        })
+    }
 }
 
 /// A trained model version.
@@ -356,17 +384,33 @@ pub struct HomeFeed {
     pub rows: Vec<FeedRow>,
 }
 
-/// Whether a movie may appear in a non-personal list: available, not deleted, not blocked.
-async fn shown_filter<'a>(
-    st: &AppState,
-    catalogue: &'a Arc<CatalogueIndex>,
-) -> Result<impl Fn(i32) -> bool + 'a> {
+/// The admission rule for lists that are the same for everyone (similar, popular, trending).
+fn public_admission<'a>(
+    catalogue: &'a CatalogueIndex,
+    curation: &'a CurationSnapshot,
+) -> Admission<'a> {
+    Admission::new(&Surface::Recommendations, Utc::now(), curation, catalogue)
+}
+
+/// A chart as GraphQL items.
+async fn chart_items(
+    ctx: &Context<'_>,
+    chart: &recommend::Chart,
+    n: usize,
+) -> Result<Vec<ScoredMovie>> {
+    let st = state(ctx)?;
+    let catalogue = st.recommender.catalogue(&st.db).await.gql()?;
     let curation = st.curation().await.gql()?;
-    let now = Utc::now();
-    Ok(move |m: i32| {
-        catalogue.get(m).is_some_and(|e| e.available)
-            && !curation.blocked(m, &Surface::Recommendations, now, catalogue)
-    })
+    let admission = public_admission(&catalogue, &curation);
+    let active = st.recommender.active();
+    Ok(
+        recommend::chart_of(st, active.as_deref(), chart, &admission, n)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|(movie_id, score)| ScoredMovie { movie_id, score })
+            .collect(),
+    )
 }
 
 /// The client's filter (genres, years) over a catalogue entry.
@@ -570,19 +614,8 @@ impl RecommendationQuery {
         .await
         .gql()?;
         let total = u
-            .catalogue
-            .entries
-            .values()
-            .filter(|e| {
-                e.available
-                    && !u.seen.contains(&e.movie_id)
-                    && !exclude.contains(&e.movie_id)
-                    && keep(e)
-                    && !u
-                        .curation
-                        .blocked(e.movie_id, &Surface::Recommendations, now, &u.catalogue)
-            })
-            .count() as u64;
+            .admission(&Surface::Recommendations, now)
+            .count(&exclude, &keep) as u64;
         let page_items: Vec<ServedItem> = items.into_iter().skip(offset as usize).collect();
         let out = served_items(
             ctx,
@@ -692,20 +725,13 @@ impl RecommendationQuery {
         if !catalogue.get(id).is_some_and(|e| e.available) {
             return Err(AppError::NotFound("movie").extend());
         }
-        let shown = shown_filter(st, &catalogue).await?;
+        let curation = st.curation().await.gql()?;
         let Some(active) = st.recommender.active() else {
             return Ok(vec![]);
         };
-        let Some(item) = active.snapshot.vocab.item(id as i64) else {
-            return Ok(vec![]);
-        };
-        Ok(active
-            .snapshot
-            .similar(item, n * 3 + 10)
+        let admission = public_admission(&catalogue, &curation);
+        Ok(recommend::similar(&active, id, n, &admission)
             .into_iter()
-            .filter_map(|(i, s)| movie_of(&active, i).map(|m| (m, s)))
-            .filter(|(m, _)| *m != id && shown(*m))
-            .take(n)
             .map(|(movie_id, s)| ScoredMovie {
                 movie_id,
                 score: s as f64,
@@ -721,27 +747,10 @@ impl RecommendationQuery {
         window: Option<TrendingWindow>,
     ) -> Result<Vec<ScoredMovie>> {
         let n = first.unwrap_or(20) as usize;
-        let since = Utc::now()
-            - match window.unwrap_or_default() {
-                TrendingWindow::Day => Duration::days(1),
-                TrendingWindow::Week => Duration::days(7),
-                TrendingWindow::Month => Duration::days(30),
-            };
-        let st = state(ctx)?;
-        let catalogue = st.recommender.catalogue(&st.db).await.gql()?;
-        let shown = shown_filter(st, &catalogue).await?;
-        let rows = repo::training::trending(&st.db, since, (n * 3 + 20) as u64)
-            .await
-            .gql()?;
-        Ok(rows
-            .into_iter()
-            .filter(|(m, _)| shown(*m))
-            .take(n)
-            .map(|(movie_id, c)| ScoredMovie {
-                movie_id,
-                score: c as f64,
-            })
-            .collect())
+        let chart = recommend::Chart::Trending {
+            days: window.unwrap_or_default().days(),
+        };
+        chart_items(ctx, &chart, n).await
     }
 
     /// The most popular movies (many ratings, high damped mean), overall or in a segment.
@@ -752,24 +761,8 @@ impl RecommendationQuery {
         segment: Option<SegmentInput>,
     ) -> Result<Vec<ScoredMovie>> {
         let n = first.unwrap_or(20) as usize;
-        let s = segment.unwrap_or_default();
-        let seg = Segment {
-            age_band: s.age_band,
-            gender: s.gender.map(|g| g.to_ascii_uppercase()),
-            occupation: s.occupation.map(|o| o.to_lowercase()),
-            country: s.country.map(|c| c.to_ascii_uppercase()),
-        };
-        let st = state(ctx)?;
-        let catalogue = st.recommender.catalogue(&st.db).await.gql()?;
-        let shown = shown_filter(st, &catalogue).await?;
-        Ok(recommend::popular(st, &seg, n * 3 + 20)
-            .await
-            .gql()?
-            .into_iter()
-            .filter(|(m, _)| shown(*m))
-            .take(n)
-            .map(|(movie_id, score)| ScoredMovie { movie_id, score })
-            .collect())
+        let seg = segment.unwrap_or_default().validate().gql()?;
+        chart_items(ctx, &recommend::Chart::Popular(seg), n).await
     }
 
     /// Trained model versions, newest first (admins and editors).

@@ -1,6 +1,7 @@
 //! Integration tests through HTTP against the real application, on SQLite and PostgreSQL.
 mod helpers;
 
+mod admission;
 mod auth;
 mod catalogue;
 mod cli;

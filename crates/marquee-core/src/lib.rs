@@ -3,6 +3,7 @@
 //! framework, database or async runtime (its `Cargo.toml` keeps it so); the server crate wraps it.
 pub mod catalogue;
 pub mod dataset;
+pub mod demographics;
 pub mod eval;
 pub mod feedback;
 pub mod recommender;

@@ -302,7 +302,6 @@ pub async fn versions<C: ConnectionTrait>(
 pub async fn trending<C: ConnectionTrait>(
     db: &C,
     since: DateTime<Utc>,
-    limit: u64,
 ) -> Result<Vec<(i32, i64)>, DbErr> {
     let mut counts: HashMap<i32, i64> = HashMap::new();
     let rs: Vec<i32> = ratings::Entity::find()
@@ -325,7 +324,6 @@ pub async fn trending<C: ConnectionTrait>(
     }
     let mut v: Vec<(i32, i64)> = counts.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    v.truncate(limit as usize);
     Ok(v)
 }
 

@@ -4,6 +4,8 @@
 use super::interactions::Interactions;
 use super::{Demographics, Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx};
 use ndarray::Array1;
+
+use crate::demographics::AgeBand;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -127,20 +129,65 @@ pub struct TrendingParams {
 impl Default for TrendingParams {
     fn default() -> Self {
         TrendingParams {
-            half_life_days: 14.0,
+            // "Trending this week": the same list as `trending(window: WEEK)`.
+            half_life_days: 7.0,
             now: None,
             like_threshold: 0.0,
         }
     }
 }
 
+/// The windows, in days, a client may ask trending for (a day, a week, a month): each is the
+/// half-life of the decay.
+pub const TRENDING_WINDOWS_DAYS: [u32; 3] = [1, 7, 30];
+
 /// Exponentially time-decayed popularity: each positive interaction weighs
-/// `2^(-(now - t) / half_life)`.
+/// `2^(-(now - t) / half_life)`. Kept for the configured half-life (home feed, cold start) and
+/// for each of [`TRENDING_WINDOWS_DAYS`], so every surface's "trending" is the same list.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Trending {
     #[serde(with = "super::compact::f32s")]
     scores: Vec<f32>,
     now: i64,
+    #[serde(default)]
+    half_life_days: f64,
+    /// Scores per window (days); empty in models stored before windows existed.
+    #[serde(default)]
+    windows: Vec<TrendingWindow>,
+}
+
+/// Trending scores with one half-life.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TrendingWindow {
+    days: u32,
+    #[serde(with = "super::compact::f32s")]
+    scores: Vec<f32>,
+}
+
+/// Every item's decayed count of positive interactions, for each half-life (in seconds).
+fn decayed(data: &Interactions, now: i64, halves: &[f64], like_threshold: f32) -> Vec<Vec<f32>> {
+    let mut scores = vec![vec![0f64; data.n_items()]; halves.len()];
+    for u in 0..data.n_users() {
+        let u = UserIdx(u as u32);
+        let (items, r, c, ts) = (
+            data.user_items(u),
+            data.user_ratings(u),
+            data.user_confidence(u),
+            data.user_timestamps(u),
+        );
+        for k in 0..items.len() {
+            if positive(r[k], c[k], like_threshold) {
+                let age = (now - ts[k]).max(0) as f64;
+                for (s, half) in scores.iter_mut().zip(halves) {
+                    s[items[k].ix()] += (-age / half * std::f64::consts::LN_2).exp();
+                }
+            }
+        }
+    }
+    scores
+        .into_iter()
+        .map(|v| v.into_iter().map(|s| s as f32).collect())
+        .collect()
 }
 
 impl Fit for Trending {
@@ -153,26 +200,21 @@ impl Fit for Trending {
             });
         }
         let now = p.now.unwrap_or_else(|| data.max_timestamp());
-        let half = p.half_life_days * 86_400.0;
-        let mut scores = vec![0f64; data.n_items()];
-        for u in 0..data.n_users() {
-            let u = UserIdx(u as u32);
-            let (items, r, c, ts) = (
-                data.user_items(u),
-                data.user_ratings(u),
-                data.user_confidence(u),
-                data.user_timestamps(u),
-            );
-            for k in 0..items.len() {
-                if positive(r[k], c[k], p.like_threshold) {
-                    let age = (now - ts[k]).max(0) as f64;
-                    scores[items[k].ix()] += (-age / half * std::f64::consts::LN_2).exp();
-                }
-            }
-        }
+        let halves: Vec<f64> = std::iter::once(p.half_life_days)
+            .chain(TRENDING_WINDOWS_DAYS.iter().map(|&d| d as f64))
+            .map(|d| d * 86_400.0)
+            .collect();
+        let mut all = decayed(data, now, &halves, p.like_threshold).into_iter();
+        let scores = all.next().unwrap_or_default();
         Ok(Trending {
-            scores: scores.into_iter().map(|s| s as f32).collect(),
+            scores,
             now,
+            half_life_days: p.half_life_days,
+            windows: TRENDING_WINDOWS_DAYS
+                .iter()
+                .zip(all)
+                .map(|(&days, scores)| TrendingWindow { days, scores })
+                .collect(),
         })
     }
 }
@@ -181,6 +223,18 @@ impl Trending {
     /// The reference time the decay was computed at.
     pub fn now(&self) -> i64 {
         self.now
+    }
+
+    /// The scores of a window of `days` (one of [`TRENDING_WINDOWS_DAYS`], or the configured
+    /// half-life); `None` for a window this model was not trained for.
+    pub fn window_scores(&self, days: u32) -> Option<&[f32]> {
+        if (days as f64 - self.half_life_days).abs() < 1e-9 {
+            return Some(&self.scores);
+        }
+        self.windows
+            .iter()
+            .find(|w| w.days == days)
+            .map(|w| w.scores.as_slice())
     }
 }
 
@@ -219,16 +273,7 @@ impl Default for DemographicParams {
 pub fn segments(d: &Demographics) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(a) = d.age {
-        let band = match a {
-            i32::MIN..=17 => "under 18",
-            18..=24 => "18-24",
-            25..=34 => "25-34",
-            35..=44 => "35-44",
-            45..=49 => "45-49",
-            50..=55 => "50-55",
-            _ => "56+",
-        };
-        out.push(format!("age:{band}"));
+        out.push(format!("age:{}", AgeBand::of_age(a)));
     }
     if let Some(g) = &d.gender {
         out.push(format!("gender:{}", g.to_lowercase()));
@@ -400,6 +445,30 @@ mod tests {
         assert!((s[1] - 1.0).abs() < 1e-6);
         let pop = Popularity::fit(&data, &Default::default()).unwrap();
         assert_eq!(pop.counts(), &[2, 1]);
+    }
+
+    #[test]
+    fn trending_windows_rank_by_their_own_half_life() {
+        let day = 86_400;
+        // At day 30: item 0 had three interactions 20 days ago, item 1 one today.
+        let old = 10 * day;
+        let data = Interactions::from_triplets(
+            3,
+            2,
+            &[t(0, 0, old), t(1, 0, old), t(2, 0, old), t(0, 1, 30 * day)],
+        )
+        .unwrap();
+        let tr = Trending::fit(&data, &Default::default()).unwrap();
+        let day_w = tr.window_scores(1).unwrap();
+        let month_w = tr.window_scores(30).unwrap();
+        assert!(day_w[1] > day_w[0], "a day: the fresh item leads");
+        assert!(
+            month_w[0] > month_w[1],
+            "a month: the item with more interactions leads"
+        );
+        // The configured half-life (a week by default) is the week window.
+        assert_eq!(tr.window_scores(7).unwrap(), tr.scores.as_slice());
+        assert!(tr.window_scores(3).is_none());
     }
 
     #[test]

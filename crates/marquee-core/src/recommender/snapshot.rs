@@ -365,6 +365,26 @@ impl Snapshot {
         rank_scores(&cands, s.as_slice().unwrap_or(&[]), &[], &[], n)
     }
 
+    /// Trending over a window of `days` (see [`super::popularity::TRENDING_WINDOWS_DAYS`]), best
+    /// first, only allowed items; `None` if this snapshot was not trained for that window.
+    pub fn trending(
+        &self,
+        days: u32,
+        n: usize,
+        allow: &dyn Fn(ItemIdx) -> bool,
+    ) -> Option<Vec<(ItemIdx, f32)>> {
+        let scores = self.trending.window_scores(days)?;
+        let cands: Vec<ItemIdx> = all_items(self.vocab.n_items())
+            .into_iter()
+            .filter(|&i| allow(i))
+            .collect();
+        let s: Vec<f32> = cands
+            .iter()
+            .map(|i| scores.get(i.ix()).copied().unwrap_or(f32::NAN))
+            .collect();
+        Some(rank_scores(&cands, &s, &[], &[], n))
+    }
+
     fn trending_has_signal(&self) -> bool {
         self.trending
             .score(&UserHistory::empty(), &all_items(self.vocab.n_items()))

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::CatalogueEntry;
 use crate::catalogue::CatalogueIndex;
+use crate::demographics::AgeBand;
 
 /// The longest genre name a genre page may have, in characters.
 pub const MAX_GENRE_NAME_CHARS: usize = 64;
@@ -21,11 +22,6 @@ pub const GENRE_AFFINITY_MIN_SHARE: f64 = 0.2;
 /// How many consecutive positions the genre cap and the minimum number of genres look at
 /// (the N of "at most k movies of one genre in the top N").
 pub const DIVERSITY_WINDOW: usize = 10;
-
-/// The age bands users can be in, as stored on the user.
-pub const AGE_BANDS: [&str; 7] = [
-    "under-18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+",
-];
 
 /// A place where recommendations are shown.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -125,8 +121,8 @@ pub struct UserContext {
     pub user_id: Option<i32>,
     /// Whether the user has too little history for personal recommendations.
     pub is_new: bool,
-    /// The user's age band (one of [`AGE_BANDS`]), if given.
-    pub age_band: Option<String>,
+    /// The user's age band, if given.
+    pub age_band: Option<AgeBand>,
     /// The user's country (ISO 3166-1 alpha-2), if given.
     pub country: Option<String>,
     /// The share of the user's history in each genre (by genre name); sums to about 1, empty
@@ -185,7 +181,11 @@ impl Audience {
             let Some(band) = &user.age_band else {
                 return false;
             };
-            if !self.age_bands.iter().any(|b| b.eq_ignore_ascii_case(band)) {
+            if !self
+                .age_bands
+                .iter()
+                .any(|b| b.parse::<AgeBand>().is_ok_and(|b| b == *band))
+            {
                 return false;
             }
         }
@@ -234,10 +234,10 @@ impl Audience {
     /// not empty and at most 64 characters.
     pub fn validate(&self) -> Result<(), String> {
         for b in &self.age_bands {
-            if !AGE_BANDS.iter().any(|k| k.eq_ignore_ascii_case(b)) {
+            if b.parse::<AgeBand>().is_err() {
                 return Err(format!(
                     "unknown age band \"{b}\": expected one of {}",
-                    AGE_BANDS.join(", ")
+                    AgeBand::names()
                 ));
             }
         }
@@ -683,7 +683,7 @@ mod tests {
         };
         let mut u = UserContext {
             is_new: true,
-            age_band: Some("18-24".into()),
+            age_band: Some(AgeBand::From18To24),
             country: Some("fr".into()),
             ..Default::default()
         };

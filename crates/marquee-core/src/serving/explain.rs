@@ -1,5 +1,6 @@
 //! Turns a model's explanation (source + evidence) into a reason a person can read:
 //! "Because you rated Heat ★5", "Same director as Alien", "Trending this week".
+use crate::demographics::AgeBand;
 use crate::recommender::Source;
 
 /// The kind of reason, for frontends that style or group them.
@@ -57,7 +58,7 @@ fn stars(r: f32) -> String {
 pub fn reason(
     source: Source,
     evidence: &[EvidenceItem<'_>],
-    age_band: Option<&str>,
+    age_band: Option<AgeBand>,
 ) -> (ReasonKind, String) {
     match source {
         Source::Popular => (ReasonKind::Popular, "Popular with viewers".into()),
@@ -65,7 +66,7 @@ pub fn reason(
         Source::Demographic => match age_band {
             Some(b) => (
                 ReasonKind::Demographic,
-                format!("Popular with viewers aged {}", b.replace('-', "–")),
+                format!("Popular with viewers aged {}", b.label()),
             ),
             None => (
                 ReasonKind::Demographic,
@@ -149,7 +150,7 @@ mod tests {
     fn cold_start_sources_have_their_own_reasons() {
         assert_eq!(reason(Source::Trending, &[], None).1, "Trending this week");
         assert_eq!(
-            reason(Source::Demographic, &[], Some("25-34")).1,
+            reason(Source::Demographic, &[], Some(AgeBand::From25To34)).1,
             "Popular with viewers aged 25–34"
         );
         assert_eq!(reason(Source::Popular, &[], None).0, ReasonKind::Popular);

@@ -367,7 +367,7 @@ fn explain_model_item(
             let items: Vec<EvidenceItem<'_>> = evidence.into_iter().map(|(_, e)| e).collect();
             (
                 w.candidate.source.into(),
-                explain::reason(w.candidate.source, &items, user.age_band.as_deref()),
+                explain::reason(w.candidate.source, &items, user.age_band),
             )
         }
     };

@@ -119,7 +119,7 @@ pub fn user_in(country: &str) -> UserContext {
     UserContext {
         user_id: Some(7),
         is_new: false,
-        age_band: Some("25-34".into()),
+        age_band: Some(crate::demographics::AgeBand::From25To34),
         country: Some(country.into()),
         genre_affinity: HashMap::from([("Crime".into(), 0.5), ("Drama".into(), 0.5)]),
     }

@@ -239,7 +239,7 @@ fn random_user(rng: &mut Lcg) -> UserContext {
     UserContext {
         user_id: Some(1),
         is_new,
-        age_band: Some("25-34".into()),
+        age_band: Some(crate::demographics::AgeBand::From25To34),
         country: Some("FR".into()),
         genre_affinity,
     }
