@@ -22,12 +22,11 @@ use crate::recommend;
 use marquee_core::demographics::AgeBand;
 use marquee_core::serving::admission::Admission;
 use marquee_core::serving::curation::{CurationSnapshot, Surface};
-use marquee_core::serving::explain::ReasonKind;
-use marquee_core::serving::feed::RowKind;
-use marquee_core::serving::pipeline::{ServedItem, ServedSource};
+use marquee_core::serving::pipeline::ServedItem;
 
 /// Where a recommended item came from.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "marquee_core::serving::pipeline::ServedSource")]
 pub enum RecommendationSource {
     /// The personalised model blend (collaborative filtering and matrix factorisation).
     Model,
@@ -47,39 +46,12 @@ pub enum RecommendationSource {
     Boosted,
 }
 
-impl RecommendationSource {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Model => "MODEL",
-            Self::Popular => "POPULAR",
-            Self::Trending => "TRENDING",
-            Self::Demographic => "DEMOGRAPHIC",
-            Self::Content => "CONTENT",
-            Self::Pinned => "PINNED",
-            Self::Collection => "COLLECTION",
-            Self::Boosted => "BOOSTED",
-        }
-    }
-}
-
-impl From<ServedSource> for RecommendationSource {
-    fn from(s: ServedSource) -> Self {
-        match s {
-            ServedSource::Model => Self::Model,
-            ServedSource::Popular => Self::Popular,
-            ServedSource::Trending => Self::Trending,
-            ServedSource::Demographic => Self::Demographic,
-            ServedSource::Content => Self::Content,
-            ServedSource::Pinned => Self::Pinned,
-            ServedSource::Collection => Self::Collection,
-            ServedSource::Boosted => Self::Boosted,
-        }
-    }
-}
-
 /// The kind of a reason.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "ReasonKind")]
+#[graphql(
+    name = "ReasonKind",
+    remote = "marquee_core::serving::explain::ReasonKind"
+)]
 pub enum ReasonKindGql {
     /// A movie the user rated is a close neighbour.
     BecauseYouRated,
@@ -99,22 +71,6 @@ pub enum ReasonKindGql {
     Demographic,
     /// Chosen by an editor (pin, collection or boost): "Editor's pick: Noir Week".
     EditorsPick,
-}
-
-impl From<ReasonKind> for ReasonKindGql {
-    fn from(k: ReasonKind) -> Self {
-        match k {
-            ReasonKind::BecauseYouRated => Self::BecauseYouRated,
-            ReasonKind::BecauseYouWatched => Self::BecauseYouWatched,
-            ReasonKind::SameDirector => Self::SameDirector,
-            ReasonKind::SimilarContent => Self::SimilarContent,
-            ReasonKind::Personalized => Self::Personalized,
-            ReasonKind::Popular => Self::Popular,
-            ReasonKind::Trending => Self::Trending,
-            ReasonKind::Demographic => Self::Demographic,
-            ReasonKind::EditorsPick => Self::EditorsPick,
-        }
-    }
 }
 
 /// Why an item is recommended.
@@ -316,6 +272,7 @@ fn status(st: &crate::state::AppState) -> TrainingStatusGql {
 
 /// A row of the home feed.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "marquee_core::serving::feed::RowKind")]
 pub enum FeedRowKind {
     /// An editorial collection.
     Collection,
@@ -331,20 +288,6 @@ pub enum FeedRowKind {
     Demographic,
     /// One genre.
     Genre,
-}
-
-impl From<RowKind> for FeedRowKind {
-    fn from(k: RowKind) -> Self {
-        match k {
-            RowKind::Collection => Self::Collection,
-            RowKind::TopPicks => Self::TopPicks,
-            RowKind::BecauseYouWatched => Self::BecauseYouWatched,
-            RowKind::Trending => Self::Trending,
-            RowKind::Popular => Self::Popular,
-            RowKind::Demographic => Self::Demographic,
-            RowKind::Genre => Self::Genre,
-        }
-    }
 }
 
 /// One row of the home feed.
@@ -462,12 +405,13 @@ async fn served_items(
     let mut out = Vec::with_capacity(items.len());
     let mut logs = Vec::with_capacity(items.len());
     for (pos, it) in items.into_iter().enumerate() {
-        let source: RecommendationSource = it.source.into();
+        let served = it.source;
+        let source: RecommendationSource = served.into();
         let rec_id = uuid::Uuid::new_v4().to_string();
         logs.push((
             rec_id.clone(),
             it.movie_id,
-            source.as_str(),
+            served.as_str(),
             (offset + pos) as i32,
         ));
         out.push(RecommendationItem {

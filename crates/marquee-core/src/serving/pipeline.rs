@@ -65,6 +65,22 @@ pub enum ServedSource {
     Boosted,
 }
 
+impl ServedSource {
+    /// The stored name (recommendation logs): `MODEL`, `PINNED`, ….
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServedSource::Model => "MODEL",
+            ServedSource::Popular => "POPULAR",
+            ServedSource::Trending => "TRENDING",
+            ServedSource::Demographic => "DEMOGRAPHIC",
+            ServedSource::Content => "CONTENT",
+            ServedSource::Pinned => "PINNED",
+            ServedSource::Collection => "COLLECTION",
+            ServedSource::Boosted => "BOOSTED",
+        }
+    }
+}
+
 impl From<Source> for ServedSource {
     fn from(s: Source) -> Self {
         match s {
