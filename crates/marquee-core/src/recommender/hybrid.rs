@@ -21,7 +21,8 @@ use super::popularity::{
     TrendingParams,
 };
 use super::{
-    all_items, Demographics, Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx, UserVector,
+    all_items, Demographics, Fit, FoldIn, Folded, ForgetUser, ItemIdx, RecommendError, Scorer,
+    SimilarItems, UserHistory, UserIdx,
 };
 use crate::eval::metrics::rank_metrics;
 use ndarray::Array1;
@@ -160,41 +161,85 @@ impl Component {
         }
     }
 
-    /// Re-solved user vectors (by model name) for factor models.
-    pub fn fold_in(&self, user: &UserHistory<'_>, out: &mut super::Folded) {
+    /// The model's fold-in, if it is a factor model (MF, SVD++, ALS). A blend is not one:
+    /// [`Self::fold_in`] recurses into its components.
+    pub fn as_fold_in(&self) -> Option<&dyn FoldIn> {
         match self {
-            Component::Mf(m) => {
-                out.vectors.insert("mf".into(), m.fold_in(user));
-            }
-            Component::SvdPP(m) => {
-                out.vectors.insert("svdpp".into(), m.fold_in(user));
-            }
-            Component::Als(m) => {
-                out.vectors.insert(
-                    "als".into(),
-                    UserVector {
-                        bias: 0.0,
-                        factors: m.fold_in(user),
-                    },
-                );
-            }
-            Component::Hybrid(h) => h.components.iter().for_each(|c| c.fold_in(user, out)),
-            _ => {}
+            Component::Mf(m) => Some(m),
+            Component::SvdPP(m) => Some(m),
+            Component::Als(m) => Some(m),
+            Component::Baseline(_)
+            | Component::Knn(_)
+            | Component::UserKnn(_)
+            | Component::Popularity(_)
+            | Component::Trending(_)
+            | Component::Demographic(_)
+            | Component::Content(_)
+            | Component::Hybrid(_) => None,
         }
     }
 
-    /// Drops whatever per-user state the model holds for `u`.
-    pub fn remove_user(&mut self, u: UserIdx) {
+    /// The model's forgetting, if it can forget a person. User-kNN cannot (it keeps the training
+    /// matrix); a blend can when every one of its components can.
+    pub fn as_forget_mut(&mut self) -> Option<&mut dyn ForgetUser> {
         match self {
-            Component::Baseline(m) => m.remove_user(u),
-            Component::Mf(m) => m.remove_user(u),
-            Component::SvdPP(m) => m.remove_user(u),
-            Component::Knn(m) => m.remove_user(u),
-            Component::Als(m) => m.remove_user(u),
-            Component::Hybrid(h) => h.components.iter_mut().for_each(|c| c.remove_user(u)),
-            // user-kNN keeps the training matrix: it cannot forget a user without retraining,
-            // so it is not used in snapshots; aggregate models keep no per-user state.
-            _ => {}
+            Component::Baseline(m) => Some(m),
+            Component::Mf(m) => Some(m),
+            Component::SvdPP(m) => Some(m),
+            Component::Knn(m) => Some(m),
+            Component::Als(m) => Some(m),
+            Component::Popularity(m) => Some(m),
+            Component::Trending(m) => Some(m),
+            Component::Demographic(m) => Some(m),
+            Component::Content(m) => Some(m),
+            Component::UserKnn(_) => None,
+            Component::Hybrid(h) => {
+                if h.ensure_forgets().is_ok() {
+                    Some(h.as_mut())
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// The model's item-to-item neighbours, if it has them (item-kNN, content, ALS). A blend has
+    /// no single item-to-item measure.
+    pub fn as_similar(&self) -> Option<&dyn SimilarItems> {
+        match self {
+            Component::Knn(m) => Some(m),
+            Component::Content(m) => Some(m),
+            Component::Als(m) => Some(m),
+            Component::Baseline(_)
+            | Component::Mf(_)
+            | Component::SvdPP(_)
+            | Component::UserKnn(_)
+            | Component::Popularity(_)
+            | Component::Trending(_)
+            | Component::Demographic(_)
+            | Component::Hybrid(_) => None,
+        }
+    }
+
+    /// Re-solved user vectors (by [`Scorer::name`]) of every factor model, recursing into blends.
+    pub fn fold_in(&self, user: &UserHistory<'_>, out: &mut Folded) {
+        if let Component::Hybrid(h) = self {
+            h.fold_in(user, out);
+        } else if let Some(m) = self.as_fold_in() {
+            out.vectors.insert(m.name().to_string(), m.fold_in(user));
+        }
+    }
+
+    /// `Ok` if the model (every component of a blend, recursively) can forget a person, else
+    /// [`RecommendError::CannotForget`] naming the first that cannot.
+    pub fn ensure_forgets(&mut self) -> Result<(), RecommendError> {
+        if let Component::Hybrid(h) = self {
+            return h.ensure_forgets();
+        }
+        if self.as_forget_mut().is_some() {
+            Ok(())
+        } else {
+            Err(RecommendError::CannotForget(self.scorer().name()))
         }
     }
 }
@@ -419,6 +464,22 @@ impl Hybrid {
         &self.components
     }
 
+    /// Re-solved user vectors of every factor model among the components (recursively).
+    pub fn fold_in(&self, user: &UserHistory<'_>, out: &mut Folded) {
+        for c in &self.components {
+            c.fold_in(user, out);
+        }
+    }
+
+    /// `Ok` if every component (recursively) can forget a person, else
+    /// [`RecommendError::CannotForget`] naming the first that cannot. A snapshot serves only
+    /// blends that pass.
+    pub fn ensure_forgets(&mut self) -> Result<(), RecommendError> {
+        self.components
+            .iter_mut()
+            .try_for_each(Component::ensure_forgets)
+    }
+
     /// The first item-kNN component in `knn_rank` (sum) mode, if any.
     pub(crate) fn knn_rank(&self) -> Option<&ItemKnn> {
         self.components.iter().find_map(|c| match c {
@@ -636,6 +697,18 @@ fn learn_ranking(
             }
         })
         .collect()
+}
+
+/// Forgets the user in every component that can. [`Component::as_forget_mut`] offers a blend only
+/// when all of them can ([`Hybrid::ensure_forgets`]), and a snapshot serves no other.
+impl ForgetUser for Hybrid {
+    fn forget_user(&mut self, u: UserIdx) {
+        for c in &mut self.components {
+            if let Some(m) = c.as_forget_mut() {
+                m.forget_user(u);
+            }
+        }
+    }
 }
 
 impl Scorer for Hybrid {

@@ -1,6 +1,7 @@
 //! Non-personalised scorers: popularity (count or damped mean), trending (exponentially
 //! time-decayed counts) and demographic popularity for cold-start segments.
 
+use super::capabilities::ForgetUser;
 use super::interactions::Interactions;
 use super::{Demographics, Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx};
 use ndarray::Array1;
@@ -103,6 +104,12 @@ impl Fit for Popularity {
     }
 }
 
+/// No-op: only per-item counts are kept; the user's interactions leave them at the next
+/// training.
+impl ForgetUser for Popularity {
+    fn forget_user(&mut self, _: UserIdx) {}
+}
+
 impl Scorer for Popularity {
     fn name(&self) -> &'static str {
         "popularity"
@@ -182,6 +189,12 @@ impl Trending {
     pub fn now(&self) -> i64 {
         self.now
     }
+}
+
+/// No-op: only per-item decayed counts are kept; the user's interactions leave them at the
+/// next training.
+impl ForgetUser for Trending {
+    fn forget_user(&mut self, _: UserIdx) {}
 }
 
 impl Scorer for Trending {
@@ -312,6 +325,12 @@ impl Fit for DemographicPopularity {
     fn fit(data: &Interactions, p: &DemographicParams) -> Result<Self, RecommendError> {
         Self::fit_with(data, &[], p)
     }
+}
+
+/// No-op: only per-segment item counts are kept (segments of at least `min_users` people); the
+/// user's interactions and demographics leave them at the next training.
+impl ForgetUser for DemographicPopularity {
+    fn forget_user(&mut self, _: UserIdx) {}
 }
 
 impl Scorer for DemographicPopularity {
