@@ -389,7 +389,10 @@ impl Scorer for Als {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::{assert_scorer_contract, fixture};
+    use crate::recommender::contract::{
+        assert_fold_in_contract, assert_forget_contract, assert_scorer_contract,
+        assert_similar_contract, fixture,
+    };
     use crate::recommender::{all_items, top_n, OwnedHistory};
 
     fn small() -> AlsParams {
@@ -405,6 +408,13 @@ mod tests {
     #[test]
     fn als_passes_the_contract() {
         assert_scorer_contract(|f| Als::fit(&f.data, &small()).unwrap(), true);
+    }
+
+    #[test]
+    fn als_passes_the_fold_in_forget_and_similar_items_contracts() {
+        assert_fold_in_contract(|f| Als::fit(&f.data, &small()).unwrap());
+        assert_forget_contract(|f| Als::fit(&f.data, &small()).unwrap());
+        assert_similar_contract(&Als::fit(&fixture().data, &small()).unwrap());
     }
 
     #[test]

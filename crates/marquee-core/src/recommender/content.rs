@@ -248,7 +248,9 @@ impl Scorer for Content {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::{assert_scorer_contract, fixture};
+    use crate::recommender::contract::{
+        assert_forget_contract, assert_scorer_contract, assert_similar_contract, fixture,
+    };
     use crate::recommender::{top_n, OwnedHistory};
 
     #[test]
@@ -263,6 +265,15 @@ mod tests {
                 true,
             );
         }
+    }
+
+    #[test]
+    fn content_passes_the_forget_and_similar_items_contracts() {
+        let fit = |f: &crate::recommender::contract::Fixture| {
+            Content::fit_with(f.data.n_items(), &f.tokens, &Default::default()).unwrap()
+        };
+        assert_forget_contract(fit);
+        assert_similar_contract(&fit(&fixture()));
     }
 
     #[test]

@@ -728,7 +728,8 @@ impl Scorer for Hybrid {
                     .zip(&w[1..])
                     .map(|(c, &wc)| {
                         if wc == 0.0 {
-                            Array1::zeros(candidates.len())
+                            // contributes 0 · fallback
+                            Array1::from_elem(candidates.len(), f32::NAN)
                         } else {
                             c.scorer().score(user, candidates)
                         }
@@ -736,6 +737,10 @@ impl Scorer for Hybrid {
                     .collect();
                 (0..candidates.len())
                     .map(|k| {
+                        // no component can score it (an item unknown to every model)
+                        if scores.iter().all(|sc| sc[k].is_nan()) {
+                            return f32::NAN;
+                        }
                         let mut s = w[0];
                         for (c, sc) in scores.iter().enumerate() {
                             let v = sc[k];
@@ -796,7 +801,7 @@ impl Hybrid {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::assert_scorer_contract;
+    use crate::recommender::contract::{assert_forget_contract, assert_scorer_contract, fixture};
     use crate::recommender::rank_scores;
     use serde_json::json;
 
@@ -824,9 +829,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn ranking_hybrid_passes_the_contract() {
-        let p = HybridParams {
+    fn ranking_params() -> HybridParams {
+        HybridParams {
             components: vec![
                 ComponentSpec::with(
                     "als",
@@ -838,11 +842,81 @@ mod tests {
             min_bucket_samples: 5,
             validation_fraction: 0.2,
             ..HybridParams::ranking()
-        };
+        }
+    }
+
+    #[test]
+    fn ranking_hybrid_passes_the_contract() {
         assert_scorer_contract(
-            |f| Hybrid::fit_with(&f.data, &SideInfo::default(), &p).unwrap(),
+            |f| Hybrid::fit_with(&f.data, &SideInfo::default(), &ranking_params()).unwrap(),
             true,
         );
+    }
+
+    #[test]
+    fn hybrids_forget_a_user_in_every_component() {
+        for p in [rating_params(), ranking_params()] {
+            assert_forget_contract(|f| {
+                Hybrid::fit_with(&f.data, &SideInfo::default(), &p).unwrap()
+            });
+        }
+    }
+
+    #[test]
+    fn every_component_states_its_capabilities() {
+        let fx = fixture();
+        let side = SideInfo {
+            item_tokens: fx.tokens.clone(),
+            demographics: Vec::new(),
+        };
+        // (name, fold-in, forget, similar items)
+        let table = [
+            ("baseline", false, true, false),
+            ("mf", true, true, false),
+            ("svdpp", true, true, false),
+            ("knn", false, true, true),
+            ("knn_rank", false, true, true),
+            ("user_knn", false, false, false),
+            ("als", true, true, true),
+            ("popularity", false, true, false),
+            ("trending", false, true, false),
+            ("demographic", false, true, false),
+            ("content", false, true, true),
+            ("hybrid_rank", false, true, false),
+        ];
+        for (name, fold_in, forget, similar) in table {
+            let mut c = Component::fit(&ComponentSpec::new(name), &fx.data, &side).unwrap();
+            assert_eq!(c.as_fold_in().is_some(), fold_in, "{name}: fold-in");
+            assert_eq!(c.as_similar().is_some(), similar, "{name}: similar items");
+            assert_eq!(c.as_forget_mut().is_some(), forget, "{name}: forget");
+            assert_eq!(c.ensure_forgets().is_ok(), forget, "{name}: ensure_forgets");
+        }
+    }
+
+    #[test]
+    fn a_blend_holding_user_knn_cannot_forget_even_when_nested() {
+        let fx = fixture();
+        let inner = json!({
+            "components": [{"name": "mf", "params": {"factors": 4, "epochs": 5}}, {"name": "user_knn"}],
+            "min_bucket_samples": 5,
+        });
+        let spec = ComponentSpec::with(
+            "hybrid",
+            json!({
+                "components": [{"name": "baseline"}, {"name": "hybrid", "params": inner}],
+                "min_bucket_samples": 5,
+            }),
+        );
+        let mut c = Component::fit(&spec, &fx.data, &SideInfo::default()).unwrap();
+        assert!(c.as_forget_mut().is_none());
+        assert!(matches!(
+            c.ensure_forgets(),
+            Err(RecommendError::CannotForget("user_knn"))
+        ));
+        // fold-in still recurses into the nested blend
+        let mut out = Folded::default();
+        c.fold_in(&fx.data.history(UserIdx(0)), &mut out);
+        assert_eq!(out.vectors.keys().collect::<Vec<_>>(), ["mf"]);
     }
 
     #[test]

@@ -774,7 +774,9 @@ impl Scorer for UserKnn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::{assert_scorer_contract, fixture};
+    use crate::recommender::contract::{
+        assert_forget_contract, assert_scorer_contract, assert_similar_contract, fixture,
+    };
 
     #[test]
     fn baseline_passes_the_contract() {
@@ -782,6 +784,23 @@ mod tests {
             |f| Baseline::fit(&f.data, &Default::default()).unwrap(),
             false,
         );
+    }
+
+    #[test]
+    fn baseline_forgets_a_user() {
+        assert_forget_contract(|f| Baseline::fit(&f.data, &Default::default()).unwrap());
+    }
+
+    #[test]
+    fn item_knn_passes_the_forget_and_similar_items_contracts() {
+        let rating = KnnParams {
+            shrinkage: 1.0,
+            ..Default::default()
+        };
+        for p in [rating, KnnParams::ranking()] {
+            assert_forget_contract(|f| ItemKnn::fit(&f.data, &p).unwrap());
+            assert_similar_contract(&ItemKnn::fit(&fixture().data, &p).unwrap());
+        }
     }
 
     #[test]

@@ -798,7 +798,9 @@ impl Scorer for SvdPP {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::assert_scorer_contract;
+    use crate::recommender::contract::{
+        assert_fold_in_contract, assert_forget_contract, assert_scorer_contract,
+    };
     use crate::recommender::{all_items, top_n, OwnedHistory};
 
     fn small() -> MfParams {
@@ -811,9 +813,31 @@ mod tests {
         }
     }
 
+    fn small_svdpp() -> SvdPPParams {
+        SvdPPParams {
+            factors: 8,
+            epochs: 60,
+            lr: 0.02,
+            lr_bias: 0.02,
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn mf_passes_the_contract() {
         assert_scorer_contract(|f| BiasedMf::fit(&f.data, &small()).unwrap(), true);
+    }
+
+    #[test]
+    fn mf_passes_the_fold_in_and_forget_contracts() {
+        assert_fold_in_contract(|f| BiasedMf::fit(&f.data, &small()).unwrap());
+        assert_forget_contract(|f| BiasedMf::fit(&f.data, &small()).unwrap());
+    }
+
+    #[test]
+    fn svdpp_passes_the_fold_in_and_forget_contracts() {
+        assert_fold_in_contract(|f| SvdPP::fit(&f.data, &small_svdpp()).unwrap());
+        assert_forget_contract(|f| SvdPP::fit(&f.data, &small_svdpp()).unwrap());
     }
 
     #[test]
@@ -839,14 +863,7 @@ mod tests {
 
     #[test]
     fn svdpp_passes_the_contract() {
-        let p = SvdPPParams {
-            factors: 8,
-            epochs: 60,
-            lr: 0.02,
-            lr_bias: 0.02,
-            ..Default::default()
-        };
-        assert_scorer_contract(|f| SvdPP::fit(&f.data, &p).unwrap(), true);
+        assert_scorer_contract(|f| SvdPP::fit(&f.data, &small_svdpp()).unwrap(), true);
     }
 
     #[test]

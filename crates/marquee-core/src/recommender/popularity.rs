@@ -365,7 +365,7 @@ impl Scorer for DemographicPopularity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::assert_scorer_contract;
+    use crate::recommender::contract::{assert_forget_contract, assert_scorer_contract};
     use crate::recommender::interactions::Triplet;
 
     #[test]
@@ -395,6 +395,15 @@ mod tests {
             |f| DemographicPopularity::fit(&f.data, &Default::default()).unwrap(),
             false,
         );
+    }
+
+    #[test]
+    fn non_personal_models_forget_as_a_no_op() {
+        assert_forget_contract(|f| Popularity::fit(&f.data, &Default::default()).unwrap());
+        assert_forget_contract(|f| Trending::fit(&f.data, &Default::default()).unwrap());
+        assert_forget_contract(|f| {
+            DemographicPopularity::fit(&f.data, &Default::default()).unwrap()
+        });
     }
 
     fn t(u: u32, i: u32, ts: i64) -> Triplet {

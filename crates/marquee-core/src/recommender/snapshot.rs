@@ -478,7 +478,10 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::{assert_scorer_contract, fixture, N};
+    use crate::recommender::contract::{
+        assert_forget_contract, assert_scorer_contract, fixture, N,
+    };
+    use crate::recommender::UserIdx;
     use serde_json::json;
 
     fn small_params() -> SnapshotParams {
@@ -540,7 +543,18 @@ mod tests {
     }
 
     /// The snapshot's top-N blend as a scorer, for the shared contract.
+    #[derive(Serialize, Deserialize)]
     struct Served(Snapshot);
+    /// Privacy deletion by the fixture's user index (external id `1000 + u`).
+    impl ForgetUser for Served {
+        fn forget_user(&mut self, u: UserIdx) {
+            self.0.remove_user(1000 + u.0 as i64);
+        }
+    }
+
+    fn train_small() -> Snapshot {
+        Snapshot::train(&input(), &small_params(), &crate::recommender::no_progress).unwrap()
+    }
     impl Scorer for Served {
         fn name(&self) -> &'static str {
             "snapshot"
@@ -562,6 +576,67 @@ mod tests {
             },
             true,
         );
+    }
+
+    #[test]
+    fn snapshot_forgets_a_user_in_every_served_model() {
+        assert_forget_contract(|_| Served(train_small()));
+    }
+
+    /// Trains with `user_knn` added to the blend that `place` picks.
+    fn train_with_user_knn(
+        place: impl Fn(&mut SnapshotParams) -> &mut HybridParams,
+    ) -> RecommendError {
+        let mut p = small_params();
+        place(&mut p)
+            .components
+            .push(ComponentSpec::new("user_knn"));
+        Snapshot::train(&input(), &p, &crate::recommender::no_progress)
+            .expect_err("a snapshot must refuse user_knn")
+    }
+
+    #[test]
+    fn a_snapshot_refuses_a_model_that_cannot_forget_a_user() {
+        let in_ranking = train_with_user_knn(|p| &mut p.ranking);
+        assert!(matches!(
+            in_ranking,
+            RecommendError::CannotForget("user_knn")
+        ));
+        let in_rating = train_with_user_knn(|p| p.rating.as_mut().unwrap());
+        assert!(matches!(
+            in_rating,
+            RecommendError::CannotForget("user_knn")
+        ));
+        let nested = train_with_user_knn(|p| {
+            p.ranking.components.push(ComponentSpec::with(
+                "hybrid",
+                json!({"components": [{"name": "baseline"}], "min_bucket_samples": 5}),
+            ));
+            &mut p.ranking
+        });
+        assert!(matches!(nested, RecommendError::CannotForget("user_knn")));
+    }
+
+    #[test]
+    fn a_stored_snapshot_holding_user_knn_is_refused_on_load() {
+        // a blob written before snapshots refused user_knn: its rating blend holds one
+        let snap = train_small();
+        let fx = fixture();
+        let rp = HybridParams {
+            components: vec![
+                ComponentSpec::new("baseline"),
+                ComponentSpec::new("user_knn"),
+            ],
+            min_bucket_samples: 5,
+            ..Default::default()
+        };
+        let mut blob = serde_json::to_value(&snap).unwrap();
+        blob["rating"] =
+            serde_json::to_value(Hybrid::fit_with(&fx.data, &SideInfo::default(), &rp).unwrap())
+                .unwrap();
+        let err = Snapshot::from_bytes(&serde_json::to_vec(&blob).unwrap()).unwrap_err();
+        assert!(matches!(err, RecommendError::CannotForget("user_knn")));
+        assert!(Snapshot::from_bytes(&snap.to_bytes().unwrap()).is_ok());
     }
 
     #[test]
