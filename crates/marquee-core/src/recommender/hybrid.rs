@@ -342,6 +342,9 @@ pub struct Hybrid {
     fallback: f32,
     min_rating: f32,
     max_rating: f32,
+    /// Catalogue size at training (0 in blobs written before it was stored).
+    #[serde(default)]
+    n_items: usize,
 }
 
 /// Splits each user's interactions into (fit, validation) with a seeded shuffle.
@@ -456,6 +459,7 @@ impl Hybrid {
             fallback,
             min_rating: lo,
             max_rating: hi,
+            n_items: data.n_items(),
         })
     }
 
@@ -783,7 +787,13 @@ impl Hybrid {
         self.objective == Objective::Ranking
     }
 
+    /// The catalogue size the ranking objective scores over.
     fn n_items(&self) -> usize {
+        if self.n_items > 0 {
+            return self.n_items;
+        }
+        // blobs written before the size was stored: the estimate used then (the largest item
+        // table among the components that expose one)
         self.components
             .iter()
             .map(|c| match c {
@@ -850,6 +860,27 @@ mod tests {
         assert_scorer_contract(
             |f| Hybrid::fit_with(&f.data, &SideInfo::default(), &ranking_params()).unwrap(),
             true,
+        );
+    }
+
+    #[test]
+    fn a_ranking_blend_of_any_models_scores_the_whole_catalogue() {
+        // neither a factor nor a neighbour model: the catalogue size comes from training
+        let p = HybridParams {
+            components: vec![ComponentSpec::new("svdpp"), ComponentSpec::new("content")],
+            min_bucket_samples: 5,
+            validation_fraction: 0.2,
+            ..HybridParams::ranking()
+        };
+        assert_scorer_contract(
+            |f| {
+                let side = SideInfo {
+                    item_tokens: f.tokens.clone(),
+                    demographics: Vec::new(),
+                };
+                Hybrid::fit_with(&f.data, &side, &p).unwrap()
+            },
+            false,
         );
     }
 
