@@ -78,7 +78,9 @@ pub struct SideInfo {
     pub demographics: Vec<(UserIdx, Demographics)>,
 }
 
-/// Any trained model, as a serialisable enum.
+/// Any trained model, as a serialisable enum. Its capabilities beyond [`Scorer`] are offered by
+/// exhaustive accessors ([`Self::as_fold_in`], [`Self::as_forget_mut`], [`Self::as_similar`]):
+/// a new variant does not compile until it states what it can do.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Component {

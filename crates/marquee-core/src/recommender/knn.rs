@@ -665,7 +665,7 @@ impl Default for UserKnnParams {
 ///
 /// It keeps the whole training matrix and scores every request against other people's ratings,
 /// so it cannot forget a person without retraining: it does not implement
-/// [`ForgetUser`](super::ForgetUser), and a served snapshot refuses it (offline evaluation may
+/// [`super::ForgetUser`], and a served snapshot refuses it (offline evaluation may
 /// still use it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserKnn {
