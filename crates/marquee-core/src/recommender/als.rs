@@ -5,11 +5,12 @@
 //! so negative feedback (`w < 0`, e.g. thumbs down or a low rating mapped by
 //! `negative_below`) is a confident zero. Scores are `x_u · y_i`.
 
+use super::capabilities::{forget_row, stored_row, FoldIn, ForgetUser, Forgotten, SimilarItems};
 use super::foldin::solve_implicit;
 use super::interactions::Interactions;
 use super::linalg::{axpy, dot, Simd};
 use super::mf::normal_init;
-use super::{Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx};
+use super::{Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx, UserVector};
 use ndarray::Array1;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -61,7 +62,7 @@ pub struct Als {
     item_factors: Vec<f32>,
     #[serde(with = "super::compact::f32s")]
     yty: Vec<f32>,
-    removed: Vec<u32>,
+    removed: Forgotten,
 }
 
 fn weight(r: f32, c: f32, negative_below: Option<f32>) -> f32 {
@@ -298,7 +299,7 @@ impl Fit for Als {
             user_factors: x,
             item_factors: y,
             yty,
-            removed: Vec::new(),
+            removed: Forgotten::default(),
         })
     }
 }
@@ -308,12 +309,14 @@ impl Als {
     pub fn item_factors(&self) -> &[f32] {
         &self.item_factors
     }
-    /// Latent dimension.
-    pub fn factors(&self) -> usize {
+}
+
+impl FoldIn for Als {
+    fn factors(&self) -> usize {
         self.k
     }
-    /// Exact re-solve of a user's factors from their history against the fixed item factors.
-    pub fn fold_in(&self, user: &UserHistory<'_>) -> Vec<f32> {
+    /// Exact implicit solve of the user's history against the fixed item factors (bias 0).
+    fn fold_in(&self, user: &UserHistory<'_>) -> UserVector {
         let items: Vec<(ItemIdx, f32)> = (0..user.items.len())
             .map(|k| {
                 let r = user.ratings.get(k).copied().unwrap_or(f32::NAN);
@@ -321,25 +324,39 @@ impl Als {
                 (user.items[k], weight(r, c, self.negative_below))
             })
             .collect();
-        solve_implicit(
-            &self.item_factors,
-            &self.yty,
-            self.k,
-            &items,
-            self.alpha,
-            self.reg,
-        )
-    }
-    /// Forgets a training user's vector (privacy deletion).
-    pub fn remove_user(&mut self, u: UserIdx) {
-        let k = self.k;
-        if let Some(row) = self.user_factors.get_mut(u.ix() * k..(u.ix() + 1) * k) {
-            row.fill(0.0);
-            self.removed.push(u.0);
+        UserVector {
+            bias: 0.0,
+            factors: solve_implicit(
+                &self.item_factors,
+                &self.yty,
+                self.k,
+                &items,
+                self.alpha,
+                self.reg,
+            ),
         }
     }
-    /// Cosine-similar items in factor space.
-    pub fn similar_items(&self, item: ItemIdx, n: usize) -> Vec<(ItemIdx, f32)> {
+    fn trained_vector(&self, u: UserIdx) -> Option<UserVector> {
+        stored_row(&self.user_factors, &[], self.k, &self.removed, u)
+    }
+}
+
+/// Zeroes the user's vector; they are folded in from the history passed in.
+impl ForgetUser for Als {
+    fn forget_user(&mut self, u: UserIdx) {
+        forget_row(
+            &mut self.user_factors,
+            &mut [],
+            self.k,
+            &mut self.removed,
+            u,
+        );
+    }
+}
+
+/// Cosine of item factors.
+impl SimilarItems for Als {
+    fn similar_items(&self, item: ItemIdx, n: usize) -> Vec<(ItemIdx, f32)> {
         let k = self.k;
         let Some(q) = self.item_factors.get(item.ix() * k..(item.ix() + 1) * k) else {
             return Vec::new();
@@ -362,19 +379,7 @@ impl Scorer for Als {
         "als"
     }
     fn score(&self, user: &UserHistory<'_>, candidates: &[ItemIdx]) -> Array1<f32> {
-        let k = self.k;
-        let x: Vec<f32> = match user.folded.and_then(|f| f.get(self.name())) {
-            Some(v) if v.factors.len() == k => v.factors.clone(),
-            _ => match user.user {
-                Some(u)
-                    if (u.ix() + 1) * k <= self.user_factors.len()
-                        && !self.removed.contains(&u.0) =>
-                {
-                    self.user_factors[u.ix() * k..(u.ix() + 1) * k].to_vec()
-                }
-                _ => self.fold_in(user),
-            },
-        };
+        let x = self.user_vector(user).factors;
         let mut out = vec![0f32; candidates.len()];
         score_rows(&self.item_factors, &x, candidates, &mut out);
         Array1::from(out)
@@ -384,7 +389,10 @@ impl Scorer for Als {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::{assert_scorer_contract, fixture};
+    use crate::recommender::contract::{
+        assert_fold_in_contract, assert_forget_contract, assert_scorer_contract,
+        assert_similar_contract, fixture,
+    };
     use crate::recommender::{all_items, top_n, OwnedHistory};
 
     fn small() -> AlsParams {
@@ -400,6 +408,13 @@ mod tests {
     #[test]
     fn als_passes_the_contract() {
         assert_scorer_contract(|f| Als::fit(&f.data, &small()).unwrap(), true);
+    }
+
+    #[test]
+    fn als_passes_the_fold_in_forget_and_similar_items_contracts() {
+        assert_fold_in_contract(|f| Als::fit(&f.data, &small()).unwrap());
+        assert_forget_contract(|f| Als::fit(&f.data, &small()).unwrap());
+        assert_similar_contract(&Als::fit(&fixture().data, &small()).unwrap());
     }
 
     #[test]

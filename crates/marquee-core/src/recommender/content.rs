@@ -2,8 +2,9 @@
 //! overview words — the server decides, e.g. `"genre:Drama"`, `"director:Michael Mann"`), a user
 //! profile from liked minus disliked items, cosine scores. Serves items that have no ratings.
 
+use super::capabilities::{ForgetUser, SimilarItems};
 use super::interactions::Interactions;
-use super::{Evidence, Fit, ItemIdx, RecommendError, Scorer, UserHistory};
+use super::{Evidence, Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx};
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -175,16 +176,6 @@ impl Content {
         s
     }
 
-    /// The `n` items with the most similar content.
-    pub fn similar_items(&self, item: ItemIdx, n: usize) -> Vec<(ItemIdx, f32)> {
-        let cands = super::all_items(self.items.len());
-        let scores: Vec<f32> = cands.iter().map(|&c| self.cosine(item, c)).collect();
-        super::rank_scores(&cands, &scores, &[item], &[], n)
-            .into_iter()
-            .filter(|x| x.1 > 0.0)
-            .collect()
-    }
-
     /// Liked items whose content is closest to `item`.
     pub fn explain(&self, user: &UserHistory<'_>, item: ItemIdx, n: usize) -> Vec<Evidence> {
         let mut ev: Vec<Evidence> = self
@@ -210,6 +201,24 @@ impl Content {
     pub fn vocabulary(&self) -> &[String] {
         &self.vocabulary
     }
+}
+
+/// The items with the most similar content (positive cosine only).
+impl SimilarItems for Content {
+    fn similar_items(&self, item: ItemIdx, n: usize) -> Vec<(ItemIdx, f32)> {
+        let cands = super::all_items(self.items.len());
+        let scores: Vec<f32> = cands.iter().map(|&c| self.cosine(item, c)).collect();
+        super::rank_scores(&cands, &scores, &[item], &[], n)
+            .into_iter()
+            .filter(|x| x.1 > 0.0)
+            .collect()
+    }
+}
+
+/// No-op: item vectors come from item tokens only, and the user profile is built from the
+/// history passed in on every call; the model holds nothing about any user.
+impl ForgetUser for Content {
+    fn forget_user(&mut self, _: UserIdx) {}
 }
 
 impl Fit for Content {
@@ -239,7 +248,9 @@ impl Scorer for Content {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::{assert_scorer_contract, fixture};
+    use crate::recommender::contract::{
+        assert_forget_contract, assert_scorer_contract, assert_similar_contract, fixture,
+    };
     use crate::recommender::{top_n, OwnedHistory};
 
     #[test]
@@ -254,6 +265,15 @@ mod tests {
                 true,
             );
         }
+    }
+
+    #[test]
+    fn content_passes_the_forget_and_similar_items_contracts() {
+        let fit = |f: &crate::recommender::contract::Fixture| {
+            Content::fit_with(f.data.n_items(), &f.tokens, &Default::default()).unwrap()
+        };
+        assert_forget_contract(fit);
+        assert_similar_contract(&fit(&fixture()));
     }
 
     #[test]

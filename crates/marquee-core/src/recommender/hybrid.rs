@@ -21,7 +21,8 @@ use super::popularity::{
     TrendingParams,
 };
 use super::{
-    all_items, Demographics, Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx, UserVector,
+    all_items, Demographics, Fit, FoldIn, Folded, ForgetUser, ItemIdx, RecommendError, Scorer,
+    SimilarItems, UserHistory, UserIdx,
 };
 use crate::eval::metrics::rank_metrics;
 use ndarray::Array1;
@@ -77,7 +78,9 @@ pub struct SideInfo {
     pub demographics: Vec<(UserIdx, Demographics)>,
 }
 
-/// Any trained model, as a serialisable enum.
+/// Any trained model, as a serialisable enum. Its capabilities beyond [`Scorer`] are offered by
+/// exhaustive accessors ([`Self::as_fold_in`], [`Self::as_forget_mut`], [`Self::as_similar`]):
+/// a new variant does not compile until it states what it can do.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Component {
@@ -160,41 +163,85 @@ impl Component {
         }
     }
 
-    /// Re-solved user vectors (by model name) for factor models.
-    pub fn fold_in(&self, user: &UserHistory<'_>, out: &mut super::Folded) {
+    /// The model's fold-in, if it is a factor model (MF, SVD++, ALS). A blend is not one:
+    /// [`Self::fold_in`] recurses into its components.
+    pub fn as_fold_in(&self) -> Option<&dyn FoldIn> {
         match self {
-            Component::Mf(m) => {
-                out.vectors.insert("mf".into(), m.fold_in(user));
-            }
-            Component::SvdPP(m) => {
-                out.vectors.insert("svdpp".into(), m.fold_in(user));
-            }
-            Component::Als(m) => {
-                out.vectors.insert(
-                    "als".into(),
-                    UserVector {
-                        bias: 0.0,
-                        factors: m.fold_in(user),
-                    },
-                );
-            }
-            Component::Hybrid(h) => h.components.iter().for_each(|c| c.fold_in(user, out)),
-            _ => {}
+            Component::Mf(m) => Some(m),
+            Component::SvdPP(m) => Some(m),
+            Component::Als(m) => Some(m),
+            Component::Baseline(_)
+            | Component::Knn(_)
+            | Component::UserKnn(_)
+            | Component::Popularity(_)
+            | Component::Trending(_)
+            | Component::Demographic(_)
+            | Component::Content(_)
+            | Component::Hybrid(_) => None,
         }
     }
 
-    /// Drops whatever per-user state the model holds for `u`.
-    pub fn remove_user(&mut self, u: UserIdx) {
+    /// The model's forgetting, if it can forget a person. User-kNN cannot (it keeps the training
+    /// matrix); a blend can when every one of its components can.
+    pub fn as_forget_mut(&mut self) -> Option<&mut dyn ForgetUser> {
         match self {
-            Component::Baseline(m) => m.remove_user(u),
-            Component::Mf(m) => m.remove_user(u),
-            Component::SvdPP(m) => m.remove_user(u),
-            Component::Knn(m) => m.remove_user(u),
-            Component::Als(m) => m.remove_user(u),
-            Component::Hybrid(h) => h.components.iter_mut().for_each(|c| c.remove_user(u)),
-            // user-kNN keeps the training matrix: it cannot forget a user without retraining,
-            // so it is not used in snapshots; aggregate models keep no per-user state.
-            _ => {}
+            Component::Baseline(m) => Some(m),
+            Component::Mf(m) => Some(m),
+            Component::SvdPP(m) => Some(m),
+            Component::Knn(m) => Some(m),
+            Component::Als(m) => Some(m),
+            Component::Popularity(m) => Some(m),
+            Component::Trending(m) => Some(m),
+            Component::Demographic(m) => Some(m),
+            Component::Content(m) => Some(m),
+            Component::UserKnn(_) => None,
+            Component::Hybrid(h) => {
+                if h.ensure_forgets().is_ok() {
+                    Some(h.as_mut())
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// The model's item-to-item neighbours, if it has them (item-kNN, content, ALS). A blend has
+    /// no single item-to-item measure.
+    pub fn as_similar(&self) -> Option<&dyn SimilarItems> {
+        match self {
+            Component::Knn(m) => Some(m),
+            Component::Content(m) => Some(m),
+            Component::Als(m) => Some(m),
+            Component::Baseline(_)
+            | Component::Mf(_)
+            | Component::SvdPP(_)
+            | Component::UserKnn(_)
+            | Component::Popularity(_)
+            | Component::Trending(_)
+            | Component::Demographic(_)
+            | Component::Hybrid(_) => None,
+        }
+    }
+
+    /// Re-solved user vectors (by [`Scorer::name`]) of every factor model, recursing into blends.
+    pub fn fold_in(&self, user: &UserHistory<'_>, out: &mut Folded) {
+        if let Component::Hybrid(h) = self {
+            h.fold_in(user, out);
+        } else if let Some(m) = self.as_fold_in() {
+            out.vectors.insert(m.name().to_string(), m.fold_in(user));
+        }
+    }
+
+    /// `Ok` if the model (every component of a blend, recursively) can forget a person, else
+    /// [`RecommendError::CannotForget`] naming the first that cannot.
+    pub fn ensure_forgets(&mut self) -> Result<(), RecommendError> {
+        if let Component::Hybrid(h) = self {
+            return h.ensure_forgets();
+        }
+        if self.as_forget_mut().is_some() {
+            Ok(())
+        } else {
+            Err(RecommendError::CannotForget(self.scorer().name()))
         }
     }
 }
@@ -297,6 +344,9 @@ pub struct Hybrid {
     fallback: f32,
     min_rating: f32,
     max_rating: f32,
+    /// Catalogue size at training (0 in blobs written before it was stored).
+    #[serde(default)]
+    n_items: usize,
 }
 
 /// Splits each user's interactions into (fit, validation) with a seeded shuffle.
@@ -411,12 +461,29 @@ impl Hybrid {
             fallback,
             min_rating: lo,
             max_rating: hi,
+            n_items: data.n_items(),
         })
     }
 
     /// The blended models.
     pub fn components(&self) -> &[Component] {
         &self.components
+    }
+
+    /// Re-solved user vectors of every factor model among the components (recursively).
+    pub fn fold_in(&self, user: &UserHistory<'_>, out: &mut Folded) {
+        for c in &self.components {
+            c.fold_in(user, out);
+        }
+    }
+
+    /// `Ok` if every component (recursively) can forget a person, else
+    /// [`RecommendError::CannotForget`] naming the first that cannot. A snapshot serves only
+    /// blends that pass.
+    pub fn ensure_forgets(&mut self) -> Result<(), RecommendError> {
+        self.components
+            .iter_mut()
+            .try_for_each(Component::ensure_forgets)
     }
 
     /// The first item-kNN component in `knn_rank` (sum) mode, if any.
@@ -638,6 +705,18 @@ fn learn_ranking(
         .collect()
 }
 
+/// Forgets the user in every component that can. [`Component::as_forget_mut`] offers a blend only
+/// when all of them can ([`Hybrid::ensure_forgets`]), and a snapshot serves no other.
+impl ForgetUser for Hybrid {
+    fn forget_user(&mut self, u: UserIdx) {
+        for c in &mut self.components {
+            if let Some(m) = c.as_forget_mut() {
+                m.forget_user(u);
+            }
+        }
+    }
+}
+
 impl Scorer for Hybrid {
     fn name(&self) -> &'static str {
         match self.objective {
@@ -655,7 +734,8 @@ impl Scorer for Hybrid {
                     .zip(&w[1..])
                     .map(|(c, &wc)| {
                         if wc == 0.0 {
-                            Array1::zeros(candidates.len())
+                            // contributes 0 · fallback
+                            Array1::from_elem(candidates.len(), f32::NAN)
                         } else {
                             c.scorer().score(user, candidates)
                         }
@@ -663,6 +743,10 @@ impl Scorer for Hybrid {
                     .collect();
                 (0..candidates.len())
                     .map(|k| {
+                        // no component can score it (an item unknown to every model)
+                        if scores.iter().all(|sc| sc[k].is_nan()) {
+                            return f32::NAN;
+                        }
                         let mut s = w[0];
                         for (c, sc) in scores.iter().enumerate() {
                             let v = sc[k];
@@ -705,7 +789,13 @@ impl Hybrid {
         self.objective == Objective::Ranking
     }
 
+    /// The catalogue size the ranking objective scores over.
     fn n_items(&self) -> usize {
+        if self.n_items > 0 {
+            return self.n_items;
+        }
+        // blobs written before the size was stored: the estimate used then (the largest item
+        // table among the components that expose one)
         self.components
             .iter()
             .map(|c| match c {
@@ -723,7 +813,7 @@ impl Hybrid {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::assert_scorer_contract;
+    use crate::recommender::contract::{assert_forget_contract, assert_scorer_contract, fixture};
     use crate::recommender::rank_scores;
     use serde_json::json;
 
@@ -751,9 +841,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn ranking_hybrid_passes_the_contract() {
-        let p = HybridParams {
+    fn ranking_params() -> HybridParams {
+        HybridParams {
             components: vec![
                 ComponentSpec::with(
                     "als",
@@ -765,11 +854,102 @@ mod tests {
             min_bucket_samples: 5,
             validation_fraction: 0.2,
             ..HybridParams::ranking()
-        };
+        }
+    }
+
+    #[test]
+    fn ranking_hybrid_passes_the_contract() {
         assert_scorer_contract(
-            |f| Hybrid::fit_with(&f.data, &SideInfo::default(), &p).unwrap(),
+            |f| Hybrid::fit_with(&f.data, &SideInfo::default(), &ranking_params()).unwrap(),
             true,
         );
+    }
+
+    #[test]
+    fn a_ranking_blend_of_any_models_scores_the_whole_catalogue() {
+        // neither a factor nor a neighbour model: the catalogue size comes from training
+        let p = HybridParams {
+            components: vec![ComponentSpec::new("svdpp"), ComponentSpec::new("content")],
+            min_bucket_samples: 5,
+            validation_fraction: 0.2,
+            ..HybridParams::ranking()
+        };
+        assert_scorer_contract(
+            |f| {
+                let side = SideInfo {
+                    item_tokens: f.tokens.clone(),
+                    demographics: Vec::new(),
+                };
+                Hybrid::fit_with(&f.data, &side, &p).unwrap()
+            },
+            false,
+        );
+    }
+
+    #[test]
+    fn hybrids_forget_a_user_in_every_component() {
+        for p in [rating_params(), ranking_params()] {
+            assert_forget_contract(|f| {
+                Hybrid::fit_with(&f.data, &SideInfo::default(), &p).unwrap()
+            });
+        }
+    }
+
+    #[test]
+    fn every_component_states_its_capabilities() {
+        let fx = fixture();
+        let side = SideInfo {
+            item_tokens: fx.tokens.clone(),
+            demographics: Vec::new(),
+        };
+        // (name, fold-in, forget, similar items)
+        let table = [
+            ("baseline", false, true, false),
+            ("mf", true, true, false),
+            ("svdpp", true, true, false),
+            ("knn", false, true, true),
+            ("knn_rank", false, true, true),
+            ("user_knn", false, false, false),
+            ("als", true, true, true),
+            ("popularity", false, true, false),
+            ("trending", false, true, false),
+            ("demographic", false, true, false),
+            ("content", false, true, true),
+            ("hybrid_rank", false, true, false),
+        ];
+        for (name, fold_in, forget, similar) in table {
+            let mut c = Component::fit(&ComponentSpec::new(name), &fx.data, &side).unwrap();
+            assert_eq!(c.as_fold_in().is_some(), fold_in, "{name}: fold-in");
+            assert_eq!(c.as_similar().is_some(), similar, "{name}: similar items");
+            assert_eq!(c.as_forget_mut().is_some(), forget, "{name}: forget");
+            assert_eq!(c.ensure_forgets().is_ok(), forget, "{name}: ensure_forgets");
+        }
+    }
+
+    #[test]
+    fn a_blend_holding_user_knn_cannot_forget_even_when_nested() {
+        let fx = fixture();
+        let inner = json!({
+            "components": [{"name": "mf", "params": {"factors": 4, "epochs": 5}}, {"name": "user_knn"}],
+            "min_bucket_samples": 5,
+        });
+        let spec = ComponentSpec::with(
+            "hybrid",
+            json!({
+                "components": [{"name": "baseline"}, {"name": "hybrid", "params": inner}],
+                "min_bucket_samples": 5,
+            }),
+        );
+        let mut c = Component::fit(&spec, &fx.data, &SideInfo::default()).unwrap();
+        assert!(c.as_forget_mut().is_none());
+        assert!(matches!(
+            c.ensure_forgets(),
+            Err(RecommendError::CannotForget("user_knn"))
+        ));
+        // fold-in still recurses into the nested blend
+        let mut out = Folded::default();
+        c.fold_in(&fx.data.history(UserIdx(0)), &mut out);
+        assert_eq!(out.vectors.keys().collect::<Vec<_>>(), ["mf"]);
     }
 
     #[test]

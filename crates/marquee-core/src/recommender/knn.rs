@@ -7,6 +7,7 @@
 //! `r̂_ui = b_ui + Σ_{j ∈ N^k_i(u)} s_ij (r_uj − b_uj) / Σ s_ij` over the `k` most similar items
 //! the user rated. With `output = "sum"` it scores `Σ s_ij · w_uj` instead (implicit top-N).
 
+use super::capabilities::{ForgetUser, Forgotten, SimilarItems};
 use super::interactions::Interactions;
 use super::{Evidence, Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx};
 use ndarray::Array1;
@@ -46,6 +47,9 @@ pub struct Baseline {
     item_bias: Vec<f32>,
     min_rating: f32,
     max_rating: f32,
+    /// Forgotten training users (absent from blobs written before forgetting existed here).
+    #[serde(default)]
+    removed: Forgotten,
 }
 
 impl Fit for Baseline {
@@ -91,6 +95,7 @@ impl Fit for Baseline {
             item_bias: bi,
             min_rating: lo,
             max_rating: hi,
+            removed: Forgotten::default(),
         })
     }
 }
@@ -104,8 +109,11 @@ impl Baseline {
     pub fn item_bias(&self, i: ItemIdx) -> f32 {
         self.item_bias.get(i.ix()).copied().unwrap_or(0.0)
     }
-    /// Stored bias of a training user.
+    /// Stored bias of a training user (`None` if unknown or forgotten).
     pub fn user_bias_of(&self, u: UserIdx) -> Option<f32> {
+        if self.removed.contains(u) {
+            return None;
+        }
         self.user_bias.get(u.ix()).copied()
     }
     /// User bias: the stored one for training users, else solved from the history.
@@ -124,10 +132,14 @@ impl Baseline {
     pub fn clip(&self, r: f32) -> f32 {
         r.clamp(self.min_rating, self.max_rating)
     }
-    /// Forgets a training user's bias.
-    pub fn remove_user(&mut self, u: UserIdx) {
+}
+
+/// Zeroes the user's stored bias; it is solved from the history passed in.
+impl ForgetUser for Baseline {
+    fn forget_user(&mut self, u: UserIdx) {
         if let Some(b) = self.user_bias.get_mut(u.ix()) {
             *b = 0.0;
+            self.removed.insert(u);
         }
     }
 }
@@ -413,6 +425,7 @@ impl Fit for ItemKnn {
                 item_bias: vec![0.0; data.n_items()],
                 min_rating: 0.0,
                 max_rating: 0.0,
+                removed: Forgotten::default(),
             }
         };
         let (user_mean, item_mean) = means(data);
@@ -435,15 +448,17 @@ impl Fit for ItemKnn {
     }
 }
 
-impl ItemKnn {
-    /// The `n` items most similar to `item` (descending similarity).
-    pub fn similar_items(&self, item: ItemIdx, n: usize) -> Vec<(ItemIdx, f32)> {
+/// The stored neighbour list (positive similarities, descending).
+impl SimilarItems for ItemKnn {
+    fn similar_items(&self, item: ItemIdx, n: usize) -> Vec<(ItemIdx, f32)> {
         self.neighbors
             .get(item.ix())
             .map(|v| v.iter().take(n).copied().collect())
             .unwrap_or_default()
     }
+}
 
+impl ItemKnn {
     /// Number of items the model knows.
     pub fn n_items(&self) -> usize {
         self.neighbors.len()
@@ -518,10 +533,13 @@ impl ItemKnn {
         ev.sort_by(cmp);
         ev
     }
+}
 
-    /// Forgets a training user's stored bias (their data leaves the similarities at retraining).
-    pub fn remove_user(&mut self, u: UserIdx) {
-        self.baseline.remove_user(u);
+/// Forgets the user's stored baseline bias; the item similarities are aggregate statistics,
+/// which the user's data leaves at the next training.
+impl ForgetUser for ItemKnn {
+    fn forget_user(&mut self, u: UserIdx) {
+        self.baseline.forget_user(u);
     }
 }
 
@@ -644,6 +662,11 @@ impl Default for UserKnnParams {
 
 /// User-based CF with Pearson-baseline similarity, computed at scoring time from the user's
 /// history (so it serves users unknown at training time too).
+///
+/// It keeps the whole training matrix and scores every request against other people's ratings,
+/// so it cannot forget a person without retraining: it does not implement
+/// [`super::ForgetUser`], and a served snapshot refuses it (offline evaluation may
+/// still use it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserKnn {
     k: usize,
@@ -751,7 +774,9 @@ impl Scorer for UserKnn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::{assert_scorer_contract, fixture};
+    use crate::recommender::contract::{
+        assert_forget_contract, assert_scorer_contract, assert_similar_contract, fixture,
+    };
 
     #[test]
     fn baseline_passes_the_contract() {
@@ -759,6 +784,23 @@ mod tests {
             |f| Baseline::fit(&f.data, &Default::default()).unwrap(),
             false,
         );
+    }
+
+    #[test]
+    fn baseline_forgets_a_user() {
+        assert_forget_contract(|f| Baseline::fit(&f.data, &Default::default()).unwrap());
+    }
+
+    #[test]
+    fn item_knn_passes_the_forget_and_similar_items_contracts() {
+        let rating = KnnParams {
+            shrinkage: 1.0,
+            ..Default::default()
+        };
+        for p in [rating, KnnParams::ranking()] {
+            assert_forget_contract(|f| ItemKnn::fit(&f.data, &p).unwrap());
+            assert_similar_contract(&ItemKnn::fit(&fixture().data, &p).unwrap());
+        }
     }
 
     #[test]

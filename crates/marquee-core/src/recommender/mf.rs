@@ -8,6 +8,7 @@
 //! `Layout`): deterministic by seed, identical for any number of threads, with AVX2 + FMA kernels
 //! chosen at run time.
 
+use super::capabilities::{forget_row, stored_row, FoldIn, ForgetUser, Forgotten};
 use super::foldin::solve_explicit;
 use super::interactions::Interactions;
 use super::linalg::{axpy, dot, prefetch, Simd};
@@ -366,7 +367,7 @@ pub struct BiasedMf {
     user_factors: Vec<f32>,
     #[serde(with = "super::compact::f32s")]
     item_factors: Vec<f32>,
-    removed: Vec<u32>,
+    removed: Forgotten,
 }
 
 impl Fit for BiasedMf {
@@ -459,16 +460,12 @@ impl Fit for BiasedMf {
             item_bias: bi,
             user_factors: pu,
             item_factors: qi,
-            removed: Vec::new(),
+            removed: Forgotten::default(),
         })
     }
 }
 
 impl BiasedMf {
-    /// Latent dimension.
-    pub fn factors(&self) -> usize {
-        self.k
-    }
     /// Item factor matrix, row-major `n_items × k`.
     pub fn item_factors(&self) -> &[f32] {
         &self.item_factors
@@ -477,8 +474,14 @@ impl BiasedMf {
     pub fn item_bias(&self) -> &[f32] {
         &self.item_bias
     }
-    /// Re-solves a user's vector from their ratings against the fixed item factors.
-    pub fn fold_in(&self, user: &UserHistory<'_>) -> UserVector {
+}
+
+impl FoldIn for BiasedMf {
+    fn factors(&self) -> usize {
+        self.k
+    }
+    /// Ridge solve of the user's ratings against the fixed item factors and biases.
+    fn fold_in(&self, user: &UserHistory<'_>) -> UserVector {
         let rated: Vec<(ItemIdx, f32)> = user.rated().collect();
         solve_explicit(
             &self.item_factors,
@@ -491,29 +494,27 @@ impl BiasedMf {
             self.reg_bias,
         )
     }
-    /// Forgets a training user's vector (privacy deletion): they are folded in from history.
-    pub fn remove_user(&mut self, u: UserIdx) {
-        if u.ix() < self.user_bias.len() {
-            self.user_bias[u.ix()] = 0.0;
-            self.user_factors[u.ix() * self.k..(u.ix() + 1) * self.k].fill(0.0);
-            self.removed.push(u.0);
-        }
+    fn trained_vector(&self, u: UserIdx) -> Option<UserVector> {
+        stored_row(
+            &self.user_factors,
+            &self.user_bias,
+            self.k,
+            &self.removed,
+            u,
+        )
     }
-    fn user_vector(&self, user: &UserHistory<'_>) -> UserVector {
-        if let Some(v) = user.folded.and_then(|f| f.get(self.name())) {
-            if v.factors.len() == self.k {
-                return v.clone();
-            }
-        }
-        match user.user {
-            Some(u) if u.ix() < self.user_bias.len() && !self.removed.contains(&u.0) => {
-                UserVector {
-                    bias: self.user_bias[u.ix()],
-                    factors: self.user_factors[u.ix() * self.k..(u.ix() + 1) * self.k].to_vec(),
-                }
-            }
-            _ => self.fold_in(user),
-        }
+}
+
+/// Zeroes the user's vector and bias; they are folded in from the history passed in.
+impl ForgetUser for BiasedMf {
+    fn forget_user(&mut self, u: UserIdx) {
+        forget_row(
+            &mut self.user_factors,
+            &mut self.user_bias,
+            self.k,
+            &mut self.removed,
+            u,
+        );
     }
 }
 
@@ -603,7 +604,7 @@ pub struct SvdPP {
     item_factors: Vec<f32>,
     #[serde(with = "super::compact::f32s")]
     implicit: Vec<f32>,
-    removed: Vec<u32>,
+    removed: Forgotten,
 }
 
 impl Fit for SvdPP {
@@ -697,7 +698,7 @@ impl Fit for SvdPP {
             user_factors: pu,
             item_factors: qi,
             implicit: yj,
-            removed: Vec::new(),
+            removed: Forgotten::default(),
         })
     }
 }
@@ -721,8 +722,15 @@ impl SvdPP {
         }
         z
     }
-    /// Re-solves a user's explicit vector from their history against fixed item factors.
-    pub fn fold_in(&self, user: &UserHistory<'_>) -> UserVector {
+}
+
+impl FoldIn for SvdPP {
+    fn factors(&self) -> usize {
+        self.k
+    }
+    /// Ridge solve of the user's explicit part (ratings minus the implicit term of the whole
+    /// history) against the fixed item factors and biases.
+    fn fold_in(&self, user: &UserHistory<'_>) -> UserVector {
         let z = self.implicit_sum(user);
         let rated: Vec<(ItemIdx, f32)> = user.rated().collect();
         solve_explicit(
@@ -736,13 +744,28 @@ impl SvdPP {
             self.reg_bias,
         )
     }
-    /// Forgets a training user's vector (privacy deletion).
-    pub fn remove_user(&mut self, u: UserIdx) {
-        if u.ix() < self.user_bias.len() {
-            self.user_bias[u.ix()] = 0.0;
-            self.user_factors[u.ix() * self.k..(u.ix() + 1) * self.k].fill(0.0);
-            self.removed.push(u.0);
-        }
+    fn trained_vector(&self, u: UserIdx) -> Option<UserVector> {
+        stored_row(
+            &self.user_factors,
+            &self.user_bias,
+            self.k,
+            &self.removed,
+            u,
+        )
+    }
+}
+
+/// Zeroes the user's explicit vector and bias; the implicit term always comes from the history
+/// passed in.
+impl ForgetUser for SvdPP {
+    fn forget_user(&mut self, u: UserIdx) {
+        forget_row(
+            &mut self.user_factors,
+            &mut self.user_bias,
+            self.k,
+            &mut self.removed,
+            u,
+        );
     }
 }
 
@@ -752,18 +775,7 @@ impl Scorer for SvdPP {
     }
     fn score(&self, user: &UserHistory<'_>, candidates: &[ItemIdx]) -> Array1<f32> {
         let k = self.k;
-        let v = match user.folded.and_then(|f| f.get(self.name())) {
-            Some(v) if v.factors.len() == k => v.clone(),
-            _ => match user.user {
-                Some(u) if u.ix() < self.user_bias.len() && !self.removed.contains(&u.0) => {
-                    UserVector {
-                        bias: self.user_bias[u.ix()],
-                        factors: self.user_factors[u.ix() * k..(u.ix() + 1) * k].to_vec(),
-                    }
-                }
-                _ => self.fold_in(user),
-            },
-        };
+        let v = self.user_vector(user);
         let mut pz = self.implicit_sum(user);
         for (a, b) in pz.iter_mut().zip(&v.factors) {
             *a += b;
@@ -786,7 +798,9 @@ impl Scorer for SvdPP {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::assert_scorer_contract;
+    use crate::recommender::contract::{
+        assert_fold_in_contract, assert_forget_contract, assert_scorer_contract,
+    };
     use crate::recommender::{all_items, top_n, OwnedHistory};
 
     fn small() -> MfParams {
@@ -799,9 +813,31 @@ mod tests {
         }
     }
 
+    fn small_svdpp() -> SvdPPParams {
+        SvdPPParams {
+            factors: 8,
+            epochs: 60,
+            lr: 0.02,
+            lr_bias: 0.02,
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn mf_passes_the_contract() {
         assert_scorer_contract(|f| BiasedMf::fit(&f.data, &small()).unwrap(), true);
+    }
+
+    #[test]
+    fn mf_passes_the_fold_in_and_forget_contracts() {
+        assert_fold_in_contract(|f| BiasedMf::fit(&f.data, &small()).unwrap());
+        assert_forget_contract(|f| BiasedMf::fit(&f.data, &small()).unwrap());
+    }
+
+    #[test]
+    fn svdpp_passes_the_fold_in_and_forget_contracts() {
+        assert_fold_in_contract(|f| SvdPP::fit(&f.data, &small_svdpp()).unwrap());
+        assert_forget_contract(|f| SvdPP::fit(&f.data, &small_svdpp()).unwrap());
     }
 
     #[test]
@@ -827,14 +863,7 @@ mod tests {
 
     #[test]
     fn svdpp_passes_the_contract() {
-        let p = SvdPPParams {
-            factors: 8,
-            epochs: 60,
-            lr: 0.02,
-            lr_bias: 0.02,
-            ..Default::default()
-        };
-        assert_scorer_contract(|f| SvdPP::fit(&f.data, &p).unwrap(), true);
+        assert_scorer_contract(|f| SvdPP::fit(&f.data, &small_svdpp()).unwrap(), true);
     }
 
     #[test]
@@ -866,7 +895,7 @@ mod tests {
         let mut m = BiasedMf::fit(&fx.data, &small()).unwrap();
         let h = fx.data.history(UserIdx(3));
         let before = m.score(&h, &[ItemIdx(3)])[0];
-        m.remove_user(UserIdx(3));
+        m.forget_user(UserIdx(3));
         assert!(m.user_factors[3 * 8..4 * 8].iter().all(|&x| x == 0.0));
         let after = m.score(&h, &[ItemIdx(3)])[0];
         assert!(after.is_finite() && (after - before).abs() < 1.5);

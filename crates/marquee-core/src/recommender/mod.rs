@@ -3,10 +3,12 @@
 //!
 //! Every model implements [`Fit`] (train from [`Interactions`] with a `#[serde(default)]` params
 //! struct whose defaults are the tuned values) and [`Scorer`] (score candidate items for one
-//! [`UserHistory`]). Rating models (MF, SVD++, kNN, baseline) score with the predicted rating;
+//! [`UserHistory`]), plus the [`capabilities`] it has: [`FoldIn`], [`ForgetUser`],
+//! [`SimilarItems`]. Rating models (MF, SVD++, kNN, baseline) score with the predicted rating;
 //! ranking models (ALS, popularity, content) with an unbounded relevance score.
 
 pub mod als;
+pub mod capabilities;
 pub(crate) mod compact;
 pub mod content;
 pub mod foldin;
@@ -27,6 +29,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use capabilities::{FoldIn, ForgetUser, SimilarItems};
 pub use interactions::{Feedback, Interactions, Triplet};
 pub use snapshot::{Snapshot, SnapshotParams, TrainingInput};
 pub use vocab::{ItemIdx, UserIdx, Vocab};
@@ -51,6 +54,10 @@ pub enum RecommendError {
     /// An unknown model name was requested.
     #[error("unknown model `{0}`")]
     UnknownModel(String),
+    /// A model that cannot forget a person (privacy deletion) was configured into a served
+    /// snapshot; see [`ForgetUser`].
+    #[error("model `{0}` cannot forget a user, so a snapshot cannot serve it")]
+    CannotForget(&'static str),
     /// A snapshot blob could not be (de)serialised.
     #[error("snapshot encoding: {0}")]
     Encoding(#[from] serde_json::Error),

@@ -1,6 +1,7 @@
 //! Non-personalised scorers: popularity (count or damped mean), trending (exponentially
 //! time-decayed counts) and demographic popularity for cold-start segments.
 
+use super::capabilities::ForgetUser;
 use super::interactions::Interactions;
 use super::{Demographics, Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx};
 use ndarray::Array1;
@@ -103,6 +104,12 @@ impl Fit for Popularity {
         }
         Ok(Popularity { scores, counts })
     }
+}
+
+/// No-op: only per-item counts are kept; the user's interactions leave them at the next
+/// training.
+impl ForgetUser for Popularity {
+    fn forget_user(&mut self, _: UserIdx) {}
 }
 
 impl Scorer for Popularity {
@@ -238,6 +245,12 @@ impl Trending {
     }
 }
 
+/// No-op: only per-item decayed counts are kept; the user's interactions leave them at the
+/// next training.
+impl ForgetUser for Trending {
+    fn forget_user(&mut self, _: UserIdx) {}
+}
+
 impl Scorer for Trending {
     fn name(&self) -> &'static str {
         "trending"
@@ -359,6 +372,12 @@ impl Fit for DemographicPopularity {
     }
 }
 
+/// No-op: only per-segment item counts are kept (segments of at least `min_users` people); the
+/// user's interactions and demographics leave them at the next training.
+impl ForgetUser for DemographicPopularity {
+    fn forget_user(&mut self, _: UserIdx) {}
+}
+
 impl Scorer for DemographicPopularity {
     fn name(&self) -> &'static str {
         "demographic"
@@ -391,7 +410,7 @@ impl Scorer for DemographicPopularity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::assert_scorer_contract;
+    use crate::recommender::contract::{assert_forget_contract, assert_scorer_contract};
     use crate::recommender::interactions::Triplet;
 
     #[test]
@@ -421,6 +440,15 @@ mod tests {
             |f| DemographicPopularity::fit(&f.data, &Default::default()).unwrap(),
             false,
         );
+    }
+
+    #[test]
+    fn non_personal_models_forget_as_a_no_op() {
+        assert_forget_contract(|f| Popularity::fit(&f.data, &Default::default()).unwrap());
+        assert_forget_contract(|f| Trending::fit(&f.data, &Default::default()).unwrap());
+        assert_forget_contract(|f| {
+            DemographicPopularity::fit(&f.data, &Default::default()).unwrap()
+        });
     }
 
     fn t(u: u32, i: u32, ts: i64) -> Triplet {

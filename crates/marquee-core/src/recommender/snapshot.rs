@@ -1,9 +1,13 @@
 //! The trained, immutable bundle the server serves from (and stores as a blob so a restart
 //! serves at once): vocabulary, the top-N blend, the rating blend, item-kNN for similar items and
 //! explanations, content, and the cold-start scorers.
+//!
+//! Every model a snapshot serves can forget a person ([`ForgetUser`]): [`Snapshot::train`] and
+//! [`Snapshot::from_bytes`] refuse a blend with a component that cannot (user-kNN) with
+//! [`RecommendError::CannotForget`], so [`Snapshot::remove_user`] always takes effect at once.
 
 use super::content::{Content, ContentParams};
-use super::hybrid::{knn_rank_params, Component, ComponentSpec, Hybrid, HybridParams, SideInfo};
+use super::hybrid::{knn_rank_params, ComponentSpec, Hybrid, HybridParams, SideInfo};
 use super::interactions::{Feedback, Interactions};
 use super::knn::{HistoryIndex, ItemKnn, KnnParams};
 use super::popularity::{
@@ -11,8 +15,8 @@ use super::popularity::{
     TrendingParams,
 };
 use super::{
-    all_items, rank_scores, Demographics, Evidence, Explanation, Fit, Folded, ItemIdx,
-    OwnedHistory, Progress, RecommendError, Scorer, Source, UserHistory, UserIdx, Vocab,
+    all_items, rank_scores, Demographics, Evidence, Explanation, Fit, Folded, ForgetUser, ItemIdx,
+    OwnedHistory, Progress, RecommendError, Scorer, SimilarItems, Source, UserHistory, Vocab,
 };
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
@@ -125,7 +129,9 @@ pub struct Snapshot {
 const VERSION: u32 = 2;
 
 impl Snapshot {
-    /// Trains every model of the snapshot. Progress is reported per stage.
+    /// Trains every model of the snapshot. Progress is reported per stage. Fails with
+    /// [`RecommendError::CannotForget`] if a blend holds a model that cannot forget a person
+    /// (checked after each blend is fitted, the ranking blend before the rating blend is trained).
     pub fn train(
         input: &TrainingInput,
         p: &SnapshotParams,
@@ -161,10 +167,15 @@ impl Snapshot {
             })
         };
         step(0, "ranking blend");
-        let ranking = Hybrid::fit_with(&data, &side, &p.ranking)?;
+        let mut ranking = Hybrid::fit_with(&data, &side, &p.ranking)?;
+        ranking.ensure_forgets()?;
         step(1, "rating blend");
         let rating = match &p.rating {
-            Some(rp) if data.n_rated() > 0 => Some(Hybrid::fit_with(&data, &side, rp)?),
+            Some(rp) if data.n_rated() > 0 => {
+                let mut r = Hybrid::fit_with(&data, &side, rp)?;
+                r.ensure_forgets()?;
+                Some(r)
+            }
             _ => None,
         };
         step(2, "item-knn");
@@ -229,13 +240,18 @@ impl Snapshot {
         Ok(serde_json::to_vec(self)?)
     }
 
-    /// Restores a snapshot stored with [`Self::to_bytes`] (also reads version-1 blobs).
+    /// Restores a snapshot stored with [`Self::to_bytes`] (also reads version-1 blobs). Refuses,
+    /// like [`Self::train`], a blob whose blends hold a model that cannot forget a person.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, RecommendError> {
-        let s: Snapshot = serde_json::from_slice(bytes)?;
+        let mut s: Snapshot = serde_json::from_slice(bytes)?;
         if s.knn.is_none() && s.ranking.knn_rank().is_none() {
             return Err(RecommendError::Encoding(serde::de::Error::custom(
                 "snapshot without an item-kNN model",
             )));
+        }
+        s.ranking.ensure_forgets()?;
+        if let Some(r) = s.rating.as_mut() {
+            r.ensure_forgets()?;
         }
         Ok(s)
     }
@@ -435,12 +451,12 @@ impl Snapshot {
     /// The `n` items most similar to `item` (co-interaction cosine, falling back to content for
     /// items without interactions).
     pub fn similar(&self, item: ItemIdx, n: usize) -> Vec<(ItemIdx, f32)> {
-        let v = self.knn().similar_items(item, n);
-        if v.is_empty() {
-            self.content.similar_items(item, n)
-        } else {
-            v
-        }
+        let models: [&dyn SimilarItems; 2] = [self.knn(), &self.content];
+        models
+            .iter()
+            .map(|m| m.similar_items(item, n))
+            .find(|v| !v.is_empty())
+            .unwrap_or_default()
     }
 
     /// Re-solves the user's factors of every factor model from their current history (cache the
@@ -448,38 +464,32 @@ impl Snapshot {
     pub fn fold_in(&self, history: &UserHistory<'_>) -> Folded {
         let h = self.clean(history);
         let mut out = Folded::default();
-        for c in self.ranking.components() {
-            c.fold_in(&h, &mut out);
-        }
+        self.ranking.fold_in(&h, &mut out);
         if let Some(r) = &self.rating {
-            for c in r.components() {
-                c.fold_in(&h, &mut out);
-            }
+            r.fold_in(&h, &mut out);
         }
         out
     }
 
-    /// Privacy deletion: drops the user's vectors and biases at once; from now on the user is
-    /// served only from the history the caller passes (normally none). Returns whether the user
-    /// was known.
+    /// Privacy deletion: every model forgets the user at once ([`ForgetUser`]: vectors and
+    /// biases dropped); from now on the user is served only from the history the caller passes
+    /// (normally none). Returns whether the user was known.
     pub fn remove_user(&mut self, user: i64) -> bool {
         let Some(u) = self.vocab.user(user) else {
             return false;
         };
         self.removed.insert(u.0);
-        let strip = |h: &mut Hybrid| {
-            let mut c = Component::Hybrid(Box::new(h.clone()));
-            c.remove_user(UserIdx(u.0));
-            if let Component::Hybrid(b) = c {
-                *h = *b;
-            }
-        };
-        strip(&mut self.ranking);
-        if let Some(r) = self.rating.as_mut() {
-            strip(r);
-        }
-        if let Some(k) = self.knn.as_mut() {
-            k.remove_user(u);
+        let mut models: Vec<&mut dyn ForgetUser> = vec![
+            &mut self.ranking,
+            &mut self.content,
+            &mut self.popularity,
+            &mut self.trending,
+            &mut self.demographic,
+        ];
+        models.extend(self.rating.as_mut().map(|r| r as &mut dyn ForgetUser));
+        models.extend(self.knn.as_mut().map(|k| k as &mut dyn ForgetUser));
+        for m in models {
+            m.forget_user(u);
         }
         true
     }
@@ -488,7 +498,10 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::contract::{assert_scorer_contract, fixture, N};
+    use crate::recommender::contract::{
+        assert_forget_contract, assert_scorer_contract, fixture, N,
+    };
+    use crate::recommender::UserIdx;
     use serde_json::json;
 
     fn small_params() -> SnapshotParams {
@@ -550,7 +563,18 @@ mod tests {
     }
 
     /// The snapshot's top-N blend as a scorer, for the shared contract.
+    #[derive(Serialize, Deserialize)]
     struct Served(Snapshot);
+    /// Privacy deletion by the fixture's user index (external id `1000 + u`).
+    impl ForgetUser for Served {
+        fn forget_user(&mut self, u: UserIdx) {
+            self.0.remove_user(1000 + u.0 as i64);
+        }
+    }
+
+    fn train_small() -> Snapshot {
+        Snapshot::train(&input(), &small_params(), &crate::recommender::no_progress).unwrap()
+    }
     impl Scorer for Served {
         fn name(&self) -> &'static str {
             "snapshot"
@@ -572,6 +596,67 @@ mod tests {
             },
             true,
         );
+    }
+
+    #[test]
+    fn snapshot_forgets_a_user_in_every_served_model() {
+        assert_forget_contract(|_| Served(train_small()));
+    }
+
+    /// Trains with `user_knn` added to the blend that `place` picks.
+    fn train_with_user_knn(
+        place: impl Fn(&mut SnapshotParams) -> &mut HybridParams,
+    ) -> RecommendError {
+        let mut p = small_params();
+        place(&mut p)
+            .components
+            .push(ComponentSpec::new("user_knn"));
+        Snapshot::train(&input(), &p, &crate::recommender::no_progress)
+            .expect_err("a snapshot must refuse user_knn")
+    }
+
+    #[test]
+    fn a_snapshot_refuses_a_model_that_cannot_forget_a_user() {
+        let in_ranking = train_with_user_knn(|p| &mut p.ranking);
+        assert!(matches!(
+            in_ranking,
+            RecommendError::CannotForget("user_knn")
+        ));
+        let in_rating = train_with_user_knn(|p| p.rating.as_mut().unwrap());
+        assert!(matches!(
+            in_rating,
+            RecommendError::CannotForget("user_knn")
+        ));
+        let nested = train_with_user_knn(|p| {
+            p.ranking.components.push(ComponentSpec::with(
+                "hybrid",
+                json!({"components": [{"name": "baseline"}], "min_bucket_samples": 5}),
+            ));
+            &mut p.ranking
+        });
+        assert!(matches!(nested, RecommendError::CannotForget("user_knn")));
+    }
+
+    #[test]
+    fn a_stored_snapshot_holding_user_knn_is_refused_on_load() {
+        // a blob written before snapshots refused user_knn: its rating blend holds one
+        let snap = train_small();
+        let fx = fixture();
+        let rp = HybridParams {
+            components: vec![
+                ComponentSpec::new("baseline"),
+                ComponentSpec::new("user_knn"),
+            ],
+            min_bucket_samples: 5,
+            ..Default::default()
+        };
+        let mut blob = serde_json::to_value(&snap).unwrap();
+        blob["rating"] =
+            serde_json::to_value(Hybrid::fit_with(&fx.data, &SideInfo::default(), &rp).unwrap())
+                .unwrap();
+        let err = Snapshot::from_bytes(&serde_json::to_vec(&blob).unwrap()).unwrap_err();
+        assert!(matches!(err, RecommendError::CannotForget("user_knn")));
+        assert!(Snapshot::from_bytes(&snap.to_bytes().unwrap()).is_ok());
     }
 
     #[test]
