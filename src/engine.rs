@@ -119,6 +119,15 @@ impl FoldedCache {
     }
 }
 
+/// Runs CPU-bound work on the blocking pool inside the caller's span, so its logs and timings
+/// stay attached to the request or training that asked for it.
+fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> tokio::task::JoinHandle<T> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+}
+
 /// The process's recommender.
 pub struct RecommenderHandle {
     active: ArcSwapOption<Active>,
@@ -191,12 +200,13 @@ impl RecommenderHandle {
     }
 
     /// Loads the active stored model version, if there is one. Returns whether one was loaded.
+    #[tracing::instrument(skip_all)]
     pub async fn load_active(&self, db: &DatabaseConnection) -> Result<bool, EngineError> {
         let Some(v) = training::active_version(db).await? else {
             return Ok(false);
         };
         let Some(blob) = v.blob else { return Ok(false) };
-        let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_bytes(&blob))
+        let snapshot = blocking(move || Snapshot::from_bytes(&blob))
             .await
             .map_err(|e| EngineError::Join(e.to_string()))??;
         self.swap(Active {
@@ -241,6 +251,7 @@ impl RecommenderHandle {
 
     /// Trains every model from the database, stores the result as the active model version and
     /// swaps it in. Requests go on being served from the old snapshot meanwhile.
+    #[tracing::instrument(skip_all)]
     pub async fn train(
         &self,
         db: &DatabaseConnection,
@@ -308,7 +319,7 @@ impl RecommenderHandle {
         let t1 = Instant::now();
         let snapshot = {
             let (tx, rx) = std::sync::mpsc::channel::<Progress>();
-            let job = tokio::task::spawn_blocking(move || {
+            let job = blocking(move || {
                 Snapshot::train(&input, &params, &move |p| {
                     let _ = tx.send(p);
                 })
@@ -330,7 +341,7 @@ impl RecommenderHandle {
         let metrics = if self.evaluate_after_training {
             self.set_status(|s| s.stage = Some("evaluating".into()));
             let ds = dataset_from(&interactions, &catalogue);
-            tokio::task::spawn_blocking(move || offline_metrics(&ds))
+            blocking(move || offline_metrics(&ds))
                 .await
                 .map_err(|e| EngineError::Join(e.to_string()))?
         } else {
@@ -344,10 +355,9 @@ impl RecommenderHandle {
         let n = snapshot.meta.interactions;
         let mut snapshot = snapshot;
         self.strip_erased(&mut snapshot);
-        let (blob, snapshot) =
-            tokio::task::spawn_blocking(move || snapshot.to_bytes().map(|b| (b, snapshot)))
-                .await
-                .map_err(|e| EngineError::Join(e.to_string()))??;
+        let (blob, snapshot) = blocking(move || snapshot.to_bytes().map(|b| (b, snapshot)))
+            .await
+            .map_err(|e| EngineError::Join(e.to_string()))??;
         let timings = serde_json::json!({
             "load_seconds": load_seconds, "train_seconds": train_seconds, "evaluate_seconds": evaluate_seconds,
             "blob_bytes": blob.len(),
@@ -368,7 +378,7 @@ impl RecommenderHandle {
         if self.strip_erased(&mut snapshot) {
             // Someone was erased while the blob was written: store it again without them.
             let s2 = snapshot.clone();
-            let blob = tokio::task::spawn_blocking(move || s2.to_bytes())
+            let blob = blocking(move || s2.to_bytes())
                 .await
                 .map_err(|e| EngineError::Join(e.to_string()))??;
             training::replace_blob(db, version.id, blob).await?;
@@ -439,6 +449,7 @@ impl RecommenderHandle {
     }
 
     /// Re-solves a user's factors after new feedback so their next request reflects it.
+    #[tracing::instrument(skip_all, fields(user_id = user.id))]
     pub async fn feedback_changed(
         &self,
         db: &DatabaseConnection,
@@ -482,6 +493,7 @@ impl RecommenderHandle {
     /// inactive versions (which still hold their vectors), and makes a running training strip
     /// them too. Their remaining influence on shared item factors goes with the next training,
     /// which no longer sees their data.
+    #[tracing::instrument(skip(self, db))]
     pub async fn erase_user(
         &self,
         db: &DatabaseConnection,
@@ -492,7 +504,7 @@ impl RecommenderHandle {
         }
         if let Some(a) = self.forget_user(user_id) {
             let snapshot = a.snapshot.clone();
-            let blob = tokio::task::spawn_blocking(move || snapshot.to_bytes())
+            let blob = blocking(move || snapshot.to_bytes())
                 .await
                 .map_err(|e| EngineError::Join(e.to_string()))??;
             training::replace_blob(db, a.version_id, blob).await?;

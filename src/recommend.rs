@@ -46,6 +46,7 @@ pub struct UserServing {
 }
 
 /// Loads a user's serving inputs.
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing, AppError> {
     let catalogue = st.recommender.catalogue(&st.db).await?;
     let curation = st.curation().await?;
@@ -396,6 +397,7 @@ pub struct ListAsk<'a> {
 }
 
 /// A ranked, curated, diversified and explained list for a user.
+#[tracing::instrument(skip_all, fields(user_id = u.user.id))]
 pub async fn list(
     st: &AppState,
     u: &UserServing,
@@ -438,6 +440,7 @@ pub async fn list(
 }
 
 /// The user's home feed.
+#[tracing::instrument(skip_all, fields(user_id = u.user.id))]
 pub async fn home_feed(
     st: &AppState,
     u: &UserServing,
