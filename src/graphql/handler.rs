@@ -79,15 +79,14 @@ fn add_missing_codes(r: &mut async_graphql::Response) {
 
 /// Gives one request its state, principal and fresh DataLoaders.
 fn attach_request_data(r: Request, st: &Arc<AppState>, principal: &Principal) -> Request {
-    let db = &st.db;
     let mut r = r
-        .data(cached(MovieLoader(db.clone())))
-        .data(cached(GenresLoader(db.clone())))
-        .data(cached(CreditsLoader(db.clone())))
-        .data(cached(StatsLoader(db.clone())));
+        .data(cached(MovieLoader(st.clone())))
+        .data(cached(GenresLoader(st.clone())))
+        .data(cached(CreditsLoader(st.clone())))
+        .data(cached(StatsLoader(st.clone())));
     if let Principal::User { id, .. } = principal {
         r = r.data(cached(MyRatingLoader {
-            db: db.clone(),
+            st: st.clone(),
             user_id: *id,
         }));
     }
