@@ -13,6 +13,7 @@ use super::loaders::{
     cached, CreditsLoader, GenresLoader, MovieLoader, MyRatingLoader, StatsLoader,
 };
 use super::MarqueeSchema;
+use crate::app;
 use crate::auth::{Principal, Role, Verified};
 use crate::db::repo;
 use crate::error::AppError;
@@ -45,7 +46,7 @@ async fn principal(state: &AppState, req: &HttpRequest) -> Result<Principal, App
     };
     match state.jwt.verify(token)? {
         Verified::User(external_id) => {
-            let u = repo::users::find_or_create(&state.db, &external_id).await?;
+            let u = app::users::find_or_create(state, &external_id).await?;
             Ok(Principal::User {
                 id: u.id,
                 external_id,
