@@ -7,7 +7,7 @@
 //! appends the entries in the same transaction (so a change and its audit entry land
 //! together or not at all), commits, and only then applies the effects, so no cache reloads
 //! a state that was rolled back. Dropping a unit of work without committing rolls it back.
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 
 use crate::db::repo::audit::{self, Actor};
 use crate::error::AppError;
@@ -43,9 +43,18 @@ pub struct UnitOfWork<'a> {
 
 impl<'a> UnitOfWork<'a> {
     /// Opens a transaction on behalf of `actor`.
+    ///
+    /// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a unit of work reads,
+    /// then writes, and in WAL mode a deferred transaction whose snapshot another connection
+    /// wrote past (the recommendation log, say) could not upgrade to a writer; it would fail
+    /// with "database is locked" instead of waiting its turn. PostgreSQL ignores the mode.
     pub async fn begin(st: &'a AppState, actor: Actor) -> Result<Self, AppError> {
+        let write = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
         Ok(Self {
-            txn: st.db.begin().await?,
+            txn: st.db.begin_with_options(write).await?,
             st,
             actor,
             entries: vec![],

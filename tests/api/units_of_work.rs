@@ -1,5 +1,5 @@
 //! Every change goes through one audited unit of work: a change and its audit entry land
-//! together or not at all.
+//! together or not at all, and concurrent changes wait for each other instead of failing.
 use serde_json::json;
 
 use crate::api_test;
@@ -40,3 +40,36 @@ async fn a_refused_change_leaves_no_audit_entry_and_a_committed_one_leaves_one(a
     assert_eq!(app.count("collections").await, 1);
 }
 api_test!(a_refused_change_leaves_no_audit_entry_and_a_committed_one_leaves_one);
+
+async fn concurrent_writes_all_succeed(app: TestApp) {
+    // Arrange: users who have been seen, and a movie.
+    let editor = app.staff_token("editor").await;
+    let m = app
+        .create_movie(&editor, "Busy Night", 2010, &["Drama"])
+        .await;
+    let tokens: Vec<String> = (0..16).map(|i| app.user_token(&format!("c{i}"))).collect();
+    for t in &tokens {
+        let r = app.graphql("{ me { id } }", json!({}), Some(t)).await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+
+    // Act: every user rates and records an event at the same time; each is a read, then a
+    // write, in one transaction.
+    let rate = "mutation($m: ID!) { rateMovie(movieId: $m, score: 4) { score } }";
+    let event = "mutation($m: ID!) { recordEvent(input: { movieId: $m, kind: CLICK }) { id } }";
+    let results = futures_util::future::join_all(tokens.iter().flat_map(|t| {
+        [
+            app.graphql(rate, json!({ "m": m }), Some(t)),
+            app.graphql(event, json!({ "m": m }), Some(t)),
+        ]
+    }))
+    .await;
+
+    // Assert
+    for r in &results {
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    assert_eq!(app.count("ratings").await, 16);
+    assert_eq!(app.count("events").await, 16);
+}
+api_test!(concurrent_writes_all_succeed);
