@@ -31,6 +31,23 @@ impl From<DbErr> for AppError {
     }
 }
 
+/// DataLoaders share one error among every caller of a batch, so their errors are
+/// `Arc<AppError>`; a resolver turns its copy back into an error of its own.
+impl From<Arc<AppError>> for AppError {
+    fn from(e: Arc<AppError>) -> Self {
+        Arc::try_unwrap(e).unwrap_or_else(|shared| match &*shared {
+            Self::NotFound(what) => Self::NotFound(what),
+            Self::Unauthenticated => Self::Unauthenticated,
+            Self::Forbidden => Self::Forbidden,
+            Self::BadInput(m) => Self::BadInput(m.clone()),
+            Self::Conflict(m) => Self::Conflict(m.clone()),
+            Self::Db(e) => Self::Db(e.clone()),
+            // anyhow errors cannot be cloned; the chain survives as text for the log.
+            Self::Unexpected(e) => Self::Unexpected(anyhow::anyhow!("{e:#}")),
+        })
+    }
+}
+
 impl AppError {
     /// Shorthand for a bad-input error.
     pub fn bad_input(msg: impl Into<String>) -> Self {
@@ -100,6 +117,15 @@ mod tests {
         let e = AppError::from(DbErr::Custom("secret table name".into()));
         assert_eq!(e.code().0, "INTERNAL");
         assert_eq!(e.public_message(), "internal error");
+    }
+
+    #[test]
+    fn shared_loader_errors_keep_their_code() {
+        let shared = Arc::new(AppError::from(DbErr::Custom("x".into())));
+        let _other_caller = shared.clone();
+        assert_eq!(AppError::from(shared).code().0, "INTERNAL");
+        let alone = Arc::new(AppError::NotFound("movie"));
+        assert_eq!(AppError::from(alone).code().0, "NOT_FOUND");
     }
 
     #[test]

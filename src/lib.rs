@@ -1,3 +1,4 @@
+pub mod app;
 pub mod auth;
 pub mod bench;
 pub mod cli;
@@ -9,7 +10,6 @@ pub mod engine;
 pub mod error;
 pub mod graphql;
 pub mod http;
-pub mod privacy;
 pub mod recommend;
 pub mod startup;
 pub mod state;

@@ -1,18 +1,16 @@
 //! Staff sign-in and staff-only operational queries.
-use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::TransactionTrait;
 
 use super::ids::{self, Kind};
 use super::{staff_actor, state};
-use crate::auth::{password, require_staff, AuthError, Role, RoleGuard};
-use crate::db::entities::staff;
-use crate::db::repo;
-use crate::db::repo::audit;
-use crate::error::{AppError, GqlResult};
+use crate::app::staff::{self, NewStaff, StaffPatch};
+use crate::auth::{require_staff, Role, RoleGuard};
+use crate::db::{entities, repo};
+use crate::error::GqlResult;
 
-/// Shortest staff password accepted (here and in `marquee staff add`).
-pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Shortest staff password accepted; `marquee staff add` checks it too.
+pub use crate::app::staff::MIN_PASSWORD_CHARS;
 
 /// A staff account, for admins.
 #[derive(SimpleObject)]
@@ -31,8 +29,8 @@ pub struct StaffAccount {
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
-impl From<staff::Model> for StaffAccount {
-    fn from(m: staff::Model) -> Self {
+impl From<entities::staff::Model> for StaffAccount {
+    fn from(m: entities::staff::Model) -> Self {
         Self {
             id: ids::encode(Kind::Staff, m.id as i64),
             role: Role::parse(&m.role).unwrap_or(Role::Editor),
@@ -97,16 +95,6 @@ pub struct RequestStats {
     pub total_requests: u64,
     /// Errors since the process started.
     pub errors: u64,
-}
-
-fn check_password(p: &str) -> Result<()> {
-    if p.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::bad_input(format!(
-            "the password must be at least {MIN_PASSWORD_CHARS} characters"
-        ))
-        .extend());
-    }
-    Ok(())
 }
 
 /// A signed-in staff session.
@@ -249,62 +237,24 @@ impl AdminMutation {
         #[graphql(validator(min_length = 3, max_length = 254))] email: String,
         #[graphql(validator(min_length = 1, max_length = 1024), secret)] password: String,
     ) -> Result<AuthPayload> {
-        let st = state(ctx)?;
-        let account = repo::staff::find_by_email(&st.db, &email).await.gql()?;
-        let ok = match &account {
-            Some(a) => password::verify(&password, &a.password_hash) && !a.disabled,
-            None => {
-                // Same work as for a real account, so timing does not reveal which emails exist.
-                let _ = password::verify(&password, password::dummy_hash());
-                false
-            }
-        };
-        let account = match (ok, account) {
-            (true, Some(a)) => a,
-            _ => return Err(crate::error::AppError::from(AuthError::BadCredentials)).gql(),
-        };
-        let role = Role::parse(&account.role)
-            .ok_or(AuthError::Refused("unknown role"))
-            .gql()?;
-        let (token, expires_at) = st.jwt.issue_staff(account.id, role).gql()?;
-        repo::staff::touch_login(&st.db, account).await.gql()?;
+        let s = staff::login(state(ctx)?, &email, &password).await.gql()?;
         Ok(AuthPayload {
-            token,
-            role,
-            expires_at,
+            token: s.token,
+            role: s.role,
+            expires_at: s.expires_at,
         })
     }
 
     /// Adds a staff account (admins). A taken email is CONFLICT.
     #[graphql(guard = "RoleGuard::staff(&[])")]
     async fn create_staff(&self, ctx: &Context<'_>, input: StaffInput) -> Result<StaffAccount> {
-        let (sid, role) = require_staff(ctx, &[])?;
-        check_password(&input.password)?;
-        let st = state(ctx)?;
-        let hash = password::hash(&input.password).gql()?;
-        let txn = st.db.begin().await.gql()?;
-        if repo::staff::find_by_email(&txn, &input.email)
-            .await
-            .gql()?
-            .is_some()
-        {
-            return Err(
-                AppError::Conflict("a staff account with this email exists".into()).extend(),
-            );
-        }
-        let m = repo::staff::create(&txn, &input.email, hash, input.role.as_str())
-            .await
-            .gql()?;
-        audit::append(
-            &txn,
-            &staff_actor(sid, role),
-            "staff.create",
-            Some(("staff", m.id.to_string())),
-            serde_json::json!({ "role": input.role.as_str() }),
-        )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
+        let actor = staff_actor(ctx, &[])?;
+        let new = NewStaff {
+            email: input.email,
+            password: input.password,
+            role: input.role,
+        };
+        let m = staff::create(state(ctx)?, actor, new).await.gql()?;
         Ok(m.into())
     }
 
@@ -317,48 +267,14 @@ impl AdminMutation {
         id: ID,
         input: StaffPatchInput,
     ) -> Result<StaffAccount> {
-        let (sid, role) = require_staff(ctx, &[])?;
+        let actor = staff_actor(ctx, &[])?;
         let id = ids::decode(Kind::Staff, &id).gql()?;
-        if let Some(p) = &input.password {
-            check_password(p)?;
-        }
-        let st = state(ctx)?;
-        let hash = match &input.password {
-            Some(p) => Some(password::hash(p).gql()?),
-            None => None,
+        let patch = StaffPatch {
+            role: input.role,
+            disabled: input.disabled,
+            password: input.password,
         };
-        let txn = st.db.begin().await.gql()?;
-        let m = repo::staff::get(&txn, id)
-            .await
-            .gql()?
-            .ok_or(AppError::NotFound("staff account"))
-            .gql()?;
-        let loses_admin = m.role == "admin"
-            && !m.disabled
-            && (input.role.is_some_and(|r| r != Role::Admin) || input.disabled == Some(true));
-        if loses_admin && repo::staff::enabled_admins(&txn).await.gql()? <= 1 {
-            return Err(AppError::Conflict(
-                "the last enabled admin cannot be demoted or disabled".into(),
-            )
-            .extend());
-        }
-        let m = repo::staff::update(&txn, m, input.role.map(Role::as_str), input.disabled, hash)
-            .await
-            .gql()?;
-        audit::append(
-            &txn,
-            &staff_actor(sid, role),
-            "staff.update",
-            Some(("staff", id.to_string())),
-            serde_json::json!({
-                "role": input.role.map(Role::as_str),
-                "disabled": input.disabled,
-                "passwordChanged": input.password.is_some(),
-            }),
-        )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
+        let m = staff::update(state(ctx)?, actor, id, patch).await.gql()?;
         Ok(m.into())
     }
 }

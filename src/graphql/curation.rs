@@ -2,30 +2,27 @@
 //! diversity settings. Reading published collections is public; every change is for editors
 //! and admins, validated first, written in one transaction with its audit entry, and served on
 //! the next request.
-use std::collections::HashSet;
-
 use async_graphql::{
     ComplexObject, Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result,
     SimpleObject, ID,
 };
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, TransactionTrait};
 
 use super::ids::{self, Kind};
 use super::movies::{load_movie, prime_movie_loaders, Movie, Person};
 use super::pagination::{page, page_args, Page};
 use super::{staff_actor, state};
+use crate::app::curation as app_curation;
 use crate::auth::{Principal, Role, RoleGuard};
 use crate::db::entities::{collections, diversity_settings, placements, rules};
 use crate::db::repo;
-use crate::db::repo::audit;
-use crate::db::repo::curation::{self as repo_curation, NewCollection};
+use crate::db::repo::curation as repo_curation;
 use crate::error::{AppError, GqlResult};
-use crate::state::AppState;
-use marquee_core::serving::curation::{self as cur, Audience, Schedule, Surface};
+use marquee_core::serving::curation::{Audience, DiversitySettings, PinTarget, Schedule, Surface};
 
 /// Where a collection stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::app::curation::CollectionStatus")]
 pub enum CollectionStatus {
     /// Being prepared; only staff see it.
     Draft,
@@ -33,24 +30,6 @@ pub enum CollectionStatus {
     Published,
     /// Retired; only staff see it.
     Archived,
-}
-
-impl CollectionStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Published => "PUBLISHED",
-            Self::Archived => "ARCHIVED",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "PUBLISHED" => Self::Published,
-            "ARCHIVED" => Self::Archived,
-            _ => Self::Draft,
-        }
-    }
 }
 
 /// Who a collection or placement is for. Every given condition must hold; none means everyone.
@@ -97,39 +76,23 @@ pub struct AudienceInput {
     pub countries: Option<Vec<String>>,
 }
 
-fn audience_from(input: Option<AudienceInput>) -> Result<Audience> {
-    let i = input.unwrap_or_default();
-    let a = Audience {
-        new_users: i.new_users.unwrap_or(false),
-        genre_affinity: i
-            .genre_affinity
-            .map(|g| g.trim().to_owned())
-            .filter(|g| !g.is_empty()),
-        age_bands: i.age_bands.unwrap_or_default(),
-        countries: i
-            .countries
-            .unwrap_or_default()
-            .into_iter()
-            .map(|c| c.trim().to_ascii_uppercase())
-            .collect(),
-    };
-    a.validate().map_err(|e| AppError::bad_input(e).extend())?;
-    Ok(a)
+impl From<AudienceInput> for Audience {
+    fn from(i: AudienceInput) -> Self {
+        Self {
+            new_users: i.new_users.unwrap_or(false),
+            genre_affinity: i.genre_affinity,
+            age_bands: i.age_bands.unwrap_or_default(),
+            countries: i.countries.unwrap_or_default(),
+        }
+    }
 }
 
-fn audience_of(text: Option<&str>) -> Audience {
-    text.and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or_default()
+fn schedule(starts_at: Option<DateTime<Utc>>, ends_at: Option<DateTime<Utc>>) -> Schedule {
+    Schedule { starts_at, ends_at }
 }
 
-fn schedule(starts_at: Option<DateTime<Utc>>, ends_at: Option<DateTime<Utc>>) -> Result<Schedule> {
-    let s = Schedule { starts_at, ends_at };
-    s.validate().map_err(|e| AppError::bad_input(e).extend())?;
-    Ok(s)
-}
-
-fn surface(s: &str) -> Result<Surface> {
-    Surface::parse(s).map_err(|e| AppError::bad_input(e).extend())
+fn audience(input: Option<AudienceInput>) -> Audience {
+    input.map(Audience::from).unwrap_or_default()
 }
 
 fn is_curator(ctx: &Context<'_>) -> bool {
@@ -139,67 +102,15 @@ fn is_curator(ctx: &Context<'_>) -> bool {
     )
 }
 
-fn curator(ctx: &Context<'_>) -> Result<(i32, Role)> {
-    crate::auth::require_staff(ctx, &[Role::Editor])
+fn curator(ctx: &Context<'_>) -> Result<crate::app::Actor> {
+    staff_actor(ctx, &[Role::Editor])
 }
 
-/// Decodes movie ids and checks each names a movie that is not deleted.
-async fn known_movies<C: ConnectionTrait>(db: &C, raw: &[ID]) -> Result<Vec<i32>> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut seen = HashSet::new();
-    for id in raw {
-        let m = ids::decode(Kind::Movie, id).gql()?;
-        if !seen.insert(m) {
-            return Err(
-                AppError::bad_input(format!("movie {} is listed twice", id.as_str())).extend(),
-            );
-        }
-        out.push(m);
-    }
-    let found: HashSet<i32> = repo::movies::by_ids(db, &out)
-        .await
-        .gql()?
-        .into_iter()
-        .filter(|m| m.deleted_at.is_none())
-        .map(|m| m.id)
-        .collect();
-    if let Some((i, _)) = out.iter().enumerate().find(|(_, m)| !found.contains(m)) {
-        return Err(AppError::bad_input(format!("unknown movie {}", raw[i].as_str())).extend());
-    }
-    Ok(out)
-}
-
-fn check_slug(slug: &str) -> Result<String> {
-    let s = slug.trim().to_ascii_lowercase();
-    let ok = !s.is_empty()
-        && s.len() <= 64
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !s.starts_with('-')
-        && !s.ends_with('-');
-    if !ok {
-        return Err(AppError::bad_input(
-            "slug must be 1–64 lower-case letters, digits and inner hyphens",
-        )
-        .extend());
-    }
-    Ok(s)
-}
-
-fn check_title(t: &str) -> Result<String> {
-    let t = t.trim();
-    if t.is_empty() || t.chars().count() > 200 {
-        return Err(AppError::bad_input("title must be 1–200 characters").extend());
-    }
-    Ok(t.to_owned())
-}
-
-fn check_url(u: Option<String>) -> Result<Option<String>> {
-    match u.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) {
-        Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2048 => {
-            Err(AppError::bad_input("artworkUrl must be an http(s) URL").extend())
-        }
-        other => Ok(other),
-    }
+fn movie_ids(raw: &[ID]) -> Result<Vec<i32>> {
+    raw.iter()
+        .map(|id| ids::decode(Kind::Movie, id))
+        .collect::<Result<_, _>>()
+        .gql()
 }
 
 /// An editorial collection: an ordered list of movies with a schedule and an audience.
@@ -236,7 +147,7 @@ pub struct Collection {
 
 impl From<collections::Model> for Collection {
     fn from(m: collections::Model) -> Self {
-        let status = CollectionStatus::parse(&m.status);
+        let status: CollectionStatus = app_curation::CollectionStatus::parse(&m.status).into();
         let live = status == CollectionStatus::Published
             && (Schedule {
                 starts_at: m.starts_at,
@@ -253,7 +164,7 @@ impl From<collections::Model> for Collection {
             status,
             starts_at: m.starts_at,
             ends_at: m.ends_at,
-            audience: audience_of(m.audience.as_deref()).into(),
+            audience: app_curation::audience_of(m.audience.as_deref()).into(),
             live,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -391,7 +302,7 @@ impl From<placements::Model> for Placement {
             .live(Utc::now()),
             starts_at: m.starts_at,
             ends_at: m.ends_at,
-            audience: audience_of(m.audience.as_deref()).into(),
+            audience: app_curation::audience_of(m.audience.as_deref()).into(),
             created_at: m.created_at,
         }
     }
@@ -440,6 +351,7 @@ pub struct PlacementInput {
 
 /// What a rule does.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "marquee_core::serving::curation::RuleKind")]
 pub enum RuleKind {
     /// Multiplies matching movies' relevance by more than 1.
     Boost,
@@ -447,24 +359,6 @@ pub enum RuleKind {
     Bury,
     /// Never shows matching movies.
     Block,
-}
-
-impl RuleKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Boost => "BOOST",
-            Self::Bury => "BURY",
-            Self::Block => "BLOCK",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "BOOST" => Self::Boost,
-            "BURY" => Self::Bury,
-            _ => Self::Block,
-        }
-    }
 }
 
 /// A boost, bury or block rule.
@@ -505,7 +399,7 @@ impl From<rules::Model> for Rule {
     fn from(m: rules::Model) -> Self {
         Self {
             id: ids::encode(Kind::Rule, m.id as i64),
-            kind: RuleKind::parse(&m.kind),
+            kind: app_curation::rule_kind(&m.kind).into(),
             multiplier: m.multiplier,
             movie_id: m.movie_id,
             genre_id: m.genre_id,
@@ -677,7 +571,7 @@ impl CurationQuery {
         let (offset, limit) = page_args(first, after.as_deref()).gql()?;
         let db = &state(ctx)?.db;
         if is_curator(ctx) {
-            let st = status.map(|s| [s.as_str()]);
+            let st = status.map(|s| [app_curation::CollectionStatus::from(s).as_str()]);
             let (rows, total) =
                 repo_curation::list_collections(db, st.as_ref().map(|s| &s[..]), offset, limit)
                     .await
@@ -692,7 +586,8 @@ impl CurationQuery {
             return Err(AppError::Forbidden.extend());
         }
         // Few collections are published at once: filter the schedule in memory.
-        let (rows, _) = repo_curation::list_collections(db, Some(&["PUBLISHED"]), 0, 10_000)
+        const PUBLISHED: &str = app_curation::CollectionStatus::Published.as_str();
+        let (rows, _) = repo_curation::list_collections(db, Some(&[PUBLISHED]), 0, 10_000)
             .await
             .gql()?;
         let live: Vec<Collection> = rows
@@ -718,7 +613,11 @@ impl CurationQuery {
         ctx: &Context<'_>,
         surface: Option<String>,
     ) -> Result<Vec<Placement>> {
-        let s = surface.as_deref().map(self::surface).transpose()?;
+        let s = surface
+            .as_deref()
+            .map(Surface::parse)
+            .transpose()
+            .map_err(|e| AppError::bad_input(e).extend())?;
         Ok(
             repo_curation::placements(&state(ctx)?.db, s.as_ref().map(|s| s.key()).as_deref())
                 .await
@@ -756,24 +655,6 @@ impl CurationQuery {
 #[derive(Default)]
 pub struct CurationMutation;
 
-async fn collection_or_404<C: ConnectionTrait>(db: &C, id: &ID) -> Result<collections::Model> {
-    let id = ids::decode(Kind::Collection, id).gql()?;
-    repo_curation::collection(db, id)
-        .await
-        .gql()?
-        .ok_or(AppError::NotFound("collection"))
-        .gql()
-}
-
-async fn slug_free<C: ConnectionTrait>(db: &C, slug: &str, except: Option<i32>) -> Result<()> {
-    if let Some(c) = repo_curation::collection_by_slug(db, slug).await.gql()? {
-        if Some(c.id) != except {
-            return Err(AppError::Conflict(format!("slug {slug} is taken")).extend());
-        }
-    }
-    Ok(())
-}
-
 #[Object]
 impl CurationMutation {
     /// Creates a collection as a draft. A taken slug is CONFLICT; an unknown movie is
@@ -784,40 +665,19 @@ impl CurationMutation {
         ctx: &Context<'_>,
         input: CollectionInput,
     ) -> Result<Collection> {
-        let (sid, role) = curator(ctx)?;
-        let slug = check_slug(&input.slug)?;
-        let title = check_title(&input.title)?;
-        let artwork_url = check_url(input.artwork_url)?;
-        let sched = schedule(input.starts_at, input.ends_at)?;
-        let audience = audience_from(input.audience)?;
-        let st = state(ctx)?;
-        let txn = st.db.begin().await.gql()?;
-        let movies = known_movies(&txn, &input.movie_ids.unwrap_or_default()).await?;
-        slug_free(&txn, &slug, None).await?;
-        let c = repo_curation::create_collection(
-            &txn,
-            NewCollection {
-                slug,
-                title,
-                description: input.description,
-                artwork_url,
-                starts_at: sched.starts_at,
-                ends_at: sched.ends_at,
-                audience: serde_json::to_string(&audience).unwrap_or_default(),
-            },
-        )
-        .await
-        .gql()?;
-        repo_curation::set_items(&txn, c.id, &movies).await.gql()?;
-        commit_audited(
-            st,
-            txn,
-            &staff_actor(sid, role),
-            "collection.create",
-            Some(("collection", c.id.to_string())),
-            serde_json::json!({ "slug": c.slug, "movies": movies.len() }),
-        )
-        .await?;
+        let actor = curator(ctx)?;
+        let new = app_curation::NewCollection {
+            slug: input.slug,
+            title: input.title,
+            description: input.description,
+            artwork_url: input.artwork_url,
+            movie_ids: movie_ids(&input.movie_ids.unwrap_or_default())?,
+            schedule: schedule(input.starts_at, input.ends_at),
+            audience: audience(input.audience),
+        };
+        let c = app_curation::create_collection(state(ctx)?, actor, new)
+            .await
+            .gql()?;
         Ok(c.into())
     }
 
@@ -829,78 +689,21 @@ impl CurationMutation {
         id: ID,
         input: CollectionPatchInput,
     ) -> Result<Collection> {
-        let (sid, role) = curator(ctx)?;
-        let st = state(ctx)?;
-        let txn = st.db.begin().await.gql()?;
-        let c = collection_or_404(&txn, &id).await?;
-        let starts_at = match input.starts_at {
-            MaybeUndefined::Undefined => c.starts_at,
-            MaybeUndefined::Null => None,
-            MaybeUndefined::Value(v) => Some(v),
+        let actor = curator(ctx)?;
+        let id = ids::decode(Kind::Collection, &id).gql()?;
+        let patch = app_curation::CollectionPatch {
+            slug: input.slug,
+            title: input.title,
+            description: input.description.into(),
+            artwork_url: input.artwork_url.into(),
+            starts_at: input.starts_at.into(),
+            ends_at: input.ends_at.into(),
+            audience: input.audience.map(Audience::from),
+            status: input.status.map(Into::into),
         };
-        let ends_at = match input.ends_at {
-            MaybeUndefined::Undefined => c.ends_at,
-            MaybeUndefined::Null => None,
-            MaybeUndefined::Value(v) => Some(v),
-        };
-        schedule(starts_at, ends_at)?;
-        let mut changed = vec![];
-        let cid = c.id;
-        let mut am: collections::ActiveModel = c.into();
-        if let Some(s) = input.slug {
-            let s = check_slug(&s)?;
-            slug_free(&txn, &s, Some(cid)).await?;
-            am.slug = Set(s);
-            changed.push("slug");
-        }
-        if let Some(t) = input.title {
-            am.title = Set(check_title(&t)?);
-            changed.push("title");
-        }
-        match input.description {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => {
-                am.description = Set(None);
-                changed.push("description");
-            }
-            MaybeUndefined::Value(d) => {
-                am.description = Set(Some(d));
-                changed.push("description");
-            }
-        }
-        match input.artwork_url {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => {
-                am.artwork_url = Set(None);
-                changed.push("artworkUrl");
-            }
-            MaybeUndefined::Value(u) => {
-                am.artwork_url = Set(check_url(Some(u))?);
-                changed.push("artworkUrl");
-            }
-        }
-        am.starts_at = Set(starts_at);
-        am.ends_at = Set(ends_at);
-        if let Some(a) = input.audience {
-            am.audience = Set(Some(
-                serde_json::to_string(&audience_from(Some(a))?).unwrap_or_default(),
-            ));
-            changed.push("audience");
-        }
-        if let Some(s) = input.status {
-            am.status = Set(s.as_str().to_owned());
-            changed.push("status");
-        }
-        let c = repo_curation::save_collection(&txn, am).await.gql()?;
-        commit_audited(
-            st,
-            txn,
-            &staff_actor(sid, role),
-            "collection.update",
-            Some(("collection", c.id.to_string())),
-            serde_json::json!({ "changed": changed }),
-        )
-        .await?;
+        let c = app_curation::update_collection(state(ctx)?, actor, id, patch)
+            .await
+            .gql()?;
         Ok(c.into())
     }
 
@@ -913,22 +716,12 @@ impl CurationMutation {
         id: ID,
         #[graphql(validator(max_items = 500))] movie_ids: Vec<ID>,
     ) -> Result<Collection> {
-        let (sid, role) = curator(ctx)?;
-        let st = state(ctx)?;
-        let txn = st.db.begin().await.gql()?;
-        let c = collection_or_404(&txn, &id).await?;
-        let movies = known_movies(&txn, &movie_ids).await?;
-        repo_curation::set_items(&txn, c.id, &movies).await.gql()?;
-        let c = repo_curation::save_collection(&txn, c.into()).await.gql()?;
-        commit_audited(
-            st,
-            txn,
-            &staff_actor(sid, role),
-            "collection.movies",
-            Some(("collection", c.id.to_string())),
-            serde_json::json!({ "movies": movies.len() }),
-        )
-        .await?;
+        let actor = curator(ctx)?;
+        let id = ids::decode(Kind::Collection, &id).gql()?;
+        let movies = self::movie_ids(&movie_ids)?;
+        let c = app_curation::set_collection_movies(state(ctx)?, actor, id, &movies)
+            .await
+            .gql()?;
         Ok(c.into())
     }
 
@@ -951,209 +744,79 @@ impl CurationMutation {
         ctx: &Context<'_>,
         input: PlacementInput,
     ) -> Result<Placement> {
-        let (sid, role) = curator(ctx)?;
-        let surface = surface(&input.surface)?;
-        if !(1..=100).contains(&input.position) {
-            return Err(AppError::bad_input("position must be between 1 and 100").extend());
-        }
-        let sched = schedule(input.starts_at, input.ends_at)?;
-        let audience = audience_from(input.audience)?;
-        let st = state(ctx)?;
-        let txn = st.db.begin().await.gql()?;
-        let (movie_id, collection_id) = match (&input.movie_id, &input.collection_id) {
-            (Some(m), None) => (
-                Some(known_movies(&txn, std::slice::from_ref(m)).await?[0]),
-                None,
-            ),
-            (None, Some(c)) => (None, Some(collection_or_404(&txn, c).await?.id)),
+        let actor = curator(ctx)?;
+        let target = match (&input.movie_id, &input.collection_id) {
+            (Some(m), None) => PinTarget::Movie(ids::decode(Kind::Movie, m).gql()?),
+            (None, Some(c)) => PinTarget::Collection(ids::decode(Kind::Collection, c).gql()?),
             _ => {
                 return Err(
                     AppError::bad_input("give exactly one of movieId and collectionId").extend(),
                 )
             }
         };
-        let p = repo_curation::create_placement(
-            &txn,
-            placements::ActiveModel {
-                surface: Set(surface.key()),
-                position: Set(input.position),
-                movie_id: Set(movie_id),
-                collection_id: Set(collection_id),
-                starts_at: Set(sched.starts_at),
-                ends_at: Set(sched.ends_at),
-                audience: Set(Some(serde_json::to_string(&audience).unwrap_or_default())),
-                created_at: Set(Utc::now()),
-                ..Default::default()
-            },
-        )
-        .await
-        .gql()?;
-        commit_audited(
-            st,
-            txn,
-            &staff_actor(sid, role),
-            "placement.create",
-            Some(("placement", p.id.to_string())),
-            serde_json::json!({ "surface": p.surface, "position": p.position,
-                "movieId": movie_id, "collectionId": collection_id }),
-        )
-        .await?;
+        let new = app_curation::NewPlacement {
+            surface: input.surface,
+            position: input.position,
+            target,
+            schedule: schedule(input.starts_at, input.ends_at),
+            audience: audience(input.audience),
+        };
+        let p = app_curation::create_placement(state(ctx)?, actor, new)
+            .await
+            .gql()?;
         Ok(p.into())
     }
 
     /// Removes a placement; false when there was none.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
     async fn delete_placement(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
-        let (sid, role) = curator(ctx)?;
+        let actor = curator(ctx)?;
         let id = ids::decode(Kind::Placement, &id).gql()?;
-        let st = state(ctx)?;
-        let txn = st.db.begin().await.gql()?;
-        let gone = repo_curation::delete_placement(&txn, id).await.gql()?;
-        if gone {
-            commit_audited(
-                st,
-                txn,
-                &staff_actor(sid, role),
-                "placement.delete",
-                Some(("placement", id.to_string())),
-                serde_json::json!({}),
-            )
-            .await?;
-        }
-        Ok(gone)
+        app_curation::delete_placement(state(ctx)?, actor, id)
+            .await
+            .gql()
     }
 
     /// Adds a boost, bury or block rule.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
     async fn create_rule(&self, ctx: &Context<'_>, input: RuleInput) -> Result<Rule> {
-        let (sid, role) = curator(ctx)?;
-        let multiplier = match (input.kind, input.multiplier) {
-            (RuleKind::Block, _) => 0.0,
-            (RuleKind::Boost, None) => 1.5,
-            (RuleKind::Bury, None) => 0.5,
-            (RuleKind::Boost, Some(m)) if m > 1.0 && m <= 10.0 => m,
-            (RuleKind::Bury, Some(m)) if m > 0.0 && m < 1.0 => m,
-            (RuleKind::Boost, Some(_)) => {
-                return Err(AppError::bad_input(
-                    "a boost multiplier must be above 1 and at most 10",
-                )
-                .extend())
-            }
-            (RuleKind::Bury, Some(_)) => {
-                return Err(
-                    AppError::bad_input("a bury multiplier must be between 0 and 1").extend(),
-                )
-            }
+        let actor = curator(ctx)?;
+        let new = app_curation::NewRule {
+            kind: input.kind.into(),
+            multiplier: input.multiplier,
+            movie_id: input
+                .movie_id
+                .as_ref()
+                .map(|m| ids::decode(Kind::Movie, m))
+                .transpose()
+                .gql()?,
+            genre: input.genre,
+            person_id: input
+                .person_id
+                .as_ref()
+                .map(|p| ids::decode(Kind::Person, p))
+                .transpose()
+                .gql()?,
+            year_from: input.year_from,
+            year_to: input.year_to,
+            surface: input.surface,
+            schedule: schedule(input.starts_at, input.ends_at),
+            note: input.note,
         };
-        let surface = input.surface.as_deref().map(surface).transpose()?;
-        let sched = schedule(input.starts_at, input.ends_at)?;
-        if let (Some(a), Some(b)) = (input.year_from, input.year_to) {
-            if a > b {
-                return Err(AppError::bad_input("yearFrom must not be after yearTo").extend());
-            }
-        }
-        let targets = [
-            input.movie_id.is_some(),
-            input.genre.is_some(),
-            input.person_id.is_some(),
-            input.year_from.is_some() || input.year_to.is_some(),
-        ]
-        .iter()
-        .filter(|t| **t)
-        .count();
-        if targets != 1 {
-            return Err(AppError::bad_input(
-                "give exactly one target: movieId, genre, personId or a year range",
-            )
-            .extend());
-        }
-        let st = state(ctx)?;
-        let txn = st.db.begin().await.gql()?;
-        let movie_id = match &input.movie_id {
-            Some(m) => Some(known_movies(&txn, std::slice::from_ref(m)).await?[0]),
-            None => None,
-        };
-        let genre_id = match &input.genre {
-            Some(g) => Some(
-                repo::movies::all_genres(&txn)
-                    .await
-                    .gql()?
-                    .into_iter()
-                    .find(|(m, _)| m.name.eq_ignore_ascii_case(g.trim()))
-                    .map(|(m, _)| m.id)
-                    .ok_or_else(|| AppError::bad_input(format!("unknown genre {g}")))
-                    .gql()?,
-            ),
-            None => None,
-        };
-        let person_id = match &input.person_id {
-            Some(p) => {
-                let id = ids::decode(Kind::Person, p).gql()?;
-                repo::movies::person(&txn, id)
-                    .await
-                    .gql()?
-                    .ok_or_else(|| AppError::bad_input(format!("unknown person {}", p.as_str())))
-                    .gql()?;
-                Some(id)
-            }
-            None => None,
-        };
-        let note = input
-            .note
-            .map(|n| n.trim().to_owned())
-            .filter(|n| !n.is_empty());
-        let r = repo_curation::create_rule(
-            &txn,
-            rules::ActiveModel {
-                kind: Set(input.kind.as_str().to_owned()),
-                multiplier: Set(multiplier),
-                movie_id: Set(movie_id),
-                genre_id: Set(genre_id),
-                person_id: Set(person_id),
-                year_from: Set(input.year_from),
-                year_to: Set(input.year_to),
-                surface: Set(surface.map(|s| s.key())),
-                starts_at: Set(sched.starts_at),
-                ends_at: Set(sched.ends_at),
-                note: Set(note),
-                created_at: Set(Utc::now()),
-                ..Default::default()
-            },
-        )
-        .await
-        .gql()?;
-        commit_audited(
-            st,
-            txn,
-            &staff_actor(sid, role),
-            "rule.create",
-            Some(("rule", r.id.to_string())),
-            serde_json::json!({ "kind": r.kind, "multiplier": r.multiplier }),
-        )
-        .await?;
+        let r = app_curation::create_rule(state(ctx)?, actor, new)
+            .await
+            .gql()?;
         Ok(r.into())
     }
 
     /// Removes a rule; false when there was none.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
     async fn delete_rule(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
-        let (sid, role) = curator(ctx)?;
+        let actor = curator(ctx)?;
         let id = ids::decode(Kind::Rule, &id).gql()?;
-        let st = state(ctx)?;
-        let txn = st.db.begin().await.gql()?;
-        let gone = repo_curation::delete_rule(&txn, id).await.gql()?;
-        if gone {
-            commit_audited(
-                st,
-                txn,
-                &staff_actor(sid, role),
-                "rule.delete",
-                Some(("rule", id.to_string())),
-                serde_json::json!({}),
-            )
-            .await?;
-        }
-        Ok(gone)
+        app_curation::delete_rule(state(ctx)?, actor, id)
+            .await
+            .gql()
     }
 
     /// Sets a surface's diversity settings (replacing the old ones).
@@ -1163,86 +826,28 @@ impl CurationMutation {
         ctx: &Context<'_>,
         input: DiversitySettingsInput,
     ) -> Result<DiversitySettingsGql> {
-        let (sid, role) = curator(ctx)?;
-        let surface = surface(&input.surface)?;
-        let d = cur::DiversitySettings {
-            max_per_genre: input.max_per_genre.map(|m| u32::try_from(m).unwrap_or(0)),
+        let actor = curator(ctx)?;
+        // A negative count becomes 0, which the service refuses with the right message.
+        let count = |v: Option<i32>| v.map(|m| u32::try_from(m).unwrap_or(0));
+        let d = DiversitySettings {
+            max_per_genre: count(input.max_per_genre),
             mmr_lambda: input.mmr_lambda.unwrap_or(1.0),
             calibration: input.calibration.unwrap_or(0.0),
-            min_genres: input.min_genres.map(|m| u32::try_from(m).unwrap_or(0)),
+            min_genres: count(input.min_genres),
             novelty_weight: input.novelty_weight.unwrap_or(0.0),
         };
-        d.validate().map_err(|e| AppError::bad_input(e).extend())?;
-        let st = state(ctx)?;
-        let txn = st.db.begin().await.gql()?;
-        let m = repo_curation::upsert_diversity(
-            &txn,
-            diversity_settings::Model {
-                id: 0,
-                surface: surface.key(),
-                max_per_genre: input.max_per_genre,
-                mmr_lambda: d.mmr_lambda,
-                calibration: d.calibration,
-                min_genres: input.min_genres,
-                novelty_weight: d.novelty_weight,
-                updated_at: Utc::now(),
-            },
-        )
-        .await
-        .gql()?;
-        commit_audited(
-            st,
-            txn,
-            &staff_actor(sid, role),
-            "diversity.set",
-            Some(("surface", m.surface.clone())),
-            serde_json::json!({ "maxPerGenre": m.max_per_genre, "mmrLambda": m.mmr_lambda,
-                "calibration": m.calibration, "minGenres": m.min_genres,
-                "noveltyWeight": m.novelty_weight }),
-        )
-        .await?;
+        let m = app_curation::set_diversity(state(ctx)?, actor, &input.surface, d)
+            .await
+            .gql()?;
         Ok(m.into())
     }
 }
 
-/// Ends a curation change: appends its audit entry in the same transaction, commits, and
-/// makes the next request load the new curation.
-async fn commit_audited(
-    st: &AppState,
-    txn: sea_orm::DatabaseTransaction,
-    actor: &audit::Actor,
-    action: &str,
-    target: Option<(&str, String)>,
-    details: serde_json::Value,
-) -> Result<()> {
-    audit::append(&txn, actor, action, target, details)
+async fn set_status(ctx: &Context<'_>, id: &ID, status: CollectionStatus) -> Result<Collection> {
+    let actor = curator(ctx)?;
+    let id = ids::decode(Kind::Collection, id).gql()?;
+    let c = app_curation::set_collection_status(state(ctx)?, actor, id, status.into())
         .await
         .gql()?;
-    txn.commit().await.gql()?;
-    st.curation_changed();
-    Ok(())
-}
-
-async fn set_status(ctx: &Context<'_>, id: &ID, status: CollectionStatus) -> Result<Collection> {
-    let (sid, role) = curator(ctx)?;
-    let st = state(ctx)?;
-    let txn = st.db.begin().await.gql()?;
-    let c = collection_or_404(&txn, id).await?;
-    let mut am: collections::ActiveModel = c.into();
-    am.status = Set(status.as_str().to_owned());
-    let c = repo_curation::save_collection(&txn, am).await.gql()?;
-    commit_audited(
-        st,
-        txn,
-        &staff_actor(sid, role),
-        if status == CollectionStatus::Published {
-            "collection.publish"
-        } else {
-            "collection.archive"
-        },
-        Some(("collection", c.id.to_string())),
-        serde_json::json!({}),
-    )
-    .await?;
     Ok(c.into())
 }

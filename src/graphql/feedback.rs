@@ -2,20 +2,19 @@
 use async_graphql::{
     ComplexObject, Context, Enum, InputObject, Json, Object, Result, SimpleObject, ID,
 };
-use chrono::{DateTime, Duration, Utc};
-use sea_orm::TransactionTrait;
+use chrono::{DateTime, Utc};
 
 use super::ids::{self, Kind};
 use super::movies::{load_movie, Movie};
 use super::state;
+use crate::app::feedback::{self, NewEvent};
 use crate::auth::{require_user, RoleGuard};
 use crate::db::entities::events;
-use crate::db::repo;
-use crate::db::repo::events::NewEvent;
 use crate::error::{AppError, GqlResult};
 
 /// What happened.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "marquee_core::feedback::EventKind")]
 pub enum EventKind {
     /// Playback started.
     ViewStart,
@@ -33,39 +32,6 @@ pub enum EventKind {
     ThumbsDown,
     /// The user does not want to see it again.
     NotInterested,
-}
-
-impl EventKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::ViewStart => "VIEW_START",
-            EventKind::ViewProgress => "VIEW_PROGRESS",
-            EventKind::ViewComplete => "VIEW_COMPLETE",
-            EventKind::Impression => "IMPRESSION",
-            EventKind::Click => "CLICK",
-            EventKind::ThumbsUp => "THUMBS_UP",
-            EventKind::ThumbsDown => "THUMBS_DOWN",
-            EventKind::NotInterested => "NOT_INTERESTED",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        use EventKind::*;
-        [
-            ViewStart,
-            ViewProgress,
-            ViewComplete,
-            Impression,
-            Click,
-            ThumbsUp,
-            ThumbsDown,
-            NotInterested,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
 }
 
 /// A recorded event.
@@ -92,9 +58,13 @@ impl TryFrom<events::Model> for Event {
     type Error = AppError;
 
     fn try_from(e: events::Model) -> Result<Self, AppError> {
-        let kind = EventKind::parse(&e.kind).ok_or_else(|| {
-            AppError::Unexpected(anyhow::anyhow!("unknown stored event kind {}", e.kind))
-        })?;
+        let kind = e
+            .kind
+            .parse::<marquee_core::feedback::EventKind>()
+            .map_err(|_| {
+                AppError::Unexpected(anyhow::anyhow!("unknown stored event kind {}", e.kind))
+            })?
+            .into();
         Ok(Self {
             movie_db_id: e.movie_id,
             id: ids::encode(Kind::Event, e.id),
@@ -136,51 +106,6 @@ pub struct EventInput {
     pub occurred_at: Option<DateTime<Utc>>,
 }
 
-impl EventInput {
-    fn validate(self, user_id: i32, now: DateTime<Utc>) -> Result<NewEvent, AppError> {
-        let movie_id = ids::decode(Kind::Movie, &self.movie_id)?;
-        if let Some(p) = self.progress {
-            if !p.is_finite() || !(0.0..=1.0).contains(&p) {
-                return Err(AppError::bad_input("progress must be between 0 and 1"));
-            }
-        }
-        let progress = match self.kind {
-            EventKind::ViewProgress => Some(
-                self.progress
-                    .ok_or_else(|| AppError::bad_input("VIEW_PROGRESS needs progress"))?,
-            ),
-            EventKind::ViewComplete => Some(self.progress.unwrap_or(1.0)),
-            EventKind::ViewStart => Some(self.progress.unwrap_or(0.0)),
-            _ => self.progress,
-        };
-        let context = match self.context {
-            Some(Json(v)) => {
-                let s = v.to_string();
-                if s.len() > 2048 {
-                    return Err(AppError::bad_input("context must be at most 2 KiB of JSON"));
-                }
-                Some(s)
-            }
-            None => None,
-        };
-        let occurred_at = self.occurred_at.unwrap_or(now);
-        if occurred_at > now + Duration::minutes(5) || occurred_at < now - Duration::days(366) {
-            return Err(AppError::bad_input(
-                "occurredAt must be within the last year and not in the future",
-            ));
-        }
-        Ok(NewEvent {
-            user_id,
-            movie_id,
-            kind: self.kind.as_str(),
-            progress,
-            context,
-            recommendation_id: self.recommendation_id,
-            occurred_at,
-        })
-    }
-}
-
 /// Event mutations for the token's user.
 #[derive(Default)]
 pub struct FeedbackMutation;
@@ -191,17 +116,17 @@ impl FeedbackMutation {
     #[graphql(guard = "RoleGuard::User")]
     async fn record_event(&self, ctx: &Context<'_>, input: EventInput) -> Result<Event> {
         let (user_id, _) = require_user(ctx)?;
-        let new = input.validate(user_id, Utc::now()).gql()?;
-        let st = state(ctx)?;
-        let txn = st.db.begin().await.gql()?;
-        repo::movies::get(&txn, new.movie_id, false)
+        let new = NewEvent {
+            movie_id: ids::decode(Kind::Movie, &input.movie_id).gql()?,
+            kind: input.kind.into(),
+            progress: input.progress,
+            context: input.context.map(|Json(v)| v),
+            recommendation_id: input.recommendation_id,
+            occurred_at: input.occurred_at,
+        };
+        let e = feedback::record_event(state(ctx)?, user_id, new)
             .await
-            .gql()?
-            .ok_or(AppError::NotFound("movie"))
             .gql()?;
-        let e = repo::events::insert(&txn, new).await.gql()?;
-        txn.commit().await.gql()?;
-        st.feedback_changed(user_id).await;
         Event::try_from(e).gql()
     }
 }

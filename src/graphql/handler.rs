@@ -13,6 +13,7 @@ use super::loaders::{
     cached, CreditsLoader, GenresLoader, MovieLoader, MyRatingLoader, StatsLoader,
 };
 use super::MarqueeSchema;
+use crate::app;
 use crate::auth::{Principal, Role, Verified};
 use crate::db::repo;
 use crate::error::AppError;
@@ -45,7 +46,7 @@ async fn principal(state: &AppState, req: &HttpRequest) -> Result<Principal, App
     };
     match state.jwt.verify(token)? {
         Verified::User(external_id) => {
-            let u = repo::users::find_or_create(&state.db, &external_id).await?;
+            let u = app::users::find_or_create(state, &external_id).await?;
             Ok(Principal::User {
                 id: u.id,
                 external_id,
@@ -79,15 +80,14 @@ fn add_missing_codes(r: &mut async_graphql::Response) {
 
 /// Gives one request its state, principal and fresh DataLoaders.
 fn attach_request_data(r: Request, st: &Arc<AppState>, principal: &Principal) -> Request {
-    let db = &st.db;
     let mut r = r
-        .data(cached(MovieLoader(db.clone())))
-        .data(cached(GenresLoader(db.clone())))
-        .data(cached(CreditsLoader(db.clone())))
-        .data(cached(StatsLoader(db.clone())));
+        .data(cached(MovieLoader(st.clone())))
+        .data(cached(GenresLoader(st.clone())))
+        .data(cached(CreditsLoader(st.clone())))
+        .data(cached(StatsLoader(st.clone())));
     if let Principal::User { id, .. } = principal {
         r = r.data(cached(MyRatingLoader {
-            db: db.clone(),
+            st: st.clone(),
             user_id: *id,
         }));
     }

@@ -69,12 +69,14 @@ pub fn sdl(schema: &MarqueeSchema) -> String {
     )
 }
 
-/// A staff member as the audit log names them.
-pub fn staff_actor(id: i32, role: crate::auth::Role) -> crate::db::repo::audit::Actor {
-    crate::db::repo::audit::Actor::Staff {
-        id,
-        role: role.as_str(),
-    }
+/// The calling staff member, as the audit log names them, when their role is one of `roles`
+/// (admins always are); otherwise FORBIDDEN or UNAUTHENTICATED.
+pub fn staff_actor(
+    ctx: &Context<'_>,
+    roles: &[crate::auth::Role],
+) -> async_graphql::Result<crate::app::Actor> {
+    let (id, role) = crate::auth::require_staff(ctx, roles)?;
+    Ok(crate::app::staff_actor(id, role))
 }
 
 /// The shared state, from a resolver's context.

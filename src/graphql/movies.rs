@@ -3,7 +3,6 @@ use async_graphql::{
     ComplexObject, Context, Enum, ErrorExtensions, InputObject, Object, Result, SimpleObject, ID,
 };
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 
 use super::ids::{self, Kind};
 use super::loaders::{
@@ -11,10 +10,10 @@ use super::loaders::{
 };
 use super::pagination::{page, page_args, Page};
 use super::{staff_actor, state};
-use crate::auth::{require_staff, Principal, Role, RoleGuard};
+use crate::app::catalogue::{self, MoviePatch, NewMovie};
+use crate::auth::{Principal, Role, RoleGuard};
 use crate::db::entities::{genres, movies, people};
-use crate::db::repo::audit;
-use crate::db::repo::movies::{self as repo, MovieFilter, MovieOrder, MoviePatch, NewMovie};
+use crate::db::repo::movies::{self as repo, MovieFilter, MovieOrder};
 use crate::error::{AppError, GqlResult};
 
 /// A movie in the catalogue.
@@ -530,22 +529,6 @@ pub struct MoviePatchInput {
     pub cast: Option<Vec<String>>,
 }
 
-fn clean_names(v: Vec<String>, what: &str) -> Result<Vec<String>, AppError> {
-    let mut out: Vec<String> = Vec::with_capacity(v.len());
-    for n in v {
-        let n = n.trim().to_owned();
-        if n.is_empty() || n.len() > 200 {
-            return Err(AppError::bad_input(format!(
-                "{what} names must be 1 to 200 characters"
-            )));
-        }
-        if !out.contains(&n) {
-            out.push(n);
-        }
-    }
-    Ok(out)
-}
-
 /// Catalogue changes, for editors and admins; each is written to the audit log.
 #[derive(Default)]
 pub struct CatalogueMutation;
@@ -555,13 +538,9 @@ impl CatalogueMutation {
     /// Adds a movie.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
     async fn create_movie(&self, ctx: &Context<'_>, input: MovieInput) -> Result<Movie> {
-        let (staff_id, role) = require_staff(ctx, &[Role::Editor])?;
-        let title = input.title.trim().to_owned();
-        if title.is_empty() {
-            return Err(AppError::bad_input("title must not be blank").extend());
-        }
+        let actor = staff_actor(ctx, &[Role::Editor])?;
         let new = NewMovie {
-            title,
+            title: input.title,
             year: input.year,
             overview: input.overview,
             runtime: input.runtime,
@@ -569,25 +548,12 @@ impl CatalogueMutation {
             language: input.language,
             country: input.country,
             available: input.available,
-            genres: clean_names(input.genres, "genre").gql()?,
-            directors: clean_names(input.directors, "director").gql()?,
-            cast: clean_names(input.cast, "cast").gql()?,
+            genres: input.genres,
+            directors: input.directors,
+            cast: input.cast,
             ..Default::default()
         };
-        let db = &state(ctx)?.db;
-        let txn = db.begin().await.gql()?;
-        let m = repo::create(&txn, new).await.gql()?;
-        audit::append(
-            &txn,
-            &staff_actor(staff_id, role),
-            "movie.create",
-            Some(("movie", m.id.to_string())),
-            serde_json::json!({}),
-        )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
-        state(ctx)?.recommender.catalogue_changed();
+        let m = catalogue::create(state(ctx)?, actor, new).await.gql()?;
         Ok(m.into())
     }
 
@@ -599,56 +565,23 @@ impl CatalogueMutation {
         id: ID,
         input: MoviePatchInput,
     ) -> Result<Movie> {
-        let (staff_id, role) = require_staff(ctx, &[Role::Editor])?;
+        let actor = staff_actor(ctx, &[Role::Editor])?;
         let id = ids::decode(Kind::Movie, &id).gql()?;
-        if let Some(t) = &input.title {
-            if t.trim().is_empty() {
-                return Err(AppError::bad_input("title must not be blank").extend());
-            }
-        }
         let patch = MoviePatch {
-            title: input.title.map(|t| t.trim().to_owned()),
+            title: input.title,
             year: input.year.map(Some),
             overview: input.overview.map(Some),
             runtime: input.runtime.map(Some),
             poster_url: input.poster_url.map(Some),
             language: input.language.map(Some),
             country: input.country.map(Some),
-            genres: input
-                .genres
-                .map(|g| clean_names(g, "genre"))
-                .transpose()
-                .gql()?,
-            directors: input
-                .directors
-                .map(|d| clean_names(d, "director"))
-                .transpose()
-                .gql()?,
-            cast: input
-                .cast
-                .map(|c| clean_names(c, "cast"))
-                .transpose()
-                .gql()?,
+            genres: input.genres,
+            directors: input.directors,
+            cast: input.cast,
         };
-        let db = &state(ctx)?.db;
-        let txn = db.begin().await.gql()?;
-        let m = repo::get(&txn, id, true)
+        let m = catalogue::update(state(ctx)?, actor, id, patch)
             .await
-            .gql()?
-            .ok_or(AppError::NotFound("movie"))
             .gql()?;
-        let m = repo::update(&txn, m, patch).await.gql()?;
-        audit::append(
-            &txn,
-            &staff_actor(staff_id, role),
-            "movie.update",
-            Some(("movie", id.to_string())),
-            serde_json::json!({}),
-        )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
-        state(ctx)?.recommender.catalogue_changed();
         Ok(m.into())
     }
 
@@ -660,54 +593,20 @@ impl CatalogueMutation {
         id: ID,
         available: bool,
     ) -> Result<Movie> {
-        let (staff_id, role) = require_staff(ctx, &[Role::Editor])?;
+        let actor = staff_actor(ctx, &[Role::Editor])?;
         let id = ids::decode(Kind::Movie, &id).gql()?;
-        let db = &state(ctx)?.db;
-        let txn = db.begin().await.gql()?;
-        let m = repo::get(&txn, id, true)
+        let m = catalogue::set_availability(state(ctx)?, actor, id, available)
             .await
-            .gql()?
-            .ok_or(AppError::NotFound("movie"))
             .gql()?;
-        let m = repo::set_availability(&txn, m, available).await.gql()?;
-        audit::append(
-            &txn,
-            &staff_actor(staff_id, role),
-            "movie.availability",
-            Some(("movie", id.to_string())),
-            serde_json::json!({ "available": available }),
-        )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
-        state(ctx)?.recommender.catalogue_changed();
         Ok(m.into())
     }
 
     /// Deletes a movie: it disappears from every list, search and recommendation.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
     async fn delete_movie(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
-        let (staff_id, role) = require_staff(ctx, &[Role::Editor])?;
+        let actor = staff_actor(ctx, &[Role::Editor])?;
         let id = ids::decode(Kind::Movie, &id).gql()?;
-        let db = &state(ctx)?.db;
-        let txn = db.begin().await.gql()?;
-        let m = repo::get(&txn, id, true)
-            .await
-            .gql()?
-            .ok_or(AppError::NotFound("movie"))
-            .gql()?;
-        repo::soft_delete(&txn, m).await.gql()?;
-        audit::append(
-            &txn,
-            &staff_actor(staff_id, role),
-            "movie.delete",
-            Some(("movie", id.to_string())),
-            serde_json::json!({}),
-        )
-        .await
-        .gql()?;
-        txn.commit().await.gql()?;
-        state(ctx)?.recommender.catalogue_changed();
+        catalogue::delete(state(ctx)?, actor, id).await.gql()?;
         Ok(true)
     }
 }

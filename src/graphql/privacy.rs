@@ -9,12 +9,13 @@ use super::ids::{self, Kind};
 use super::pagination::{page, page_args, Page};
 use super::users::User;
 use super::{staff_actor, state};
+use crate::app::privacy::{self, Decision};
+use crate::app::Actor;
 use crate::auth::{require_staff, Principal, Role, RoleGuard};
 use crate::db::entities::{audit_log, deletion_requests};
-use crate::db::repo::audit::{self, Actor, AuditFilter};
+use crate::db::repo::audit::{self, AuditFilter};
 use crate::db::repo::{self, privacy as repo_privacy};
 use crate::error::{AppError, GqlResult};
-use crate::privacy::{self, Decision};
 
 /// Where a deletion request stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -250,21 +251,9 @@ impl PrivacyQuery {
     #[graphql(guard = "RoleGuard::User")]
     async fn export_my_data(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
         let (uid, _) = crate::auth::require_user(ctx)?;
-        let st = state(ctx)?;
-        let data = repo_privacy::export_user(&st.db, uid)
+        let data = privacy::export(state(ctx)?, uid, Actor::User { id: uid })
             .await
-            .gql()?
-            .ok_or(AppError::NotFound("user"))
             .gql()?;
-        audit::append(
-            &st.db,
-            &Actor::User { id: uid },
-            "data.export",
-            Some(("user", uid.to_string())),
-            serde_json::json!({}),
-        )
-        .await
-        .gql()?;
         Ok(Json(data))
     }
 
@@ -275,23 +264,9 @@ impl PrivacyQuery {
         ctx: &Context<'_>,
         user_id: ID,
     ) -> Result<Json<serde_json::Value>> {
-        let (sid, role) = require_staff(ctx, &[Role::Compliance])?;
+        let actor = staff_actor(ctx, &[Role::Compliance])?;
         let uid = user_of(&user_id)?;
-        let st = state(ctx)?;
-        let data = repo_privacy::export_user(&st.db, uid)
-            .await
-            .gql()?
-            .ok_or(AppError::NotFound("user"))
-            .gql()?;
-        audit::append(
-            &st.db,
-            &staff_actor(sid, role),
-            "data.export",
-            Some(("user", uid.to_string())),
-            serde_json::json!({}),
-        )
-        .await
-        .gql()?;
+        let data = privacy::export(state(ctx)?, uid, actor).await.gql()?;
         Ok(Json(data))
     }
 
@@ -357,14 +332,14 @@ impl PrivacyMutation {
                 (*id, Actor::User { id: *id })
             }
             Principal::Staff { .. } => {
-                let (sid, role) = require_staff(ctx, &[Role::Compliance])?;
+                let actor = staff_actor(ctx, &[Role::Compliance])?;
                 let Some(u) = &user_id else {
                     return Err(AppError::bad_input("userId is required for staff").extend());
                 };
-                (user_of(u)?, staff_actor(sid, role))
+                (user_of(u)?, actor)
             }
         };
-        Ok(privacy::request_deletion(st, uid, &actor)
+        Ok(privacy::request_deletion(st, uid, actor)
             .await
             .gql()?
             .into())
@@ -376,17 +351,10 @@ impl PrivacyMutation {
         let (sid, role) = require_staff(ctx, &[Role::Compliance])?;
         let id = ids::decode(Kind::DeletionRequest, &id).gql()?;
         let st = state(ctx)?;
-        Ok(privacy::decide(
-            st,
-            id,
-            Decision::Approve,
-            &staff_actor(sid, role),
-            sid,
-            None,
-        )
-        .await
-        .gql()?
-        .into())
+        Ok(privacy::decide(st, id, Decision::Approve, sid, role, None)
+            .await
+            .gql()?
+            .into())
     }
 
     /// Rejects a PENDING or APPROVED request with a reason (compliance, admin).
@@ -404,17 +372,12 @@ impl PrivacyMutation {
             return Err(AppError::bad_input("a rejection needs a reason").extend());
         }
         let st = state(ctx)?;
-        Ok(privacy::decide(
-            st,
-            id,
-            Decision::Reject,
-            &staff_actor(sid, role),
-            sid,
-            Some(reason),
+        Ok(
+            privacy::decide(st, id, Decision::Reject, sid, role, Some(reason))
+                .await
+                .gql()?
+                .into(),
         )
-        .await
-        .gql()?
-        .into())
     }
 
     /// Completes an APPROVED request: deletes every row about the person in one transaction
@@ -425,12 +388,9 @@ impl PrivacyMutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<DeletionRequest> {
-        let (sid, role) = require_staff(ctx, &[Role::Compliance])?;
+        let actor = staff_actor(ctx, &[Role::Compliance])?;
         let id = ids::decode(Kind::DeletionRequest, &id).gql()?;
         let st = state(ctx)?;
-        Ok(privacy::complete(st, id, &staff_actor(sid, role))
-            .await
-            .gql()?
-            .into())
+        Ok(privacy::complete(st, id, actor).await.gql()?.into())
     }
 }

@@ -1,15 +1,14 @@
 //! Star ratings: set, replace and remove the token user's own.
 use async_graphql::{ComplexObject, Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 
 use super::ids::{self, Kind};
 use super::movies::{load_movie, Movie};
 use super::state;
+use crate::app::feedback;
 use crate::auth::{require_user, RoleGuard};
 use crate::db::entities::ratings;
-use crate::db::repo;
-use crate::error::{AppError, GqlResult};
+use crate::error::GqlResult;
 
 /// A user's rating of a movie.
 #[derive(SimpleObject, Clone)]
@@ -47,16 +46,6 @@ impl Rating {
     }
 }
 
-/// Checks a score: 0.5 to 5 in steps of 0.5.
-pub fn validate_score(score: f64) -> Result<f64, AppError> {
-    if !score.is_finite() || !(0.5..=5.0).contains(&score) || (score * 2.0).fract() != 0.0 {
-        return Err(AppError::bad_input(
-            "score must be between 0.5 and 5 in steps of 0.5",
-        ));
-    }
-    Ok(score)
-}
-
 /// Rating mutations for the token's user.
 #[derive(Default)]
 pub struct RatingMutation;
@@ -68,19 +57,9 @@ impl RatingMutation {
     async fn rate_movie(&self, ctx: &Context<'_>, movie_id: ID, score: f64) -> Result<Rating> {
         let (user_id, _) = require_user(ctx)?;
         let movie_id = ids::decode(Kind::Movie, &movie_id).gql()?;
-        let score = validate_score(score).gql()?;
-        let st = state(ctx)?;
-        let txn = st.db.begin().await.gql()?;
-        repo::movies::get(&txn, movie_id, false)
-            .await
-            .gql()?
-            .ok_or(AppError::NotFound("movie"))
-            .gql()?;
-        let r = repo::ratings::upsert(&txn, user_id, movie_id, score)
+        let r = feedback::rate(state(ctx)?, user_id, movie_id, score)
             .await
             .gql()?;
-        txn.commit().await.gql()?;
-        st.feedback_changed(user_id).await;
         Ok(r.into())
     }
 
@@ -89,28 +68,8 @@ impl RatingMutation {
     async fn remove_rating(&self, ctx: &Context<'_>, movie_id: ID) -> Result<bool> {
         let (user_id, _) = require_user(ctx)?;
         let movie_id = ids::decode(Kind::Movie, &movie_id).gql()?;
-        let st = state(ctx)?;
-        let removed = repo::ratings::remove(&st.db, user_id, movie_id)
+        feedback::remove_rating(state(ctx)?, user_id, movie_id)
             .await
-            .gql()?;
-        if removed {
-            st.feedback_changed(user_id).await;
-        }
-        Ok(removed)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scores_must_be_half_steps_between_half_and_five() {
-        for ok in [0.5, 1.0, 3.5, 5.0] {
-            assert!(validate_score(ok).is_ok(), "{ok}");
-        }
-        for bad in [0.0, 7.0, 2.3, -1.0, 5.5, f64::NAN, f64::INFINITY] {
-            assert!(validate_score(bad).is_err(), "{bad}");
-        }
+            .gql()
     }
 }

@@ -7,10 +7,10 @@ use super::ids::{self, Kind};
 use super::pagination::{page, page_args, Page};
 use super::ratings::Rating;
 use super::state;
+use crate::app::users::{self, ProfileUpdate};
 use crate::auth::{require_user, Role, RoleGuard};
-use crate::db::entities::users;
+use crate::db::entities;
 use crate::db::repo;
-use crate::db::repo::users::ProfileUpdate;
 use crate::error::{AppError, GqlResult};
 
 /// An end user of a frontend app.
@@ -39,8 +39,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<users::Model> for User {
-    fn from(u: users::Model) -> Self {
+impl From<entities::users::Model> for User {
+    fn from(u: entities::users::Model) -> Self {
         Self {
             db_id: u.id,
             id: ids::encode(Kind::User, u.id as i64),
@@ -159,68 +159,16 @@ pub struct ProfileInput {
     pub personalization_consent: Option<bool>,
 }
 
-/// The accepted age bands.
-pub const AGE_BANDS: [&str; 7] = [
-    "under-18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+",
-];
-
-fn check_opt(
-    v: Option<Option<String>>,
-    check: impl Fn(&str) -> Result<String, AppError>,
-) -> Result<Option<Option<String>>, AppError> {
-    match v {
-        Some(Some(s)) => Ok(Some(Some(check(s.trim())?))),
-        other => Ok(other),
-    }
-}
-
-impl ProfileInput {
-    /// Validates every field into a repository update.
-    pub fn validate(self) -> Result<ProfileUpdate, AppError> {
-        Ok(ProfileUpdate {
-            display_name: check_opt(self.display_name, |s| {
-                if (1..=100).contains(&s.chars().count()) {
-                    Ok(s.to_owned())
-                } else {
-                    Err(AppError::bad_input(
-                        "displayName must be 1 to 100 characters",
-                    ))
-                }
-            })?,
-            age_band: check_opt(self.age_band, |s| {
-                AGE_BANDS
-                    .iter()
-                    .find(|b| **b == s)
-                    .map(|b| b.to_string())
-                    .ok_or_else(|| {
-                        AppError::bad_input(format!(
-                            "ageBand must be one of {}",
-                            AGE_BANDS.join(", ")
-                        ))
-                    })
-            })?,
-            gender: check_opt(self.gender, |s| match s.to_ascii_uppercase().as_str() {
-                g @ ("F" | "M" | "X") => Ok(g.to_owned()),
-                _ => Err(AppError::bad_input("gender must be F, M or X")),
-            })?,
-            occupation: check_opt(self.occupation, |s| {
-                if (1..=64).contains(&s.chars().count()) {
-                    Ok(s.to_lowercase())
-                } else {
-                    Err(AppError::bad_input("occupation must be 1 to 64 characters"))
-                }
-            })?,
-            country: check_opt(self.country, |s| {
-                if s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()) {
-                    Ok(s.to_ascii_uppercase())
-                } else {
-                    Err(AppError::bad_input(
-                        "country must be an ISO 3166-1 alpha-2 code",
-                    ))
-                }
-            })?,
-            personalization_consent: self.personalization_consent,
-        })
+impl From<ProfileInput> for ProfileUpdate {
+    fn from(i: ProfileInput) -> Self {
+        Self {
+            display_name: i.display_name,
+            age_band: i.age_band,
+            gender: i.gender,
+            occupation: i.occupation,
+            country: i.country,
+            personalization_consent: i.personalization_consent,
+        }
     }
 }
 
@@ -234,14 +182,9 @@ impl UserMutation {
     #[graphql(guard = "RoleGuard::User")]
     async fn update_my_profile(&self, ctx: &Context<'_>, input: ProfileInput) -> Result<User> {
         let (id, _) = require_user(ctx)?;
-        let update = input.validate().gql()?;
-        let db = &state(ctx)?.db;
-        let u = repo::users::get(db, id)
+        let u = users::update_profile(state(ctx)?, id, input.into())
             .await
-            .gql()?
-            .ok_or(AppError::NotFound("user"))
             .gql()?;
-        let u = repo::users::update_profile(db, u, update).await.gql()?;
         Ok(u.into())
     }
 }

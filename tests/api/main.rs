@@ -12,3 +12,4 @@ mod import;
 mod privacy;
 mod recommendations;
 mod schema;
+mod units_of_work;

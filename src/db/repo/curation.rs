@@ -3,7 +3,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, NotSet, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
@@ -94,11 +94,12 @@ pub async fn create_collection<C: ConnectionTrait>(
     .await
 }
 
-/// Saves a changed collection, stamping `updated_at`.
+/// Saves a changed collection (every column), stamping `updated_at`.
 pub async fn save_collection<C: ConnectionTrait>(
     db: &C,
-    mut am: collections::ActiveModel,
+    m: collections::Model,
 ) -> Result<collections::Model, DbErr> {
+    let mut am = collections::ActiveModel::from(m).reset_all();
     am.updated_at = Set(Utc::now());
     am.update(db).await
 }
@@ -165,11 +166,13 @@ pub async fn placements<C: ConnectionTrait>(
         .await
 }
 
-/// Inserts a placement.
+/// Inserts a placement (its `id` is ignored) and returns it with its new id.
 pub async fn create_placement<C: ConnectionTrait>(
     db: &C,
-    am: placements::ActiveModel,
+    m: placements::Model,
 ) -> Result<placements::Model, DbErr> {
+    let mut am = placements::ActiveModel::from(m).reset_all();
+    am.id = NotSet;
     am.insert(db).await
 }
 
@@ -190,11 +193,13 @@ pub async fn rules<C: ConnectionTrait>(db: &C) -> Result<Vec<rules::Model>, DbEr
         .await
 }
 
-/// Inserts a rule.
+/// Inserts a rule (its `id` is ignored) and returns it with its new id.
 pub async fn create_rule<C: ConnectionTrait>(
     db: &C,
-    am: rules::ActiveModel,
+    m: rules::Model,
 ) -> Result<rules::Model, DbErr> {
+    let mut am = rules::ActiveModel::from(m).reset_all();
+    am.id = NotSet;
     am.insert(db).await
 }
 

@@ -2,11 +2,11 @@
 //! erasure of a person from the database and the models, and the export of their data. Every
 //! step is written to the audit log, which holds ids and counts, never personal data.
 use chrono::{Duration, Utc};
-use sea_orm::TransactionTrait;
 use serde_json::json;
 
+use super::{staff_actor, Actor, Effect, UnitOfWork};
+use crate::auth::Role;
 use crate::db::entities::deletion_requests;
-use crate::db::repo::audit::{self, Actor};
 use crate::db::repo::{self, privacy};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -47,98 +47,108 @@ pub fn requester_label(actor: &Actor) -> String {
 }
 
 /// Opens a deletion request for a user, or returns the open one (idempotent).
+#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn request_deletion(
     st: &AppState,
     user_id: i32,
-    actor: &Actor,
+    actor: Actor,
 ) -> Result<deletion_requests::Model, AppError> {
-    let txn = st.db.begin().await?;
-    if repo::users::get(&txn, user_id).await?.is_none() {
+    let requested_by = requester_label(&actor);
+    let mut uow = UnitOfWork::begin(st, actor).await?;
+    if repo::users::get(uow.db(), user_id).await?.is_none() {
         return Err(AppError::NotFound("user"));
     }
-    if let Some(open) = privacy::open_request(&txn, user_id).await? {
+    if let Some(open) = privacy::open_request(uow.db(), user_id).await? {
         return Ok(open);
     }
     let due = Utc::now() + Duration::days(DUE_DAYS);
-    let req = privacy::create_request(&txn, user_id, &requester_label(actor), due).await?;
-    audit::append(
-        &txn,
-        actor,
+    let req = privacy::create_request(uow.db(), user_id, &requested_by, due).await?;
+    uow.audit(
         "deletion.request",
-        Some(("deletion_request", req.id.to_string())),
+        ("deletion_request", req.id),
         json!({ "dueAt": due }),
-    )
-    .await?;
-    txn.commit().await?;
+    );
+    uow.commit().await?;
     Ok(req)
 }
 
 /// Approves or rejects a request.
+#[tracing::instrument(skip_all, fields(request_id = id, staff_id))]
 pub async fn decide(
     st: &AppState,
     id: i32,
     d: Decision,
-    staff: &Actor,
     staff_id: i32,
+    staff_role: Role,
     reason: Option<String>,
 ) -> Result<deletion_requests::Model, AppError> {
-    let txn = st.db.begin().await?;
-    let req = privacy::get_request(&txn, id)
-        .await?
-        .ok_or(AppError::NotFound("deletion request"))?;
+    let mut uow = UnitOfWork::begin(st, staff_actor(staff_id, staff_role)).await?;
+    let req = request_or_404(&uow, id).await?;
     let status = next_status(&req.status, d)?;
-    let req = privacy::decide(&txn, req, status, staff_id, reason).await?;
+    let req = privacy::decide(uow.db(), req, status, staff_id, reason).await?;
     let action = if d == Decision::Approve {
         "deletion.approve"
     } else {
         "deletion.reject"
     };
-    audit::append(
-        &txn,
-        staff,
-        action,
-        Some(("deletion_request", id.to_string())),
-        json!({}),
-    )
-    .await?;
-    txn.commit().await?;
+    uow.audit(action, ("deletion_request", id), json!({}));
+    uow.commit().await?;
     Ok(req)
 }
 
 /// Completes an approved request: deletes every row about the person in one transaction, then
 /// removes them from the live model and its stored parameters.
+#[tracing::instrument(skip_all, fields(request_id = id))]
 pub async fn complete(
     st: &AppState,
     id: i32,
-    staff: &Actor,
+    staff: Actor,
 ) -> Result<deletion_requests::Model, AppError> {
-    let txn = st.db.begin().await?;
-    let req = privacy::get_request(&txn, id)
-        .await?
-        .ok_or(AppError::NotFound("deletion request"))?;
+    let mut uow = UnitOfWork::begin(st, staff).await?;
+    let req = request_or_404(&uow, id).await?;
     next_status(&req.status, Decision::Complete)?;
     let Some(user_id) = req.user_id else {
         return Err(AppError::Conflict(
             "the person was already deleted by another request".into(),
         ));
     };
-    let counts = privacy::erase_user(&txn, user_id).await?;
+    let counts = privacy::erase_user(uow.db(), user_id).await?;
     let outcome = json!(counts);
-    let req = privacy::complete(&txn, req, &outcome).await?;
-    audit::append(
-        &txn,
-        staff,
+    let req = privacy::complete(uow.db(), req, &outcome).await?;
+    uow.audit(
         "deletion.complete",
-        Some(("deletion_request", id.to_string())),
+        ("deletion_request", id),
         json!({ "deleted": outcome }),
-    )
-    .await?;
-    txn.commit().await?;
-    st.recommender
-        .erase_user(&st.db, user_id)
-        .await
-        .map_err(AppError::from)?;
+    );
+    uow.touches(Effect::Erasure(user_id));
+    uow.commit().await?;
     Ok(req)
+}
+
+/// Everything held about a user, as JSON; the export itself is audited. Unknown user:
+/// NOT_FOUND.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn export(
+    st: &AppState,
+    user_id: i32,
+    actor: Actor,
+) -> Result<serde_json::Value, AppError> {
+    let mut uow = UnitOfWork::begin(st, actor).await?;
+    let data = privacy::export_user(uow.db(), user_id)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    uow.audit("data.export", ("user", user_id), json!({}));
+    uow.commit().await?;
+    Ok(data)
+}
+
+async fn request_or_404(
+    uow: &UnitOfWork<'_>,
+    id: i32,
+) -> Result<deletion_requests::Model, AppError> {
+    privacy::get_request(uow.db(), id)
+        .await?
+        .ok_or(AppError::NotFound("deletion request"))
 }
 
 #[cfg(test)]
