@@ -11,9 +11,9 @@ use std::time::Instant;
 
 use chrono::Utc;
 
+use crate::app::model::CatalogueIndex;
+use crate::app::serving::candidate_of;
 use crate::db::repo::training::CatalogueEntry;
-use crate::engine::CatalogueIndex;
-use crate::recommend::candidate_of;
 use marquee_core::dataset::Dataset;
 use marquee_core::eval::metrics::{coverage, exposure_gini, intra_list_diversity, rank_metrics};
 use marquee_core::eval::split::split;
@@ -267,7 +267,7 @@ pub fn serving_report(
                 seen: hist.iter().map(|(m, _)| *m as i32).collect(),
                 ctx: UserContext {
                     user_id: Some(u as i32),
-                    is_new: hist.len() < crate::recommend::COLD_START_INTERACTIONS,
+                    is_new: hist.len() < crate::app::serving::COLD_START_INTERACTIONS,
                     age_band: None,
                     country: None,
                     genre_affinity: history_mix.clone(),

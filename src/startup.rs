@@ -7,9 +7,9 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context as _;
 use tracing_actix_web::TracingLogger;
 
+use crate::app::model::RecommenderHandle;
 use crate::auth::JwtKeys;
 use crate::config::Settings;
-use crate::engine::RecommenderHandle;
 use crate::graphql::{build_schema, handler};
 use crate::http::{admin_ui, health, metrics};
 use crate::state::AppState;

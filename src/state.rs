@@ -3,10 +3,10 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::app::model::RecommenderHandle;
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::db::QueryStats;
-use crate::engine::RecommenderHandle;
 use crate::http::metrics::Metrics;
 
 /// What every request can reach.
@@ -17,7 +17,7 @@ pub struct AppState {
     pub metrics: Metrics,
     pub query_stats: Arc<QueryStats>,
     pub recommender: RecommenderHandle,
-    pub curation: crate::curation::CurationCache,
+    pub curation: crate::app::curation_cache::CurationCache,
 }
 
 impl AppState {

@@ -4,8 +4,11 @@
 //! decode, call a service and map; they never open a transaction.
 pub mod catalogue;
 pub mod curation;
+pub mod curation_cache;
 pub mod feedback;
+pub mod model;
 pub mod privacy;
+pub mod serving;
 pub mod staff;
 mod uow;
 pub mod users;

@@ -37,6 +37,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use marquee_core::demographics::AgeBand;
+use marquee_core::feedback::EventKind;
+
 /// The embedded catalogue, one movie per line.
 const MOVIES_TXT: &str = include_str!("movies.txt");
 
@@ -161,44 +164,6 @@ pub struct DemoRating {
     pub at: DateTime<Utc>,
 }
 
-/// Kind of an implicit-feedback event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DemoEventKind {
-    /// Playback started.
-    ViewStart,
-    /// Playback reached `progress` (watched partly).
-    ViewProgress,
-    /// Playback finished.
-    ViewComplete,
-    /// The movie was shown to the user.
-    Impression,
-    /// The user opened the movie's page.
-    Click,
-    /// Explicit thumbs up.
-    ThumbsUp,
-    /// Explicit thumbs down.
-    ThumbsDown,
-    /// "Not interested".
-    NotInterested,
-}
-
-impl DemoEventKind {
-    /// Stable upper-case name, e.g. `"VIEW_START"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ViewStart => "VIEW_START",
-            Self::ViewProgress => "VIEW_PROGRESS",
-            Self::ViewComplete => "VIEW_COMPLETE",
-            Self::Impression => "IMPRESSION",
-            Self::Click => "CLICK",
-            Self::ThumbsUp => "THUMBS_UP",
-            Self::ThumbsDown => "THUMBS_DOWN",
-            Self::NotInterested => "NOT_INTERESTED",
-        }
-    }
-}
-
 /// An implicit-feedback event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DemoEvent {
@@ -207,7 +172,7 @@ pub struct DemoEvent {
     /// Movie key.
     pub movie: u32,
     /// What happened.
-    pub kind: DemoEventKind,
+    pub kind: EventKind,
     /// Playback position in 0..=1 for view events, `None` otherwise.
     pub progress: Option<f32>,
     /// When; always before [`DemoParams::now`].
@@ -276,14 +241,14 @@ pub const OCCUPATIONS: [&str; 20] = [
 ];
 
 /// Age bands with their share of users.
-const AGE_BANDS: [(&str, f64); 7] = [
-    ("under-18", 0.04),
-    ("18-24", 0.18),
-    ("25-34", 0.30),
-    ("35-44", 0.22),
-    ("45-54", 0.13),
-    ("55-64", 0.08),
-    ("65+", 0.05),
+const AGE_BANDS: [(AgeBand, f64); 7] = [
+    (AgeBand::Under18, 0.04),
+    (AgeBand::From18To24, 0.18),
+    (AgeBand::From25To34, 0.30),
+    (AgeBand::From35To44, 0.22),
+    (AgeBand::From45To54, 0.13),
+    (AgeBand::From55To64, 0.08),
+    (AgeBand::From65, 0.05),
 ];
 
 /// Countries with their share of users and the original languages that feel like "home" there.
@@ -536,28 +501,28 @@ fn simulate(p: &DemoParams) -> Result<(DemoData, Vec<Taste>), DemoError> {
             }
             let movie = m as u32 + 1;
             let at = moment(&mut rng);
-            events.push(event(key, movie, DemoEventKind::Impression, None, at));
+            events.push(event(key, movie, EventKind::Impression, None, at));
             let click_p = (0.12 + 0.2 * affinity[m]).clamp(0.02, 0.5);
             if unit(&mut rng) < click_p {
                 let click = at + Duration::seconds(range_i64(&mut rng, 3, 90));
-                events.push(event(key, movie, DemoEventKind::Click, None, click));
+                events.push(event(key, movie, EventKind::Click, None, click));
                 if unit(&mut rng) < 0.3 {
                     // Started, then abandoned.
                     let s = click + Duration::seconds(range_i64(&mut rng, 20, 300));
                     let frac = 0.05 + 0.45 * unit(&mut rng);
                     let e = s + Duration::seconds((frac * length_secs(&models[m])) as i64);
-                    events.push(event(key, movie, DemoEventKind::ViewStart, Some(0.0), s));
+                    events.push(event(key, movie, EventKind::ViewStart, Some(0.0), s));
                     events.push(event(
                         key,
                         movie,
-                        DemoEventKind::ViewProgress,
+                        EventKind::ViewProgress,
                         Some(frac as f32),
                         e,
                     ));
                 }
             } else if models[m].genres.contains(&taste.disliked) && unit(&mut rng) < 0.3 {
                 let t = at + Duration::seconds(range_i64(&mut rng, 2, 20));
-                events.push(event(key, movie, DemoEventKind::NotInterested, None, t));
+                events.push(event(key, movie, EventKind::NotInterested, None, t));
             }
         }
 
@@ -591,7 +556,7 @@ fn length_secs(m: &MovieModel) -> f64 {
 fn event(
     user: u32,
     movie: u32,
-    kind: DemoEventKind,
+    kind: EventKind,
     progress: Option<f32>,
     at: DateTime<Utc>,
 ) -> DemoEvent {
@@ -619,39 +584,21 @@ fn rating_events(
         let length = model.runtime_min * MINUTE;
         let slack = range_i64(rng, 5 * MINUTE, 120 * MINUTE);
         let begin = at - Duration::seconds(length + slack);
-        events.push(event(
-            user,
-            movie,
-            DemoEventKind::ViewStart,
-            Some(0.0),
-            begin,
-        ));
+        events.push(event(user, movie, EventKind::ViewStart, Some(0.0), begin));
         if unit(rng) < 0.85 {
             if unit(rng) < 0.5 {
                 let half = begin + Duration::seconds(length / 2);
-                events.push(event(
-                    user,
-                    movie,
-                    DemoEventKind::ViewProgress,
-                    Some(0.5),
-                    half,
-                ));
+                events.push(event(user, movie, EventKind::ViewProgress, Some(0.5), half));
             }
             let end = begin + Duration::seconds(length);
-            events.push(event(
-                user,
-                movie,
-                DemoEventKind::ViewComplete,
-                Some(1.0),
-                end,
-            ));
+            events.push(event(user, movie, EventKind::ViewComplete, Some(1.0), end));
         } else {
             let frac = 0.1 + 0.8 * unit(rng);
             let t = begin + Duration::seconds((frac * length as f64) as i64);
             events.push(event(
                 user,
                 movie,
-                DemoEventKind::ViewProgress,
+                EventKind::ViewProgress,
                 Some(frac as f32),
                 t,
             ));
@@ -659,9 +606,9 @@ fn rating_events(
     }
     let after = at + Duration::seconds(range_i64(rng, 5, 120));
     if score >= 4.5 && unit(rng) < 0.35 {
-        events.push(event(user, movie, DemoEventKind::ThumbsUp, None, after));
+        events.push(event(user, movie, EventKind::ThumbsUp, None, after));
     } else if score <= 2.0 && unit(rng) < 0.4 {
-        events.push(event(user, movie, DemoEventKind::ThumbsDown, None, after));
+        events.push(event(user, movie, EventKind::ThumbsDown, None, after));
     }
 }
 
@@ -752,7 +699,9 @@ fn genre(name: &str) -> usize {
 }
 
 fn make_user(key: u32, rng: &mut ChaCha8Rng, person_weight: &[f64]) -> (DemoUser, Taste) {
-    let age_band = AGE_BANDS[pick_weighted(rng, &AGE_BANDS.map(|a| a.1))].0;
+    let age_band = AGE_BANDS[pick_weighted(rng, &AGE_BANDS.map(|a| a.1))]
+        .0
+        .as_str();
     let gender = match unit(rng) {
         x if x < 0.45 => Some("F"),
         x if x < 0.89 => Some("M"),
@@ -1154,7 +1103,7 @@ mod tests {
     #[test]
     fn every_event_kind_occurs() {
         let d = generate(&DemoParams::new(now())).unwrap();
-        let kinds: HashSet<DemoEventKind> = d.events.iter().map(|e| e.kind).collect();
+        let kinds: HashSet<EventKind> = d.events.iter().map(|e| e.kind).collect();
         assert_eq!(kinds.len(), 8, "{kinds:?}");
     }
 

@@ -18,6 +18,7 @@ use crate::db::entities::{collections, diversity_settings, placements, rules};
 use crate::db::repo;
 use crate::db::repo::curation as repo_curation;
 use crate::error::{AppError, GqlResult};
+use marquee_core::serving::admission::Admission;
 use marquee_core::serving::curation::{Audience, DiversitySettings, PinTarget, Schedule, Surface};
 
 /// Where a collection stands.
@@ -186,14 +187,9 @@ impl Collection {
         }
         let catalogue = st.recommender.catalogue(&st.db).await.gql()?;
         let curation = st.curation().await.gql()?;
-        let now = Utc::now();
-        Ok(all
-            .into_iter()
-            .filter(|m| {
-                catalogue.get(*m).is_some_and(|e| e.available)
-                    && !curation.blocked(*m, &Surface::Home, now, &catalogue)
-            })
-            .collect())
+        // Collections are editorial, not personal: the rule without a viewer.
+        let admission = Admission::new(&Surface::Home, Utc::now(), &curation, &catalogue);
+        Ok(all.into_iter().filter(|m| admission.admits(*m)).collect())
     }
 }
 

@@ -15,10 +15,10 @@ use crate::auth::{require_user, Role, RoleGuard};
 use crate::db::repo;
 use std::collections::HashSet;
 
+use crate::app::model::CatalogueIndex;
+use crate::app::serving;
 use crate::db::repo::training::CatalogueEntry;
-use crate::engine::CatalogueIndex;
 use crate::error::{AppError, GqlResult};
-use crate::recommend;
 use marquee_core::demographics::AgeBand;
 use marquee_core::serving::admission::Admission;
 use marquee_core::serving::curation::{CurationSnapshot, Surface};
@@ -199,13 +199,13 @@ pub struct SegmentInput {
 
 impl SegmentInput {
     /// The segment, with a known age band and values normalised as stored.
-    fn validate(self) -> Result<recommend::Segment, AppError> {
+    fn validate(self) -> Result<serving::Segment, AppError> {
         let age_band = self
             .age_band
             .map(|b| b.parse::<AgeBand>())
             .transpose()
             .map_err(|e| AppError::bad_input(e.to_string()))?;
-        Ok(recommend::Segment {
+        Ok(serving::Segment {
             age_band,
             gender: self.gender.map(|g| g.to_ascii_uppercase()),
             occupation: self.occupation.map(|o| o.to_lowercase()),
@@ -338,7 +338,7 @@ fn public_admission<'a>(
 /// A chart as GraphQL items.
 async fn chart_items(
     ctx: &Context<'_>,
-    chart: &recommend::Chart,
+    chart: &serving::Chart,
     n: usize,
 ) -> Result<Vec<ScoredMovie>> {
     let st = state(ctx)?;
@@ -347,7 +347,7 @@ async fn chart_items(
     let admission = public_admission(&catalogue, &curation);
     let active = st.recommender.active();
     Ok(
-        recommend::chart_of(st, active.as_deref(), chart, &admission, n)
+        serving::chart_of(st, active.as_deref(), chart, &admission, n)
             .await
             .gql()?
             .into_iter()
@@ -381,7 +381,7 @@ fn allowed_entry(
 }
 
 /// The serving inputs of the user a staff preview names.
-async fn preview_user(ctx: &Context<'_>, user_id: &ID) -> Result<recommend::UserServing> {
+async fn preview_user(ctx: &Context<'_>, user_id: &ID) -> Result<serving::UserServing> {
     let id = ids::decode(Kind::User, user_id).gql()?;
     let st = state(ctx)?;
     let user = repo::users::get(&st.db, id)
@@ -389,7 +389,7 @@ async fn preview_user(ctx: &Context<'_>, user_id: &ID) -> Result<recommend::User
         .gql()?
         .ok_or(AppError::NotFound("user"))
         .gql()?;
-    recommend::load_user(st, user).await.gql()
+    serving::load_user(st, user).await.gql()
 }
 
 /// Maps served items to GraphQL items; when `log` is set, records them for attribution.
@@ -447,13 +447,13 @@ async fn served_items(
 /// Builds and maps a home feed.
 async fn feed_of(
     ctx: &Context<'_>,
-    u: &recommend::UserServing,
+    u: &serving::UserServing,
     rows: Option<i32>,
     per_row: Option<i32>,
     log: bool,
 ) -> Result<HomeFeed> {
     let st = state(ctx)?;
-    let rows = recommend::home_feed(
+    let rows = serving::home_feed(
         st,
         u,
         rows.unwrap_or(8) as usize,
@@ -540,14 +540,14 @@ impl RecommendationQuery {
             .gql()?
             .ok_or(AppError::NotFound("user"))
             .gql()?;
-        let u = recommend::load_user(st, user).await.gql()?;
+        let u = serving::load_user(st, user).await.gql()?;
         let exclude: HashSet<i32> = exclude_ids.into_iter().collect();
         let keep = |e: &CatalogueEntry| allowed_entry(e, &genres, f.year_from, f.year_to);
         let now = Utc::now();
-        let items = recommend::list(
+        let items = serving::list(
             st,
             &u,
-            &recommend::ListAsk {
+            &serving::ListAsk {
                 surface: Surface::Recommendations,
                 n: (offset + limit) as usize,
                 exclude: &exclude,
@@ -589,10 +589,10 @@ impl RecommendationQuery {
         let st = state(ctx)?;
         let u = preview_user(ctx, &user_id).await?;
         let keep = |_: &CatalogueEntry| true;
-        let items = recommend::list(
+        let items = serving::list(
             st,
             &u,
-            &recommend::ListAsk {
+            &serving::ListAsk {
                 surface: Surface::Recommendations,
                 n: first.unwrap_or(20) as usize,
                 exclude: &HashSet::new(),
@@ -635,7 +635,7 @@ impl RecommendationQuery {
             .gql()?
             .ok_or(AppError::NotFound("user"))
             .gql()?;
-        let u = recommend::load_user(st, user).await.gql()?;
+        let u = serving::load_user(st, user).await.gql()?;
         feed_of(ctx, &u, rows, items_per_row, true).await
     }
 
@@ -674,7 +674,7 @@ impl RecommendationQuery {
             return Ok(vec![]);
         };
         let admission = public_admission(&catalogue, &curation);
-        Ok(recommend::similar(&active, id, n, &admission)
+        Ok(serving::similar(&active, id, n, &admission)
             .into_iter()
             .map(|(movie_id, s)| ScoredMovie {
                 movie_id,
@@ -691,7 +691,7 @@ impl RecommendationQuery {
         window: Option<TrendingWindow>,
     ) -> Result<Vec<ScoredMovie>> {
         let n = first.unwrap_or(20) as usize;
-        let chart = recommend::Chart::Trending {
+        let chart = serving::Chart::Trending {
             days: window.unwrap_or_default().days(),
         };
         chart_items(ctx, &chart, n).await
@@ -706,7 +706,7 @@ impl RecommendationQuery {
     ) -> Result<Vec<ScoredMovie>> {
         let n = first.unwrap_or(20) as usize;
         let seg = segment.unwrap_or_default().validate().gql()?;
-        chart_items(ctx, &recommend::Chart::Popular(seg), n).await
+        chart_items(ctx, &serving::Chart::Popular(seg), n).await
     }
 
     /// Trained model versions, newest first (admins and editors).

@@ -5,8 +5,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-/// What happened, in an event a frontend records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+use serde::{Deserialize, Serialize};
+
+/// What happened, in an event a frontend records. Serialised as its stored name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventKind {
     /// Playback started.
     ViewStart,

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::app::model::{movie_of, Active, CatalogueIndex};
 use crate::db::entities::users;
 use crate::db::repo::training;
-use crate::engine::{movie_of, Active, CatalogueIndex};
 use crate::error::AppError;
 use crate::state::AppState;
 use marquee_core::demographics::AgeBand;
