@@ -490,26 +490,6 @@ pub struct CurationSnapshot {
 }
 
 impl CurationSnapshot {
-    /// Whether a live block rule for this surface hides the movie. A movie missing from the
-    /// catalogue can only be matched by a rule naming it.
-    pub fn blocked(
-        &self,
-        movie_id: i32,
-        surface: &Surface,
-        now: DateTime<Utc>,
-        catalogue: &CatalogueIndex,
-    ) -> bool {
-        let entry = catalogue.get(movie_id);
-        self.rules.iter().any(|r| {
-            r.kind == RuleKind::Block
-                && r.in_force(surface, now)
-                && match entry {
-                    Some(e) => r.matches(e),
-                    None => r.target == RuleTarget::Movie(movie_id),
-                }
-        })
-    }
-
     /// The product of the multipliers of every live boost and bury matching the movie on this
     /// surface, and the strongest of those boosts (for its note; ties go to the lowest id).
     pub fn multiplier(
@@ -880,8 +860,11 @@ mod tests {
             ],
             ..Default::default()
         };
-        assert!(snap.blocked(1, &Surface::Home, at(5), &catalogue));
-        assert!(!snap.blocked(1, &Surface::Recommendations, at(5), &catalogue));
+        let admits = |surface| {
+            crate::serving::admission::Admission::new(&surface, at(5), &snap, &catalogue).admits(1)
+        };
+        assert!(!admits(Surface::Home), "blocked on the home feed");
+        assert!(admits(Surface::Recommendations));
         let (m, strongest) = snap.multiplier(1, &Surface::Recommendations, at(5), &catalogue);
         assert_eq!((m, strongest.map(|r| r.id)), (1.0, Some(2)));
         let (m, strongest) =
