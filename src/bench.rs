@@ -307,6 +307,7 @@ pub fn serving_report(
                 n: K,
                 exclude: &p.seen,
                 keep: &all_ok,
+                explain: None,
             };
             let served = rank_list(&req, p.cands.clone(), &curation, &catalogue);
             let ids: Vec<i32> = served.iter().map(|s| s.movie_id).collect();
@@ -430,6 +431,7 @@ pub fn serving_report(
                 exclude: &p.seen,
                 rows: 8,
                 per_row: 10,
+                explain: None,
             },
             &home,
             &catalogue,

@@ -45,6 +45,10 @@ pub enum Command {
     Token(TokenArgs),
     /// Train every model from the database, store it as the active model version.
     Train,
+    /// Prune what is kept only for a while: recommendation logs older than
+    /// `serving.log_retention_days` (the server also does this every
+    /// `serving.prune_interval_minutes`).
+    Maintenance,
     /// Evaluate models offline on a MovieLens folder (no database), printing a table.
     Evaluate(EvaluateArgs),
     /// Benchmarks that write a table.

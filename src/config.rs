@@ -35,6 +35,30 @@ pub struct Settings {
     pub log: LogSettings,
     #[serde(default)]
     pub recommender: RecommenderSettings,
+    #[serde(default)]
+    pub serving: ServingSettings,
+}
+
+/// Serving under load (`[serving]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServingSettings {
+    /// Days recommendation logs (what was shown, for attributing clicks) are kept.
+    pub log_retention_days: u32,
+    /// Prune old recommendation logs every this many minutes (0 = only `marquee maintenance`).
+    pub prune_interval_minutes: u64,
+    /// Users whose feedback is kept in memory for serving (least recently used go first).
+    pub user_cache_capacity: usize,
+}
+
+impl Default for ServingSettings {
+    fn default() -> Self {
+        Self {
+            log_retention_days: 30,
+            prune_interval_minutes: 60,
+            user_cache_capacity: 50_000,
+        }
+    }
 }
 
 /// Training and serving of the recommender (`[recommender]`; model hyperparameters under
@@ -199,6 +223,11 @@ impl Settings {
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(ConfigError::Invalid(
                 "log.format must be \"pretty\" or \"json\"".into(),
+            ));
+        }
+        if self.serving.log_retention_days == 0 {
+            return Err(ConfigError::Invalid(
+                "serving.log_retention_days must be at least 1".into(),
             ));
         }
         if self.graphql.max_depth == 0 || self.graphql.max_complexity == 0 {

@@ -19,6 +19,10 @@ pub enum AppError {
     BadInput(String),
     #[error("{0}")]
     Conflict(String),
+    /// A transient failure (the database busy, the pool exhausted, a serialisation conflict):
+    /// nothing was written, and the same request may succeed if retried.
+    #[error("the service is busy; retry shortly")]
+    Unavailable(Arc<DbErr>),
     #[error(transparent)]
     Db(#[from] Arc<DbErr>),
     #[error(transparent)]
@@ -27,7 +31,62 @@ pub enum AppError {
 
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
-        Self::Db(Arc::new(e))
+        if is_transient(&e) {
+            Self::Unavailable(Arc::new(e))
+        } else {
+            Self::Db(Arc::new(e))
+        }
+    }
+}
+
+/// Whether a database error is worth retrying: the database or the pool was busy, or the
+/// transaction lost a race. Such a failure rolled back whatever it was doing.
+pub fn is_transient(e: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::RuntimeErr;
+    let sqlx = match e {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(d) => matches!(
+            d.code().as_deref(),
+            // SQLite: SQLITE_BUSY and its extended codes (5, 261, 517, 773), SQLITE_LOCKED (6, 262).
+            Some("5" | "261" | "517" | "773" | "6" | "262")
+            // PostgreSQL: serialization failure, deadlock, lock not available, too many
+            // connections, the server starting up or shutting down.
+            | Some("40001" | "40P01" | "55P03" | "53300" | "57P03" | "57P01")
+        ),
+        _ => false,
+    }
+}
+
+/// How long a client should wait before retrying an UNAVAILABLE answer, in milliseconds.
+pub const RETRY_AFTER_MS: u64 = 200;
+
+/// Logs a transient failure at most once a second (with the number of others since), so a
+/// burst of contention cannot flood the log.
+fn log_transient(e: &DbErr) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST_SECOND: AtomicU64 = AtomicU64::new(0);
+    static SUPPRESSED: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let last = LAST_SECOND.load(Ordering::Relaxed);
+    if now > last
+        && LAST_SECOND
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        let suppressed = SUPPRESSED.swap(0, Ordering::Relaxed);
+        tracing::warn!(error = %e, suppressed, "transient database failure (answered UNAVAILABLE)");
+    } else {
+        SUPPRESSED.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -41,6 +100,7 @@ impl From<Arc<AppError>> for AppError {
             Self::Forbidden => Self::Forbidden,
             Self::BadInput(m) => Self::BadInput(m.clone()),
             Self::Conflict(m) => Self::Conflict(m.clone()),
+            Self::Unavailable(e) => Self::Unavailable(e.clone()),
             Self::Db(e) => Self::Db(e.clone()),
             // anyhow errors cannot be cloned; the chain survives as text for the log.
             Self::Unexpected(e) => Self::Unexpected(anyhow::anyhow!("{e:#}")),
@@ -54,6 +114,11 @@ impl AppError {
         Self::BadInput(msg.into())
     }
 
+    /// Whether retrying the same request may succeed (UNAVAILABLE).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+
     /// The stable code and HTTP status of this error.
     pub fn code(&self) -> (&'static str, StatusCode) {
         match self {
@@ -62,6 +127,7 @@ impl AppError {
             Self::Forbidden => ("FORBIDDEN", StatusCode::FORBIDDEN),
             Self::BadInput(_) => ("BAD_USER_INPUT", StatusCode::BAD_REQUEST),
             Self::Conflict(_) => ("CONFLICT", StatusCode::CONFLICT),
+            Self::Unavailable(_) => ("UNAVAILABLE", StatusCode::SERVICE_UNAVAILABLE),
             Self::Db(_) | Self::Unexpected(_) => ("INTERNAL", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -69,6 +135,10 @@ impl AppError {
     /// The message shown to clients: internal errors are logged with their chain and hidden.
     pub fn public_message(&self) -> String {
         match self {
+            Self::Unavailable(e) => {
+                log_transient(e);
+                self.to_string()
+            }
             Self::Db(_) | Self::Unexpected(_) => {
                 tracing::error!(error = ?self, "internal error");
                 "internal error".to_owned()
@@ -81,7 +151,14 @@ impl AppError {
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
         let code = self.code().0;
-        async_graphql::Error::new(self.public_message()).extend_with(|_, e| e.set("code", code))
+        let retryable = self.is_retryable();
+        async_graphql::Error::new(self.public_message()).extend_with(|_, e| {
+            e.set("code", code);
+            if retryable {
+                e.set("retryable", true);
+                e.set("retryAfterMs", RETRY_AFTER_MS);
+            }
+        })
     }
 }
 
@@ -91,8 +168,11 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
-            .json(serde_json::json!({ "code": self.code().0, "message": self.public_message() }))
+        let mut r = HttpResponse::build(self.status_code());
+        if self.is_retryable() {
+            r.insert_header((actix_web::http::header::RETRY_AFTER, "1"));
+        }
+        r.json(serde_json::json!({ "code": self.code().0, "message": self.public_message() }))
     }
 }
 
@@ -126,6 +206,20 @@ mod tests {
         assert_eq!(AppError::from(shared).code().0, "INTERNAL");
         let alone = Arc::new(AppError::NotFound("movie"));
         assert_eq!(AppError::from(alone).code().0, "NOT_FOUND");
+    }
+
+    #[test]
+    fn a_busy_pool_is_a_retryable_unavailable_error() {
+        let e = AppError::from(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout));
+        assert_eq!(e.code(), ("UNAVAILABLE", StatusCode::SERVICE_UNAVAILABLE));
+        assert!(e.is_retryable());
+        let g = e.extend();
+        let ext = g.extensions.expect("extensions");
+        assert_eq!(
+            ext.get("retryable"),
+            Some(&async_graphql::Value::from(true))
+        );
+        assert!(!AppError::from(DbErr::Custom("x".into())).is_retryable());
     }
 
     #[test]

@@ -43,6 +43,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let state = build_state(settings).await?;
             db::seed::load_demo_if_empty(&state).await?;
             marquee::startup::spawn_training_jobs(state.clone());
+            marquee::startup::spawn_maintenance_jobs(state.clone());
             let app = Application::from_state(state)?;
             tracing::info!(
                 port = app.port(),
@@ -56,7 +57,10 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     .bind
                     .replace(":0", &format!(":{}", app.port()))
             );
+            let state = app.state();
             app.run_until_stopped().await?;
+            // What was shown in the last moments is written before the process ends.
+            state.impressions.flush().await;
         }
         Command::Migrate { action } => {
             let (conn, _) = db::connect(&settings.database).await?;
@@ -162,6 +166,22 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::Train => {
             let state = build_state(settings).await?;
             train(&state).await?;
+        }
+        Command::Maintenance => {
+            let state = build_state(settings).await?;
+            let days = state.settings.serving.log_retention_days;
+            let t = std::time::Instant::now();
+            let n = marquee::app::impressions::prune(
+                &state.db,
+                chrono::Duration::days(days as i64),
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!("| step | rows | seconds |\n|---|---|---|");
+            println!(
+                "| recommendation logs older than {days} days deleted | {n} | {:.2} |",
+                t.elapsed().as_secs_f64()
+            );
         }
         Command::Evaluate(args) => evaluate(args).await?,
         Command::Bench(BenchCommand::Serving(args)) => bench_serving(args).await?,

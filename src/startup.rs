@@ -42,6 +42,8 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
             tracing::warn!(error = %e, "the stored model could not be loaded; it will be retrained")
         }
     }
+    let user_states = crate::app::user_state::UserStates::new(settings.serving.user_cache_capacity);
+    let impressions = crate::app::impressions::ImpressionLog::start(db.clone());
     Ok(Arc::new(AppState {
         db,
         settings,
@@ -50,7 +52,30 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         query_stats,
         recommender,
         curation: Default::default(),
+        user_states,
+        impressions,
+        compute: crate::app::compute::ComputePool::new(0),
     }))
+}
+
+/// Prunes recommendation logs past their retention now and on the configured schedule.
+pub fn spawn_maintenance_jobs(state: Arc<AppState>) {
+    let every = state.settings.serving.prune_interval_minutes;
+    if every == 0 {
+        return;
+    }
+    let retention = chrono::Duration::days(state.settings.serving.log_retention_days as i64);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(every * 60));
+        loop {
+            tick.tick().await;
+            match crate::app::impressions::prune(&state.db, retention, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "pruned old recommendation logs"),
+                Err(e) => tracing::warn!(error = %e, "pruning recommendation logs failed"),
+            }
+        }
+    });
 }
 
 /// Starts background training: once now if there is no model (and config allows), then on the

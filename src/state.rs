@@ -18,6 +18,12 @@ pub struct AppState {
     pub query_stats: Arc<QueryStats>,
     pub recommender: RecommenderHandle,
     pub curation: crate::app::curation_cache::CurationCache,
+    /// Users' feedback in memory, for serving.
+    pub user_states: crate::app::user_state::UserStates,
+    /// What was shown to whom, written in batches.
+    pub impressions: crate::app::impressions::ImpressionLog,
+    /// Threads for CPU-bound request work (ranking), apart from the HTTP workers.
+    pub compute: crate::app::compute::ComputePool,
 }
 
 impl AppState {
@@ -33,20 +39,25 @@ impl AppState {
         self.curation.invalidate();
     }
 
-    /// Called after a user's feedback (rating, event) is committed, so that models that keep
-    /// per-user state can refresh it before the user's next request.
-    pub async fn feedback_changed(&self, user_id: i32) {
-        let user = match crate::db::repo::users::get(&self.db, user_id).await {
-            Ok(Some(u)) => u,
-            Ok(None) => return,
-            Err(e) => {
-                tracing::warn!(error = %e, user_id, "fold-in: loading the user failed");
-                return;
-            }
+    /// Called after a user's feedback (rating, event) is committed, with their cached state if
+    /// they were cached (already updated): re-solves their factors so their next request
+    /// reflects it. A user not cached is loaded (and cached) first.
+    pub async fn feedback_changed(
+        &self,
+        user: &crate::db::entities::users::Model,
+        cached: Option<Arc<crate::app::user_state::UserState>>,
+    ) {
+        let state = match cached {
+            Some(s) => s,
+            None => match self.user_states.get(&self.db, user.id).await {
+                Ok(s) => s,
+                Err(e) => {
+                    // The feedback is stored; the next training picks it up.
+                    tracing::warn!(error = %e, user_id = user.id, "fold-in: loading feedback failed");
+                    return;
+                }
+            },
         };
-        if let Err(e) = self.recommender.feedback_changed(&self.db, &user).await {
-            // The feedback is stored; the next training picks it up.
-            tracing::warn!(error = %e, user_id, "fold-in failed");
-        }
+        self.recommender.fold_in(user, &state.interactions);
     }
 }

@@ -6,6 +6,7 @@ mod m20261122_000001_create_catalogue;
 mod m20261122_000002_create_users_and_feedback;
 mod m20261122_000003_create_curation;
 mod m20261122_000004_create_operations;
+mod m20261129_000005_recommendation_log_retention;
 
 /// The ordered list of Marquee's migrations.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_users_and_feedback::Migration),
             Box::new(m20261122_000003_create_curation::Migration),
             Box::new(m20261122_000004_create_operations::Migration),
+            Box::new(m20261129_000005_recommendation_log_retention::Migration),
         ]
     }
 }

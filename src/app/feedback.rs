@@ -2,12 +2,12 @@
 //! committed, then folded into the user's factors so their next request reflects it.
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Actor, Effect, UnitOfWork};
-use crate::db::entities::{events, ratings};
+use super::{Actor, UnitOfWork};
+use crate::db::entities::{events, ratings, users};
 use crate::db::repo;
 use crate::error::AppError;
 use crate::state::AppState;
-use marquee_core::feedback::EventKind;
+use marquee_core::feedback::{EventKind, FeedbackChange};
 
 /// An event to record for a user.
 #[derive(Debug, Clone)]
@@ -35,53 +35,74 @@ pub fn validate_score(score: f64) -> Result<f64, AppError> {
 }
 
 /// Sets or replaces a user's rating of an available movie.
-#[tracing::instrument(skip_all, fields(user_id, movie_id))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, movie_id))]
 pub async fn rate(
     st: &AppState,
-    user_id: i32,
+    user: &users::Model,
     movie_id: i32,
     score: f64,
 ) -> Result<ratings::Model, AppError> {
     let score = validate_score(score)?;
-    let uow = begin(st, user_id).await?;
+    let mut uow = begin(st, user).await?;
     available_movie(&uow, movie_id).await?;
-    let r = repo::ratings::upsert(uow.db(), user_id, movie_id, score).await?;
+    let r = repo::ratings::upsert(uow.db(), user.id, movie_id, score).await?;
+    uow.feedback(
+        user,
+        FeedbackChange::Rated {
+            movie_id,
+            score: r.score as f32,
+            at: r.updated_at.timestamp(),
+        },
+    );
     uow.commit().await?;
     Ok(r)
 }
 
 /// Removes a user's rating of a movie; false when there was none.
-#[tracing::instrument(skip_all, fields(user_id, movie_id))]
-pub async fn remove_rating(st: &AppState, user_id: i32, movie_id: i32) -> Result<bool, AppError> {
-    let uow = begin(st, user_id).await?;
-    let removed = repo::ratings::remove(uow.db(), user_id, movie_id).await?;
+#[tracing::instrument(skip_all, fields(user_id = user.id, movie_id))]
+pub async fn remove_rating(
+    st: &AppState,
+    user: &users::Model,
+    movie_id: i32,
+) -> Result<bool, AppError> {
+    let mut uow = begin(st, user).await?;
+    let removed = repo::ratings::remove(uow.db(), user.id, movie_id).await?;
     if removed {
+        uow.feedback(user, FeedbackChange::Unrated { movie_id });
         uow.commit().await?;
     }
     Ok(removed)
 }
 
 /// Records a viewing or feedback event for a user.
-#[tracing::instrument(skip_all, fields(user_id, movie_id = e.movie_id, kind = ?e.kind))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, movie_id = e.movie_id, kind = ?e.kind))]
 pub async fn record_event(
     st: &AppState,
-    user_id: i32,
+    user: &users::Model,
     e: NewEvent,
 ) -> Result<events::Model, AppError> {
-    let new = validate_event(user_id, e, Utc::now())?;
-    let uow = begin(st, user_id).await?;
+    let kind = e.kind;
+    let new = validate_event(user.id, e, Utc::now())?;
+    let mut uow = begin(st, user).await?;
     available_movie(&uow, new.movie_id).await?;
     let e = repo::events::insert(uow.db(), new).await?;
+    uow.feedback(
+        user,
+        FeedbackChange::Event {
+            movie_id: e.movie_id,
+            kind,
+            progress: e.progress,
+            at: e.occurred_at.timestamp(),
+        },
+    );
     uow.commit().await?;
     Ok(e)
 }
 
 /// A unit of work for one user's own feedback: not audited (it is the user's data, which the
-/// audit log never holds), and folded in once committed.
-async fn begin(st: &AppState, user_id: i32) -> Result<UnitOfWork<'_>, AppError> {
-    let mut uow = UnitOfWork::begin(st, Actor::User { id: user_id }).await?;
-    uow.touches(Effect::Feedback(user_id));
-    Ok(uow)
+/// audit log never holds); the change is folded in once committed.
+async fn begin<'a>(st: &'a AppState, user: &users::Model) -> Result<UnitOfWork<'a>, AppError> {
+    UnitOfWork::begin(st, Actor::User { id: user.id }).await
 }
 
 async fn available_movie(uow: &UnitOfWork<'_>, movie_id: i32) -> Result<(), AppError> {

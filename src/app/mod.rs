@@ -3,14 +3,17 @@
 //! through one audited [`UnitOfWork`] and returns entity models or domain structs. Resolvers
 //! decode, call a service and map; they never open a transaction.
 pub mod catalogue;
+pub mod compute;
 pub mod curation;
 pub mod curation_cache;
 pub mod feedback;
+pub mod impressions;
 pub mod model;
 pub mod privacy;
 pub mod serving;
 pub mod staff;
 mod uow;
+pub mod user_state;
 pub mod users;
 
 pub use crate::db::repo::audit::Actor;

@@ -402,17 +402,6 @@ impl RecommenderHandle {
 
     /// A user's history as the snapshot sees it, with the set of movies never to recommend again
     /// (rated, finished, thumbed down, dismissed). Without consent the history is empty.
-    pub async fn history(
-        &self,
-        db: &DatabaseConnection,
-        active: &Active,
-        user: &users::Model,
-    ) -> Result<(OwnedHistory, HashSet<i32>), EngineError> {
-        let inter = training::interactions(db, Some(user.id)).await?;
-        Ok(self.history_from(active, user, &inter))
-    }
-
-    /// [`Self::history`] from interactions already loaded.
     pub fn history_from(
         &self,
         active: &Active,
@@ -448,20 +437,17 @@ impl RecommenderHandle {
         (h, excluded)
     }
 
-    /// Re-solves a user's factors after new feedback so their next request reflects it.
+    /// Re-solves a user's factors from their interactions after new feedback, so their next
+    /// request reflects it.
     #[tracing::instrument(skip_all, fields(user_id = user.id))]
-    pub async fn feedback_changed(
-        &self,
-        db: &DatabaseConnection,
-        user: &users::Model,
-    ) -> Result<(), EngineError> {
+    pub fn fold_in(&self, user: &users::Model, inter: &[Interaction]) {
         let Some(active) = self.active() else {
-            return Ok(());
+            return;
         };
         if !user.personalization_consent {
-            return Ok(());
+            return;
         }
-        let (mut h, _) = self.history(db, &active, user).await?;
+        let (mut h, _) = self.history_from(&active, user, inter);
         h.folded = None;
         let t = Instant::now();
         let folded = active.snapshot.fold_in(&h.view());
@@ -470,7 +456,6 @@ impl RecommenderHandle {
             std::sync::atomic::Ordering::Relaxed,
         );
         self.remember_folded(active.version_id, user.id, folded);
-        Ok(())
     }
 
     /// Removes users erased during the running training from its snapshot; true if any was

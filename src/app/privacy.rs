@@ -104,6 +104,8 @@ pub async fn complete(
     id: i32,
     staff: Actor,
 ) -> Result<deletion_requests::Model, AppError> {
+    // Rows shown to the person and still queued land first, so the erasure deletes them too.
+    st.impressions.flush().await;
     let mut uow = UnitOfWork::begin(st, staff).await?;
     let req = request_or_404(&uow, id).await?;
     next_status(&req.status, Decision::Complete)?;
@@ -133,6 +135,8 @@ pub async fn export(
     user_id: i32,
     actor: Actor,
 ) -> Result<serde_json::Value, AppError> {
+    // What was shown to the person until now is part of their data: write it out first.
+    st.impressions.flush().await;
     let mut uow = UnitOfWork::begin(st, actor).await?;
     let data = privacy::export_user(uow.db(), user_id)
         .await?

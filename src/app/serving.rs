@@ -12,6 +12,7 @@ use crate::db::entities::users;
 use crate::db::repo::training;
 use crate::error::AppError;
 use crate::state::AppState;
+use marquee_core::catalogue::CatalogueEntry;
 use marquee_core::demographics::AgeBand;
 use marquee_core::recommender::{Demographics, ItemIdx, Source};
 use marquee_core::serving::admission::Admission;
@@ -43,6 +44,16 @@ pub struct UserServing {
     history: marquee_core::recommender::OwnedHistory,
     pub catalogue: Arc<CatalogueIndex>,
     pub curation: Arc<CurationSnapshot>,
+    /// The non-personal charts from the database, loaded only when the model in service
+    /// cannot answer them (before the first training).
+    fallback: Option<FallbackCharts>,
+}
+
+/// Charts read from the database, best first, unfiltered.
+struct FallbackCharts {
+    popular: Vec<(i32, f64)>,
+    demographic: Vec<(i32, f64)>,
+    trending: Vec<(i32, f64)>,
 }
 
 /// Loads a user's serving inputs.
@@ -50,7 +61,8 @@ pub struct UserServing {
 pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing, AppError> {
     let catalogue = st.recommender.catalogue(&st.db).await?;
     let curation = st.curation().await?;
-    let inter = training::interactions(&st.db, Some(user.id)).await?;
+    let state = st.user_states.get(&st.db, user.id).await?;
+    let inter = &state.interactions;
     let seen: HashSet<i32> = inter
         .iter()
         .filter(|i| i.excluded)
@@ -61,7 +73,7 @@ pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing,
     let mut shares: HashMap<String, f64> = HashMap::new();
     let mut liked: Vec<(i64, i32, Option<f32>)> = vec![];
     if consent {
-        for i in &inter {
+        for i in inter {
             let positive = if i.rating.is_nan() {
                 i.confidence > 0.0
             } else {
@@ -90,20 +102,49 @@ pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing,
     liked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let active = st.recommender.active();
     let history = match &active {
-        Some(a) => st.recommender.history_from(a, &user, &inter).0,
+        Some(a) => {
+            let mut h = st.recommender.history_from(a, &user, inter).0;
+            if !consent {
+                h.demographics = None;
+            }
+            h
+        }
         None => Default::default(),
     };
     let n_inter = if consent { inter.len() } else { 0 };
+    let age_band = user
+        .age_band
+        .as_deref()
+        .and_then(|b| b.parse::<AgeBand>().ok())
+        .filter(|_| consent);
+    let trending = Chart::Trending {
+        days: HOME_TRENDING_DAYS,
+    };
+    let fallback = match &active {
+        Some(a) if chart_in_snapshot(a, &trending, &|_| true, 0).is_some() => None,
+        _ => {
+            let segment = |age_band| {
+                Chart::Popular(Segment {
+                    age_band,
+                    ..Default::default()
+                })
+            };
+            Some(FallbackCharts {
+                popular: chart_in_database(st, &segment(None)).await?,
+                demographic: match age_band {
+                    Some(b) => chart_in_database(st, &segment(Some(b))).await?,
+                    None => vec![],
+                },
+                trending: chart_in_database(st, &trending).await?,
+            })
+        }
+    };
     Ok(UserServing {
         context: UserContext {
             user_id: Some(user.id),
             is_new: n_inter < COLD_START_INTERACTIONS,
             // Without consent nothing about the person shapes what they see.
-            age_band: user
-                .age_band
-                .as_deref()
-                .and_then(|b| b.parse::<AgeBand>().ok())
-                .filter(|_| consent),
+            age_band,
             country: user.country.clone().filter(|_| consent),
             genre_affinity: shares,
         },
@@ -114,6 +155,7 @@ pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing,
         user,
         catalogue,
         curation,
+        fallback,
     })
 }
 
@@ -125,7 +167,8 @@ impl UserServing {
     }
 
     /// The personal model's candidates (cold users get the snapshot's cold-start list), only
-    /// admitted movies, none of `exclude`.
+    /// admitted movies, none of `exclude`. Personal candidates come unexplained: the list
+    /// explains the items it shows ([`Self::explain`]).
     fn model_candidates(
         &self,
         n: usize,
@@ -135,10 +178,6 @@ impl UserServing {
         let Some(active) = &self.active else {
             return vec![];
         };
-        let mut h = self.history.clone();
-        if !self.user.personalization_consent {
-            h.demographics = None;
-        }
         let exclude_idx: Vec<ItemIdx> = exclude
             .iter()
             .filter_map(|m| active.snapshot.vocab.item(*m as i64))
@@ -146,20 +185,30 @@ impl UserServing {
         let allow = admitted_items(active, admission);
         active
             .snapshot
-            .recommend(&h.view(), n, &exclude_idx, &allow)
+            .ranked(&self.history.view(), n, &exclude_idx, &allow)
             .into_iter()
-            .filter_map(|r| candidate_of(&active.snapshot, &r))
+            .filter_map(|r| {
+                Some(Candidate {
+                    movie_id: movie_of(active, r.item)?,
+                    score: r.score as f64,
+                    source: r.source,
+                    evidence: vec![],
+                })
+            })
             .collect()
     }
 
+    /// Explains this user's personal candidates, for [`ListRequest::explain`].
+    pub fn explainer(&self) -> Option<UserExplainer<'_>> {
+        let active = self.active.as_deref()?;
+        Some(UserExplainer {
+            active,
+            inner: active.snapshot.explainer(&self.history.view()),
+        })
+    }
+
     /// A non-personal list as candidates: the shared chart, or the user's segment.
-    async fn non_personal(
-        &self,
-        st: &AppState,
-        source: Source,
-        n: usize,
-        admission: &Admission<'_>,
-    ) -> Result<Vec<Candidate>, AppError> {
+    fn non_personal(&self, source: Source, n: usize, admission: &Admission<'_>) -> Vec<Candidate> {
         let chart = match source {
             Source::Trending => Chart::Trending {
                 days: HOME_TRENDING_DAYS,
@@ -169,12 +218,27 @@ impl UserServing {
                     age_band: Some(b),
                     ..Default::default()
                 }),
-                None => return Ok(vec![]),
+                None => return vec![],
             },
             _ => Chart::Popular(Segment::default()),
         };
-        Ok(chart_of(st, self.active.as_deref(), &chart, admission, n)
-            .await?
+        let in_snapshot = self
+            .active
+            .as_ref()
+            .and_then(|a| chart_in_snapshot(a, &chart, &|m| admission.admits(m), n));
+        let ranked = match (in_snapshot, &self.fallback) {
+            (Some(ranked), _) => ranked,
+            (None, Some(f)) => {
+                let rows = match source {
+                    Source::Trending => &f.trending,
+                    Source::Demographic => &f.demographic,
+                    _ => &f.popular,
+                };
+                admitted_head(rows, admission, n)
+            }
+            (None, None) => vec![],
+        };
+        ranked
             .into_iter()
             .map(|(movie_id, score)| Candidate {
                 movie_id,
@@ -182,7 +246,7 @@ impl UserServing {
                 source,
                 evidence: vec![],
             })
-            .collect())
+            .collect()
     }
 
     /// Movies like `seed` for a "Because you watched" row.
@@ -205,6 +269,31 @@ impl UserServing {
                 evidence: vec![(seed, rating)],
             })
             .collect()
+    }
+}
+
+/// Explanations of one user's personal items, in movie ids.
+pub struct UserExplainer<'a> {
+    active: &'a Active,
+    inner: marquee_core::recommender::snapshot::Explainer<'a, 'a>,
+}
+
+impl UserExplainer<'_> {
+    /// The source (`Model` or `Content`) and evidence of a personal item.
+    pub fn explain(&self, movie: i32) -> Option<pipeline::Explained> {
+        let item = self.active.snapshot.vocab.item(movie as i64)?;
+        let e = self.inner.explain(item);
+        let evidence = e
+            .evidence
+            .iter()
+            .filter_map(|ev| {
+                Some((
+                    movie_of(self.active, ev.item)?,
+                    (!ev.rating.is_nan()).then_some(ev.rating),
+                ))
+            })
+            .collect();
+        Some((e.source, evidence))
     }
 }
 
@@ -249,6 +338,15 @@ fn admitted_items<'a>(
     move |i| movie_of(active, i).is_some_and(|m| admission.admits(m))
 }
 
+/// The first `n` rows whose movie `admission` lets in.
+fn admitted_head(rows: &[(i32, f64)], admission: &Admission<'_>, n: usize) -> Vec<(i32, f64)> {
+    rows.iter()
+        .filter(|(m, _)| admission.admits(*m))
+        .take(n)
+        .copied()
+        .collect()
+}
+
 /// The top `n` movies of a chart that `admission` lets in, best first, with their scores.
 /// Filtering happens before the cut, so the list is short only when the catalogue is.
 pub async fn chart_of(
@@ -258,39 +356,60 @@ pub async fn chart_of(
     admission: &Admission<'_>,
     n: usize,
 ) -> Result<Vec<(i32, f64)>, AppError> {
-    if let Some(active) = active {
-        let allow = admitted_items(active, admission);
-        let ranked = match chart {
-            Chart::Popular(seg) if seg.is_everyone() => Some(active.snapshot.non_personal(
-                Source::Popular,
-                None,
-                n,
-                &allow,
-            )),
-            Chart::Popular(seg) => {
-                let demo = Demographics {
-                    age: seg.age_band.map(AgeBand::midpoint),
-                    gender: seg.gender.clone(),
-                    occupation: seg.occupation.clone(),
-                    country: seg.country.clone(),
-                };
-                Some(
-                    active
-                        .snapshot
-                        .non_personal(Source::Demographic, Some(&demo), n, &allow),
-                )
-            }
-            Chart::Trending { days } => active.snapshot.trending(*days, n, &allow),
-        };
-        // A model stored before trending windows existed has none: the database answers.
-        if let Some(ranked) = ranked {
-            return Ok(ranked
-                .into_iter()
-                .filter_map(|(i, s)| Some((movie_of(active, i)?, s as f64)))
-                .collect());
-        }
+    if let Some(ranked) =
+        active.and_then(|a| chart_in_snapshot(a, chart, &|m| admission.admits(m), n))
+    {
+        return Ok(ranked);
     }
-    let rows = match chart {
+    Ok(admitted_head(
+        &chart_in_database(st, chart).await?,
+        admission,
+        n,
+    ))
+}
+
+/// A chart as the model in service ranks it: the top `n` movies `admits` lets in. `None` when
+/// the model cannot answer (a model stored before trending windows existed has none).
+fn chart_in_snapshot(
+    active: &Active,
+    chart: &Chart,
+    admits: &dyn Fn(i32) -> bool,
+    n: usize,
+) -> Option<Vec<(i32, f64)>> {
+    let allow = |i: ItemIdx| movie_of(active, i).is_some_and(admits);
+    let ranked = match chart {
+        Chart::Popular(seg) if seg.is_everyone() => Some(active.snapshot.non_personal(
+            Source::Popular,
+            None,
+            n,
+            &allow,
+        )),
+        Chart::Popular(seg) => {
+            let demo = Demographics {
+                age: seg.age_band.map(AgeBand::midpoint),
+                gender: seg.gender.clone(),
+                occupation: seg.occupation.clone(),
+                country: seg.country.clone(),
+            };
+            Some(
+                active
+                    .snapshot
+                    .non_personal(Source::Demographic, Some(&demo), n, &allow),
+            )
+        }
+        Chart::Trending { days } => active.snapshot.trending(*days, n, &allow),
+    }?;
+    Some(
+        ranked
+            .into_iter()
+            .filter_map(|(i, s)| Some((movie_of(active, i)?, s as f64)))
+            .collect(),
+    )
+}
+
+/// A chart from the database, best first, every movie (before the first training).
+async fn chart_in_database(st: &AppState, chart: &Chart) -> Result<Vec<(i32, f64)>, AppError> {
+    Ok(match chart {
         Chart::Popular(seg) => popular_in_database(st, seg).await?,
         Chart::Trending { days } => {
             let since = Utc::now() - Duration::days(*days as i64);
@@ -300,12 +419,7 @@ pub async fn chart_of(
                 .map(|(m, c)| (m, c as f64))
                 .collect()
         }
-    };
-    Ok(rows
-        .into_iter()
-        .filter(|(m, _)| admission.admits(*m))
-        .take(n)
-        .collect())
+    })
 }
 
 /// The `n` admitted movies most like `movie` (its item-kNN neighbours; content neighbours for
@@ -384,70 +498,102 @@ async fn popular_in_database(st: &AppState, seg: &Segment) -> Result<Vec<(i32, f
         .collect())
 }
 
+/// The client's filter over catalogue entries: genres (any of), release years.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub genres: Vec<String>,
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+}
+
+impl ListFilter {
+    /// Whether the entry passes.
+    pub fn keeps(&self, e: &CatalogueEntry) -> bool {
+        if !self.genres.is_empty()
+            && !e
+                .genres
+                .iter()
+                .any(|g| self.genres.iter().any(|f| f.eq_ignore_ascii_case(g)))
+        {
+            return false;
+        }
+        if self
+            .year_from
+            .is_some_and(|y| e.year.is_none_or(|ey| ey < y))
+        {
+            return false;
+        }
+        if self.year_to.is_some_and(|y| e.year.is_none_or(|ey| ey > y)) {
+            return false;
+        }
+        true
+    }
+}
+
 /// What a recommendations list is asked for.
-pub struct ListAsk<'a> {
+pub struct ListAsk {
     pub surface: Surface,
     /// Items from the top (offset + page size).
     pub n: usize,
     /// The client's own exclusions.
-    pub exclude: &'a HashSet<i32>,
-    /// The client's filter over catalogue entries (genres, years).
-    pub keep: &'a (dyn Fn(&crate::db::repo::training::CatalogueEntry) -> bool + Sync),
+    pub exclude: HashSet<i32>,
+    /// The client's filter (genres, years).
+    pub filter: ListFilter,
     pub now: DateTime<Utc>,
 }
 
-/// A ranked, curated, diversified and explained list for a user.
+impl ListAsk {
+    /// How many movies the user could page through under this ask (`totalCount`): walks the
+    /// catalogue, so only when asked for.
+    pub fn count(&self, u: &UserServing) -> usize {
+        u.admission(&self.surface, self.now)
+            .count(&self.exclude, &|e| self.filter.keeps(e))
+    }
+}
+
+/// A ranked, curated, diversified and explained list for a user. Pure CPU work: run it on the
+/// compute pool ([`crate::app::compute`]).
 #[tracing::instrument(skip_all, fields(user_id = u.user.id))]
-pub async fn list(
-    st: &AppState,
-    u: &UserServing,
-    ask: &ListAsk<'_>,
-) -> Result<Vec<ServedItem>, AppError> {
+pub fn list(u: &UserServing, ask: &ListAsk) -> Vec<ServedItem> {
     let pool = LIST_POOL.max(ask.n);
     let admission = u.admission(&ask.surface, ask.now);
     let mut cands = if u.context.is_new || u.active.is_none() {
-        let mut c = u
-            .non_personal(st, Source::Demographic, pool, &admission)
-            .await?;
+        let mut c = u.non_personal(Source::Demographic, pool, &admission);
         if c.is_empty() {
             c = if u.active.is_some() {
-                u.model_candidates(pool, ask.exclude, &admission)
+                u.model_candidates(pool, &ask.exclude, &admission)
             } else {
-                u.non_personal(st, Source::Popular, pool, &admission)
-                    .await?
+                u.non_personal(Source::Popular, pool, &admission)
             };
         }
         c
     } else {
-        u.model_candidates(pool, ask.exclude, &admission)
+        u.model_candidates(pool, &ask.exclude, &admission)
     };
     if cands.is_empty() {
-        cands = u
-            .non_personal(st, Source::Popular, pool, &admission)
-            .await?;
+        cands = u.non_personal(Source::Popular, pool, &admission);
     }
     let mut exclude: HashSet<i32> = u.seen.clone();
     exclude.extend(ask.exclude.iter().copied());
+    let explainer = u.explainer();
+    let explain = |m: i32| explainer.as_ref()?.explain(m);
+    let keep = |e: &CatalogueEntry| ask.filter.keeps(e);
     let req = ListRequest {
         surface: &ask.surface,
         user: &u.context,
         now: ask.now,
         n: ask.n,
         exclude: &exclude,
-        keep: ask.keep,
+        keep: &keep,
+        explain: Some(&explain),
     };
-    Ok(pipeline::rank_list(&req, cands, &u.curation, &u.catalogue))
+    pipeline::rank_list(&req, cands, &u.curation, &u.catalogue)
 }
 
 /// The user's home feed.
+/// Pure CPU work: run it on the compute pool ([`crate::app::compute`]).
 #[tracing::instrument(skip_all, fields(user_id = u.user.id))]
-pub async fn home_feed(
-    st: &AppState,
-    u: &UserServing,
-    rows: usize,
-    per_row: usize,
-    now: DateTime<Utc>,
-) -> Result<Vec<FeedRow>, AppError> {
+pub fn home_feed(u: &UserServing, rows: usize, per_row: usize, now: DateTime<Utc>) -> Vec<FeedRow> {
     let pool = (per_row * OVERSAMPLE).max(40);
     let admission = u.admission(&Surface::Home, now);
     let personal = !u.context.is_new && u.active.is_some();
@@ -466,17 +612,11 @@ pub async fn home_feed(
     } else {
         vec![]
     };
-    let trending = u
-        .non_personal(st, Source::Trending, pool, &admission)
-        .await?;
-    let popular_list = u
-        .non_personal(st, Source::Popular, pool * 3, &admission)
-        .await?;
+    let trending = u.non_personal(Source::Trending, pool, &admission);
+    let popular_list = u.non_personal(Source::Popular, pool * 3, &admission);
     let demographic = match u.context.age_band {
         Some(b) if !personal => {
-            let c = u
-                .non_personal(st, Source::Demographic, pool, &admission)
-                .await?;
+            let c = u.non_personal(Source::Demographic, pool, &admission);
             (!c.is_empty()).then(|| (format!("viewers aged {}", b.label()), c))
         }
         _ => None,
@@ -526,12 +666,15 @@ pub async fn home_feed(
         demographic,
         by_genre,
     };
+    let explainer = u.explainer();
+    let explain = |m: i32| explainer.as_ref()?.explain(m);
     let req = FeedRequest {
         user: &u.context,
         now,
         exclude: &u.seen,
         rows,
         per_row,
+        explain: Some(&explain),
     };
-    Ok(feed::home_feed(inputs, &req, &u.curation, &u.catalogue))
+    feed::home_feed(inputs, &req, &u.curation, &u.catalogue)
 }

@@ -9,9 +9,12 @@
 //! a state that was rolled back. Dropping a unit of work without committing rolls it back.
 use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 
+use super::user_state::WriteGuard;
+use crate::db::entities::users;
 use crate::db::repo::audit::{self, Actor};
 use crate::error::AppError;
 use crate::state::AppState;
+use marquee_core::feedback::FeedbackChange;
 
 /// What a change touched, and so what must be refreshed once it is committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,9 +23,8 @@ pub enum Effect {
     Curation,
     /// Movies: the catalogue index reloads.
     Catalogue,
-    /// A user's ratings or events: their factors are re-solved (fold-in).
-    Feedback(i32),
-    /// A user was erased: they leave the live model and its stored parameters.
+    /// A user was erased: they leave the live model, its stored parameters and the serving
+    /// cache.
     Erasure(i32),
 }
 
@@ -39,6 +41,16 @@ pub struct UnitOfWork<'a> {
     actor: Actor,
     entries: Vec<Entry>,
     effects: Vec<Effect>,
+    feedback: Option<PendingFeedback<'a>>,
+    /// Writes declared to the users' serving cache, ended after the commit (or the rollback).
+    guards: Vec<WriteGuard<'a>>,
+}
+
+/// A user's feedback changes, applied to their cached state and folded in after the commit.
+struct PendingFeedback<'a> {
+    user: users::Model,
+    guard: WriteGuard<'a>,
+    changes: Vec<FeedbackChange>,
 }
 
 impl<'a> UnitOfWork<'a> {
@@ -59,7 +71,24 @@ impl<'a> UnitOfWork<'a> {
             actor,
             entries: vec![],
             effects: vec![],
+            feedback: None,
+            guards: vec![],
         })
+    }
+
+    /// Records a change to the acting user's feedback: after the commit it is applied to their
+    /// cached serving state and folded into their factors, so their next request reflects it.
+    pub fn feedback(&mut self, user: &users::Model, change: FeedbackChange) {
+        match &mut self.feedback {
+            Some(p) if p.user.id == user.id => p.changes.push(change),
+            _ => {
+                self.feedback = Some(PendingFeedback {
+                    guard: self.st.user_states.begin_write(user.id),
+                    user: user.clone(),
+                    changes: vec![change],
+                })
+            }
+        }
     }
 
     /// The transaction, for repository calls.
@@ -88,6 +117,9 @@ impl<'a> UnitOfWork<'a> {
 
     /// Declares something this change touched; it is refreshed after the commit.
     pub fn touches(&mut self, effect: Effect) {
+        if let Effect::Erasure(user) = effect {
+            self.guards.push(self.st.user_states.begin_write(user));
+        }
         if !self.effects.contains(&effect) {
             self.effects.push(effect);
         }
@@ -101,12 +133,17 @@ impl<'a> UnitOfWork<'a> {
             audit::append(&self.txn, &self.actor, e.action, Some(e.target), e.details).await?;
         }
         self.txn.commit().await?;
+        if let Some(p) = self.feedback {
+            let cached = p.guard.applied(&p.changes);
+            self.st.feedback_changed(&p.user, cached).await;
+        }
         let mut first_error = None;
         for effect in self.effects {
             if let Err(e) = apply(self.st, effect).await {
                 first_error.get_or_insert(e);
             }
         }
+        drop(self.guards);
         first_error.map_or(Ok(()), Err)
     }
 }
@@ -115,8 +152,10 @@ async fn apply(st: &AppState, effect: Effect) -> Result<(), AppError> {
     match effect {
         Effect::Curation => st.curation_changed(),
         Effect::Catalogue => st.recommender.catalogue_changed(),
-        Effect::Feedback(user) => st.feedback_changed(user).await,
-        Effect::Erasure(user) => st.recommender.erase_user(&st.db, user).await?,
+        Effect::Erasure(user) => {
+            st.user_states.forget(user);
+            st.recommender.erase_user(&st.db, user).await?
+        }
     }
     Ok(())
 }

@@ -47,7 +47,9 @@ impl Guard for RoleGuard {
 /// The token's end user (database id, external id), or UNAUTHENTICATED/FORBIDDEN.
 pub fn require_user(ctx: &Context<'_>) -> Result<(i32, String)> {
     match principal(ctx) {
-        Principal::User { id, external_id } => Ok((*id, external_id.clone())),
+        Principal::User {
+            id, external_id, ..
+        } => Ok((*id, external_id.clone())),
         Principal::Anonymous => Err(AppError::Unauthenticated.extend()),
         Principal::Staff { .. } => Err(AppError::Forbidden.extend()),
     }
@@ -59,5 +61,16 @@ pub fn require_staff(ctx: &Context<'_>, roles: &[Role]) -> Result<(i32, Role)> {
         Principal::Staff { id, role } if role.permits(roles) => Ok((*id, *role)),
         Principal::Anonymous => Err(AppError::Unauthenticated.extend()),
         _ => Err(AppError::Forbidden.extend()),
+    }
+}
+
+/// The token's end user's row, read once when the request was authenticated.
+pub fn require_user_row(
+    ctx: &Context<'_>,
+) -> Result<std::sync::Arc<crate::db::entities::users::Model>> {
+    match principal(ctx) {
+        Principal::User { row, .. } => Ok(row.clone()),
+        Principal::Anonymous => Err(AppError::Unauthenticated.extend()),
+        Principal::Staff { .. } => Err(AppError::Forbidden.extend()),
     }
 }

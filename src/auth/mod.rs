@@ -6,7 +6,7 @@ pub mod password;
 
 use serde::{Deserialize, Serialize};
 
-pub use guard::{require_staff, require_user, RoleGuard};
+pub use guard::{require_staff, require_user, require_user_row, RoleGuard};
 pub use jwt::{Claims, JwtKeys, Verified};
 
 /// A staff role. Admin may do everything; editor the catalogue and curation; compliance users'
@@ -50,12 +50,17 @@ impl Role {
 }
 
 /// Who is making a request, as established from its bearer token.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Principal {
     /// No token.
     Anonymous,
-    /// An end user (database id and external id).
-    User { id: i32, external_id: String },
+    /// An end user (database id and external id), with their row as read once for the
+    /// request: resolvers use it instead of reading it again.
+    User {
+        id: i32,
+        external_id: String,
+        row: std::sync::Arc<crate::db::entities::users::Model>,
+    },
     /// A staff member with a role.
     Staff { id: i32, role: Role },
 }

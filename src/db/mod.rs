@@ -10,9 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 
 use crate::config::DatabaseSettings;
+
+/// How long a SQLite writer waits for the write lock before the request fails as UNAVAILABLE.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Counts statements and their total time, for `/metrics` and for tests that bound the number
 /// of queries a request costs.
@@ -37,12 +40,19 @@ pub async fn connect(s: &DatabaseSettings) -> Result<(DatabaseConnection, Arc<Qu
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // Every SQLite connection: WAL, so readers go on while one writer writes; NORMAL
+        // sync, which in WAL mode is durable against a crash of the process (only a power cut
+        // can lose the last commits); and a busy timeout, so a writer waits its turn for the
+        // lock instead of failing. Writers take the lock up front (`BEGIN IMMEDIATE`, see
+        // `app::uow`). sqlx enforces foreign keys already.
+        .map_sqlx_sqlite_opts(|o| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        });
     let mut db = Database::connect(opt).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL lets readers go on while a writer writes (sqlx enforces foreign keys already).
-        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
-    }
     let stats = Arc::new(QueryStats::default());
     let s2 = stats.clone();
     db.set_metric_callback(move |info| {

@@ -8,7 +8,7 @@ use super::ids::{self, Kind};
 use super::movies::{load_movie, Movie};
 use super::state;
 use crate::app::feedback::{self, NewEvent};
-use crate::auth::{require_user, RoleGuard};
+use crate::auth::{require_user_row, RoleGuard};
 use crate::db::entities::events;
 use crate::error::{AppError, GqlResult};
 
@@ -115,7 +115,7 @@ impl FeedbackMutation {
     /// Records a viewing or feedback event for the token's user.
     #[graphql(guard = "RoleGuard::User")]
     async fn record_event(&self, ctx: &Context<'_>, input: EventInput) -> Result<Event> {
-        let (user_id, _) = require_user(ctx)?;
+        let user = require_user_row(ctx)?;
         let new = NewEvent {
             movie_id: ids::decode(Kind::Movie, &input.movie_id).gql()?,
             kind: input.kind.into(),
@@ -124,7 +124,7 @@ impl FeedbackMutation {
             recommendation_id: input.recommendation_id,
             occurred_at: input.occurred_at,
         };
-        let e = feedback::record_event(state(ctx)?, user_id, new)
+        let e = feedback::record_event(state(ctx)?, &user, new)
             .await
             .gql()?;
         Event::try_from(e).gql()

@@ -50,6 +50,7 @@ async fn principal(state: &AppState, req: &HttpRequest) -> Result<Principal, App
             Ok(Principal::User {
                 id: u.id,
                 external_id,
+                row: Arc::new(u),
             })
         }
         Verified::Staff { id, .. } => {

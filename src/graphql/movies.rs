@@ -8,7 +8,7 @@ use super::ids::{self, Kind};
 use super::loaders::{
     Cached, CreditsLoader, GenresLoader, MovieLoader, MyRatingLoader, StatsLoader,
 };
-use super::pagination::{page, page_args, Page};
+use super::pagination::{page_args, page_with, Page};
 use super::{staff_actor, state};
 use crate::app::catalogue::{self, MoviePatch, NewMovie};
 use crate::auth::{Principal, Role, RoleGuard};
@@ -254,16 +254,17 @@ impl Person {
             person_id: Some(self.db_id),
             ..Default::default()
         };
-        let (rows, total) = repo::list(
+        let found = repo::list(
             &state(ctx)?.db,
             &filter,
             MovieOrder::YearDesc,
             offset,
             limit,
+            ctx.look_ahead().field("totalCount").exists(),
         )
         .await
         .gql()?;
-        movie_page(ctx, rows, offset, total).await
+        movie_page(ctx, found, offset).await
     }
 }
 
@@ -351,20 +352,17 @@ pub async fn prime_movie_loaders(
     Ok(())
 }
 
-async fn movie_page(
-    ctx: &Context<'_>,
-    rows: Vec<movies::Model>,
-    offset: u64,
-    total: u64,
-) -> Result<Page<Movie>> {
-    let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
+/// A page of movies; `totalCount` is counted only when the query selects it.
+async fn movie_page(ctx: &Context<'_>, found: repo::MoviePage, offset: u64) -> Result<Page<Movie>> {
+    let ids: Vec<i32> = found.rows.iter().map(|m| m.id).collect();
     let look = ctx.look_ahead();
     prime_movie_loaders(ctx, look.field("edges").field("node"), &ids).await?;
     prime_movie_loaders(ctx, look.field("nodes"), &ids).await?;
-    Ok(page(
-        rows.into_iter().map(Movie::from).collect(),
+    Ok(page_with(
+        found.rows.into_iter().map(Movie::from).collect(),
         offset,
-        total,
+        found.has_next,
+        found.total.unwrap_or(0),
     ))
 }
 
@@ -422,16 +420,17 @@ impl MovieQuery {
                 .gql()?,
             include_unavailable,
         };
-        let (rows, total) = repo::list(
+        let found = repo::list(
             &state(ctx)?.db,
             &filter,
             order_by.unwrap_or_default().into(),
             offset,
             limit,
+            ctx.look_ahead().field("totalCount").exists(),
         )
         .await
         .gql()?;
-        movie_page(ctx, rows, offset, total).await
+        movie_page(ctx, found, offset).await
     }
 
     /// Every genre with its number of available movies.

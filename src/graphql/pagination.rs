@@ -59,9 +59,15 @@ pub fn page_args(first: Option<i32>, after: Option<&str>) -> Result<(u64, u64), 
 /// Builds a connection from one page of nodes starting at `offset`.
 pub fn page<T: OutputType>(nodes: Vec<T>, offset: u64, total: u64) -> Page<T> {
     let end = offset + nodes.len() as u64;
+    page_with(nodes, offset, end < total, total)
+}
+
+/// Builds a connection when whether a next page exists is known apart from the total (which
+/// is then only computed when `totalCount` is selected; pass 0 when it is not).
+pub fn page_with<T: OutputType>(nodes: Vec<T>, offset: u64, has_next: bool, total: u64) -> Page<T> {
     let mut c = Connection::with_additional_fields(
         offset > 0,
-        end < total,
+        has_next,
         ConnectionTotals { total_count: total },
     );
     c.edges.extend(

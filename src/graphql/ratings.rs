@@ -6,7 +6,7 @@ use super::ids::{self, Kind};
 use super::movies::{load_movie, Movie};
 use super::state;
 use crate::app::feedback;
-use crate::auth::{require_user, RoleGuard};
+use crate::auth::{require_user_row, RoleGuard};
 use crate::db::entities::ratings;
 use crate::error::GqlResult;
 
@@ -55,9 +55,9 @@ impl RatingMutation {
     /// Sets or replaces the token user's rating of a movie (0.5–5 in steps of 0.5).
     #[graphql(guard = "RoleGuard::User")]
     async fn rate_movie(&self, ctx: &Context<'_>, movie_id: ID, score: f64) -> Result<Rating> {
-        let (user_id, _) = require_user(ctx)?;
+        let user = require_user_row(ctx)?;
         let movie_id = ids::decode(Kind::Movie, &movie_id).gql()?;
-        let r = feedback::rate(state(ctx)?, user_id, movie_id, score)
+        let r = feedback::rate(state(ctx)?, &user, movie_id, score)
             .await
             .gql()?;
         Ok(r.into())
@@ -66,9 +66,9 @@ impl RatingMutation {
     /// Removes the token user's rating of a movie; false when there was none.
     #[graphql(guard = "RoleGuard::User")]
     async fn remove_rating(&self, ctx: &Context<'_>, movie_id: ID) -> Result<bool> {
-        let (user_id, _) = require_user(ctx)?;
+        let user = require_user_row(ctx)?;
         let movie_id = ids::decode(Kind::Movie, &movie_id).gql()?;
-        feedback::remove_rating(state(ctx)?, user_id, movie_id)
+        feedback::remove_rating(state(ctx)?, &user, movie_id)
             .await
             .gql()
     }

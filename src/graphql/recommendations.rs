@@ -9,15 +9,14 @@ use chrono::{DateTime, Utc};
 use super::ids::{self, Kind};
 use super::loaders::{Cached, MovieLoader};
 use super::movies::{load_movie, prime_movie_loaders, Movie};
-use super::pagination::{page, page_args, Page};
+use super::pagination::{page_args, page_with, Page};
 use super::state;
-use crate::auth::{require_user, Role, RoleGuard};
+use crate::auth::{require_user_row, Role, RoleGuard};
 use crate::db::repo;
 use std::collections::HashSet;
 
 use crate::app::model::CatalogueIndex;
 use crate::app::serving;
-use crate::db::repo::training::CatalogueEntry;
 use crate::error::{AppError, GqlResult};
 use marquee_core::demographics::AgeBand;
 use marquee_core::serving::admission::Admission;
@@ -356,30 +355,6 @@ async fn chart_items(
     )
 }
 
-/// The client's filter (genres, years) over a catalogue entry.
-fn allowed_entry(
-    e: &CatalogueEntry,
-    genres: &[String],
-    year_from: Option<i32>,
-    year_to: Option<i32>,
-) -> bool {
-    if !genres.is_empty()
-        && !e
-            .genres
-            .iter()
-            .any(|g| genres.iter().any(|f| f.eq_ignore_ascii_case(g)))
-    {
-        return false;
-    }
-    if year_from.is_some_and(|y| e.year.is_none_or(|ey| ey < y)) {
-        return false;
-    }
-    if year_to.is_some_and(|y| e.year.is_none_or(|ey| ey > y)) {
-        return false;
-    }
-    true
-}
-
 /// The serving inputs of the user a staff preview names.
 async fn preview_user(ctx: &Context<'_>, user_id: &ID) -> Result<serving::UserServing> {
     let id = ids::decode(Kind::User, user_id).gql()?;
@@ -396,24 +371,30 @@ async fn preview_user(ctx: &Context<'_>, user_id: &ID) -> Result<serving::UserSe
 async fn served_items(
     ctx: &Context<'_>,
     user_id: i32,
-    surface: &str,
+    surface: &'static str,
     offset: usize,
     items: Vec<ServedItem>,
     log: bool,
     movie_look: async_graphql::Lookahead<'_>,
 ) -> Result<Vec<RecommendationItem>> {
     let mut out = Vec::with_capacity(items.len());
-    let mut logs = Vec::with_capacity(items.len());
+    let mut logs = Vec::with_capacity(if log { items.len() } else { 0 });
+    let now = Utc::now();
     for (pos, it) in items.into_iter().enumerate() {
         let served = it.source;
         let source: RecommendationSource = served.into();
         let rec_id = uuid::Uuid::new_v4().to_string();
-        logs.push((
-            rec_id.clone(),
-            it.movie_id,
-            served.as_str(),
-            (offset + pos) as i32,
-        ));
+        if log {
+            logs.push(repo::events::ShownItem {
+                id: rec_id.clone(),
+                user_id,
+                movie_id: it.movie_id,
+                surface,
+                source: served.as_str(),
+                position: (offset + pos) as i32,
+                shown_at: now,
+            });
+        }
         out.push(RecommendationItem {
             movie_id: it.movie_id,
             score: it.score,
@@ -426,19 +407,9 @@ async fn served_items(
             recommendation_id: rec_id,
         });
     }
-    if log && !logs.is_empty() {
-        // Attribution rows are written after the answer is sent: a failed write costs an
-        // impression's attribution, never the user's answer.
-        let st = state(ctx)?.clone();
-        let surface = surface.to_owned();
-        tokio::spawn(async move {
-            if let Err(e) =
-                repo::events::log_recommendations(&st.db, user_id, &surface, &logs).await
-            {
-                tracing::warn!(error = %e, user_id, "recording shown recommendations failed");
-            }
-        });
-    }
+    // Written in batches after the answer is sent: a failed write costs an impression's
+    // attribution, never the user's answer.
+    state(ctx)?.impressions.record(logs);
     let ids: Vec<i32> = out.iter().map(|r| r.movie_id).collect();
     prime_movie_loaders(ctx, movie_look, &ids).await?;
     Ok(out)
@@ -447,21 +418,19 @@ async fn served_items(
 /// Builds and maps a home feed.
 async fn feed_of(
     ctx: &Context<'_>,
-    u: &serving::UserServing,
+    u: serving::UserServing,
     rows: Option<i32>,
     per_row: Option<i32>,
     log: bool,
 ) -> Result<HomeFeed> {
     let st = state(ctx)?;
-    let rows = serving::home_feed(
-        st,
-        u,
-        rows.unwrap_or(8) as usize,
-        per_row.unwrap_or(10) as usize,
-        Utc::now(),
-    )
-    .await
-    .gql()?;
+    let user_id = u.user.id;
+    let (rows, per_row) = (rows.unwrap_or(8) as usize, per_row.unwrap_or(10) as usize);
+    let rows = st
+        .compute
+        .run(move || serving::home_feed(&u, rows, per_row, Utc::now()))
+        .await
+        .gql()?;
     // One batch for every row: the movies are loaded and the shown items logged at once.
     let sizes: Vec<usize> = rows.iter().map(|r| r.items.len()).collect();
     let mut heads = Vec::with_capacity(rows.len());
@@ -472,7 +441,7 @@ async fn feed_of(
     }
     let mut items = served_items(
         ctx,
-        u.user.id,
+        user_id,
         "HOME",
         0,
         all,
@@ -493,6 +462,9 @@ async fn feed_of(
     }
     Ok(HomeFeed { rows: out })
 }
+
+/// How deep a recommendations list goes.
+const MAX_DEPTH: usize = 500;
 
 /// Recommendation queries.
 #[derive(Default)]
@@ -516,7 +488,7 @@ impl RecommendationQuery {
         #[graphql(validator(max_items = 500))] exclude: Option<Vec<ID>>,
         filter: Option<RecommendationFilterInput>,
     ) -> Result<Page<RecommendationItem>> {
-        let (user_id, _) = require_user(ctx)?;
+        let user = require_user_row(ctx)?;
         let (offset, limit) = page_args(first, after.as_deref()).gql()?;
         if offset > 400 {
             return Err(AppError::bad_input("recommendations go at most 500 deep").extend());
@@ -533,37 +505,39 @@ impl RecommendationQuery {
             .map(|id| ids::decode(Kind::Movie, id))
             .collect::<Result<_, _>>()
             .gql()?;
-        let genres = f.genres.unwrap_or_default();
         let st = state(ctx)?;
-        let user = repo::users::get(&st.db, user_id)
-            .await
-            .gql()?
-            .ok_or(AppError::NotFound("user"))
-            .gql()?;
-        let u = serving::load_user(st, user).await.gql()?;
-        let exclude: HashSet<i32> = exclude_ids.into_iter().collect();
-        let keep = |e: &CatalogueEntry| allowed_entry(e, &genres, f.year_from, f.year_to);
-        let now = Utc::now();
-        let items = serving::list(
-            st,
-            &u,
-            &serving::ListAsk {
-                surface: Surface::Recommendations,
-                n: (offset + limit) as usize,
-                exclude: &exclude,
-                keep: &keep,
-                now,
+        let u = serving::load_user(st, (*user).clone()).await.gql()?;
+        let end = (offset + limit) as usize;
+        let ask = serving::ListAsk {
+            surface: Surface::Recommendations,
+            // One item more than the page tells whether another page follows.
+            n: end + 1,
+            exclude: exclude_ids.into_iter().collect(),
+            filter: serving::ListFilter {
+                genres: f.genres.unwrap_or_default(),
+                year_from: f.year_from,
+                year_to: f.year_to,
             },
-        )
-        .await
-        .gql()?;
-        let total = u
-            .admission(&Surface::Recommendations, now)
-            .count(&exclude, &keep) as u64;
+            now: Utc::now(),
+        };
+        // Counting every admitted movie walks the catalogue: only when asked for.
+        let count = ctx.look_ahead().field("totalCount").exists();
+        let user_id = u.user.id;
+        let (mut items, total) = st
+            .compute
+            .run(move || {
+                let items = serving::list(&u, &ask);
+                let total = count.then(|| ask.count(&u) as u64);
+                (items, total)
+            })
+            .await
+            .gql()?;
+        let has_next = items.len() > end && end < MAX_DEPTH;
+        items.truncate(end);
         let page_items: Vec<ServedItem> = items.into_iter().skip(offset as usize).collect();
         let out = served_items(
             ctx,
-            u.user.id,
+            user_id,
             "RECOMMENDATIONS",
             offset as usize,
             page_items,
@@ -571,7 +545,7 @@ impl RecommendationQuery {
             ctx.look_ahead().field("edges").field("node").field("movie"),
         )
         .await?;
-        Ok(page(out, offset, total))
+        Ok(page_with(out, offset, has_next, total.unwrap_or(0)))
     }
 
     /// The recommendations a user would get now, with each item's source and reason (editors,
@@ -588,23 +562,22 @@ impl RecommendationQuery {
     ) -> Result<Vec<RecommendationItem>> {
         let st = state(ctx)?;
         let u = preview_user(ctx, &user_id).await?;
-        let keep = |_: &CatalogueEntry| true;
-        let items = serving::list(
-            st,
-            &u,
-            &serving::ListAsk {
-                surface: Surface::Recommendations,
-                n: first.unwrap_or(20) as usize,
-                exclude: &HashSet::new(),
-                keep: &keep,
-                now: Utc::now(),
-            },
-        )
-        .await
-        .gql()?;
+        let id = u.user.id;
+        let ask = serving::ListAsk {
+            surface: Surface::Recommendations,
+            n: first.unwrap_or(20) as usize,
+            exclude: HashSet::new(),
+            filter: serving::ListFilter::default(),
+            now: Utc::now(),
+        };
+        let items = st
+            .compute
+            .run(move || serving::list(&u, &ask))
+            .await
+            .gql()?;
         served_items(
             ctx,
-            u.user.id,
+            id,
             "RECOMMENDATIONS",
             0,
             items,
@@ -628,15 +601,11 @@ impl RecommendationQuery {
         #[graphql(validator(minimum = 1, maximum = 20))] rows: Option<i32>,
         #[graphql(validator(minimum = 1, maximum = 30))] items_per_row: Option<i32>,
     ) -> Result<HomeFeed> {
-        let (user_id, _) = require_user(ctx)?;
-        let st = state(ctx)?;
-        let user = repo::users::get(&st.db, user_id)
+        let user = require_user_row(ctx)?;
+        let u = serving::load_user(state(ctx)?, (*user).clone())
             .await
-            .gql()?
-            .ok_or(AppError::NotFound("user"))
             .gql()?;
-        let u = serving::load_user(st, user).await.gql()?;
-        feed_of(ctx, &u, rows, items_per_row, true).await
+        feed_of(ctx, u, rows, items_per_row, true).await
     }
 
     /// The home feed a user would get now (editors, admins). Nothing is logged for the user.
@@ -652,7 +621,7 @@ impl RecommendationQuery {
         #[graphql(validator(minimum = 1, maximum = 30))] items_per_row: Option<i32>,
     ) -> Result<HomeFeed> {
         let u = preview_user(ctx, &user_id).await?;
-        feed_of(ctx, &u, rows, items_per_row, false).await
+        feed_of(ctx, u, rows, items_per_row, false).await
     }
 
     /// Movies most like this one (people who liked it also liked; for new movies, by content).

@@ -8,10 +8,10 @@ use super::pagination::{page, page_args, Page};
 use super::ratings::Rating;
 use super::state;
 use crate::app::users::{self, ProfileUpdate};
-use crate::auth::{require_user, Role, RoleGuard};
+use crate::auth::{require_user, require_user_row, Role, RoleGuard};
 use crate::db::entities;
 use crate::db::repo;
-use crate::error::{AppError, GqlResult};
+use crate::error::GqlResult;
 
 /// An end user of a frontend app.
 #[derive(SimpleObject, Clone)]
@@ -102,13 +102,7 @@ impl UserQuery {
     /// The token's own user.
     #[graphql(guard = "RoleGuard::User")]
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
-        let (id, _) = require_user(ctx)?;
-        let u = repo::users::get(&state(ctx)?.db, id)
-            .await
-            .gql()?
-            .ok_or(AppError::NotFound("user"))
-            .gql()?;
-        Ok(u.into())
+        Ok((*require_user_row(ctx)?).clone().into())
     }
 
     /// One user by id (compliance and admins).

@@ -12,4 +12,5 @@ mod import;
 mod privacy;
 mod recommendations;
 mod schema;
+mod serving_state;
 mod units_of_work;

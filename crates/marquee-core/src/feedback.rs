@@ -124,10 +124,64 @@ pub struct Interaction {
     pub excluded: bool,
 }
 
+/// What one user did to one movie: the rating and the events, kept apart so that a rating
+/// can be removed again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct MovieFeedback {
+    /// Score and Unix seconds.
+    rating: Option<(f32, i64)>,
+    /// Sum of the events' weights, in the order they arrived.
+    event_weight: f32,
+    /// Unix seconds of the latest event (0 when none).
+    event_at: i64,
+    /// An event excludes the movie (finished, thumbed down, dismissed).
+    event_excludes: bool,
+    /// Any event at all.
+    has_events: bool,
+}
+
+impl MovieFeedback {
+    const EMPTY: Self = Self {
+        rating: None,
+        event_weight: 0.0,
+        event_at: 0,
+        event_excludes: false,
+        has_events: false,
+    };
+
+    fn rate(&mut self, score: f32, at: i64) {
+        self.rating = Some((score, at));
+    }
+
+    fn event(&mut self, kind: EventKind, progress: Option<f64>, at: i64) {
+        self.event_weight += kind.weight(progress);
+        self.event_at = self.event_at.max(at);
+        self.event_excludes |= kind.excludes();
+        self.has_events = true;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rating.is_none() && !self.has_events
+    }
+
+    /// The interaction: a rating counts as confidence 1 and excludes the movie.
+    fn interaction(&self, user_id: i32, movie_id: i32) -> Interaction {
+        let (rating, rating_at) = self.rating.unwrap_or((f32::NAN, 0));
+        Interaction {
+            user_id,
+            movie_id,
+            rating,
+            confidence: if self.rating.is_some() { 1.0 } else { 0.0 } + self.event_weight,
+            timestamp: rating_at.max(self.event_at),
+            excluded: self.rating.is_some() || self.event_excludes,
+        }
+    }
+}
+
 /// Folds ratings and events into one [`Interaction`] per (user, movie).
 #[derive(Debug, Default)]
 pub struct InteractionBuilder {
-    map: HashMap<(i32, i32), Interaction>,
+    map: HashMap<(i32, i32), MovieFeedback>,
 }
 
 impl InteractionBuilder {
@@ -138,24 +192,15 @@ impl InteractionBuilder {
         }
     }
 
-    fn entry(&mut self, user_id: i32, movie_id: i32) -> &mut Interaction {
-        self.map.entry((user_id, movie_id)).or_insert(Interaction {
-            user_id,
-            movie_id,
-            rating: f32::NAN,
-            confidence: 0.0,
-            timestamp: 0,
-            excluded: false,
-        })
+    fn entry(&mut self, user_id: i32, movie_id: i32) -> &mut MovieFeedback {
+        self.map
+            .entry((user_id, movie_id))
+            .or_insert(MovieFeedback::EMPTY)
     }
 
     /// A star rating: it counts as confidence 1 and excludes the movie from recommendations.
     pub fn rating(&mut self, user_id: i32, movie_id: i32, score: f32, at: i64) {
-        let e = self.entry(user_id, movie_id);
-        e.rating = score;
-        e.confidence += 1.0;
-        e.timestamp = e.timestamp.max(at);
-        e.excluded = true;
+        self.entry(user_id, movie_id).rate(score, at);
     }
 
     /// An event, weighted by its kind.
@@ -167,17 +212,110 @@ impl InteractionBuilder {
         progress: Option<f64>,
         at: i64,
     ) {
-        let e = self.entry(user_id, movie_id);
-        e.confidence += kind.weight(progress);
-        e.timestamp = e.timestamp.max(at);
-        e.excluded |= kind.excludes();
+        self.entry(user_id, movie_id).event(kind, progress, at);
     }
 
     /// The interactions, ordered by (user, movie).
     pub fn build(self) -> Vec<Interaction> {
-        let mut out: Vec<Interaction> = self.map.into_values().collect();
+        let mut out: Vec<Interaction> = self
+            .map
+            .into_iter()
+            .map(|((u, m), f)| f.interaction(u, m))
+            .collect();
         out.sort_by_key(|i| (i.user_id, i.movie_id));
         out
+    }
+}
+
+/// A change to one user's feedback, as committed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FeedbackChange {
+    /// A rating set or replaced, at Unix seconds `at`.
+    Rated { movie_id: i32, score: f32, at: i64 },
+    /// A rating removed.
+    Unrated { movie_id: i32 },
+    /// An event recorded.
+    Event {
+        movie_id: i32,
+        kind: EventKind,
+        progress: Option<f64>,
+        at: i64,
+    },
+}
+
+/// One user's feedback, movie by movie, kept so that each committed change can be applied in
+/// place: [`UserFeedback::interactions`] equals what [`InteractionBuilder`] gives for the same
+/// rows, whether they were loaded at once or applied one by one (events in the same order).
+/// Impressions carry no signal and are not kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserFeedback {
+    user_id: i32,
+    movies: std::collections::BTreeMap<i32, MovieFeedback>,
+}
+
+impl UserFeedback {
+    /// A user with no feedback.
+    pub fn new(user_id: i32) -> Self {
+        Self {
+            user_id,
+            movies: Default::default(),
+        }
+    }
+
+    /// Applies a change.
+    pub fn apply(&mut self, change: &FeedbackChange) {
+        match *change {
+            FeedbackChange::Rated {
+                movie_id,
+                score,
+                at,
+            } => {
+                let m = self.movies.entry(movie_id).or_insert(MovieFeedback::EMPTY);
+                // Two writes of the same rating may be applied out of order: the later wins.
+                if m.rating.is_none_or(|(_, old)| old <= at) {
+                    m.rate(score, at);
+                }
+            }
+            FeedbackChange::Unrated { movie_id } => {
+                if let Some(m) = self.movies.get_mut(&movie_id) {
+                    m.rating = None;
+                    if m.is_empty() {
+                        self.movies.remove(&movie_id);
+                    }
+                }
+            }
+            FeedbackChange::Event {
+                movie_id,
+                kind,
+                progress,
+                at,
+            } => {
+                if kind != EventKind::Impression {
+                    self.movies
+                        .entry(movie_id)
+                        .or_insert(MovieFeedback::EMPTY)
+                        .event(kind, progress, at);
+                }
+            }
+        }
+    }
+
+    /// The user's interactions, ordered by movie.
+    pub fn interactions(&self) -> Vec<Interaction> {
+        self.movies
+            .iter()
+            .map(|(&m, f)| f.interaction(self.user_id, m))
+            .collect()
+    }
+
+    /// Movies with any feedback.
+    pub fn len(&self) -> usize {
+        self.movies.len()
+    }
+
+    /// No feedback at all.
+    pub fn is_empty(&self) -> bool {
+        self.movies.is_empty()
     }
 }
 
@@ -209,5 +347,128 @@ mod tests {
         assert!(v[0].excluded);
         assert!(v[1].rating.is_nan() && !v[1].excluded && v[1].confidence == 0.0);
         assert!(v[2].excluded && v[2].confidence < 0.0);
+    }
+
+    #[test]
+    fn removing_a_rating_leaves_the_events_behind() {
+        let mut f = UserFeedback::new(1);
+        f.apply(&FeedbackChange::Event {
+            movie_id: 10,
+            kind: EventKind::ViewProgress,
+            progress: Some(0.3),
+            at: 50,
+        });
+        f.apply(&FeedbackChange::Rated {
+            movie_id: 10,
+            score: 4.0,
+            at: 100,
+        });
+        f.apply(&FeedbackChange::Unrated { movie_id: 10 });
+        let i = f.interactions();
+        assert_eq!(i.len(), 1);
+        assert!(i[0].rating.is_nan() && !i[0].excluded);
+        assert_eq!(i[0].timestamp, 50);
+        f.apply(&FeedbackChange::Rated {
+            movie_id: 11,
+            score: 2.0,
+            at: 10,
+        });
+        f.apply(&FeedbackChange::Unrated { movie_id: 11 });
+        assert_eq!(f.len(), 1, "a movie with nothing left is forgotten");
+    }
+
+    #[test]
+    fn a_later_rating_wins_whatever_order_the_writes_arrive_in() {
+        let mut f = UserFeedback::new(1);
+        f.apply(&FeedbackChange::Rated {
+            movie_id: 3,
+            score: 5.0,
+            at: 200,
+        });
+        f.apply(&FeedbackChange::Rated {
+            movie_id: 3,
+            score: 1.0,
+            at: 100,
+        });
+        assert_eq!(f.interactions()[0].rating, 5.0);
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// A stored row: a rating (set), a rating removed, or an event.
+        #[derive(Debug, Clone)]
+        enum Row {
+            Rate(i32, f32),
+            Unrate(i32),
+            Event(i32, usize, Option<f64>, i64),
+        }
+
+        fn row() -> impl Strategy<Value = Row> {
+            let movie = 0..6i32;
+            prop_oneof![
+                (movie.clone(), 1..=10u8).prop_map(|(m, s)| Row::Rate(m, s as f32 / 2.0)),
+                movie.clone().prop_map(Row::Unrate),
+                (
+                    movie,
+                    0..EventKind::ALL.len(),
+                    proptest::option::of(0.0..=1.0f64),
+                    0..1_000i64
+                )
+                    .prop_map(|(m, k, p, at)| Row::Event(m, k, p, at)),
+            ]
+        }
+
+        proptest! {
+            /// Applying each committed change in place gives the interactions a fresh load of
+            /// the rows left in the database gives.
+            #[test]
+            fn changes_applied_in_place_equal_a_fresh_load(rows in proptest::collection::vec(row(), 0..40)) {
+                let mut live = UserFeedback::new(9);
+                // What the database holds: one rating per movie (with its time), events in order.
+                let mut ratings: std::collections::BTreeMap<i32, (f32, i64)> = Default::default();
+                let mut events: Vec<(i32, EventKind, Option<f64>, i64)> = vec![];
+                let mut clock = 0;
+                for r in rows {
+                    match r {
+                        Row::Rate(m, s) => {
+                            // A later write carries a later time, as `updated_at` does.
+                            clock += 1;
+                            ratings.insert(m, (s, clock));
+                            live.apply(&FeedbackChange::Rated { movie_id: m, score: s, at: clock });
+                        }
+                        Row::Unrate(m) => {
+                            ratings.remove(&m);
+                            live.apply(&FeedbackChange::Unrated { movie_id: m });
+                        }
+                        Row::Event(m, k, p, at) => {
+                            let kind = EventKind::ALL[k];
+                            if kind != EventKind::Impression {
+                                events.push((m, kind, p, at));
+                            }
+                            live.apply(&FeedbackChange::Event { movie_id: m, kind, progress: p, at });
+                        }
+                    }
+                }
+                let mut b = InteractionBuilder::default();
+                for (m, (s, at)) in &ratings {
+                    b.rating(9, *m, *s, *at);
+                }
+                for (m, kind, p, at) in &events {
+                    b.event(9, *m, *kind, *p, *at);
+                }
+                let fresh = b.build();
+                let applied = live.interactions();
+                prop_assert_eq!(fresh.len(), applied.len());
+                for (a, f) in applied.iter().zip(&fresh) {
+                    prop_assert_eq!(a.movie_id, f.movie_id);
+                    prop_assert!(a.rating.to_bits() == f.rating.to_bits() || (a.rating.is_nan() && f.rating.is_nan()));
+                    prop_assert_eq!(a.confidence.to_bits(), f.confidence.to_bits());
+                    prop_assert_eq!(a.timestamp, f.timestamp);
+                    prop_assert_eq!(a.excluded, f.excluded);
+                }
+            }
+        }
     }
 }

@@ -50,31 +50,62 @@ pub async fn recent_for_user<C: ConnectionTrait>(
         .await
 }
 
-/// Records what was shown to a user, so impressions and clicks can be attributed by
-/// `recommendationId`. Rows: (id, movie id, source, position).
+/// One recommended item shown to a user, recorded so impressions and clicks can be
+/// attributed by `recommendationId`.
+#[derive(Debug, Clone)]
+pub struct ShownItem {
+    pub id: String,
+    pub user_id: i32,
+    pub movie_id: i32,
+    pub surface: &'static str,
+    pub source: &'static str,
+    pub position: i32,
+    pub shown_at: DateTime<Utc>,
+}
+
+/// Records shown items in one statement.
 pub async fn log_recommendations<C: ConnectionTrait>(
     db: &C,
-    user_id: i32,
-    surface: &str,
-    rows: &[(String, i32, &'static str, i32)],
+    rows: &[ShownItem],
 ) -> Result<(), DbErr> {
     use crate::db::entities::recommendation_logs;
     if rows.is_empty() {
         return Ok(());
     }
-    let now = Utc::now();
-    recommendation_logs::Entity::insert_many(rows.iter().map(
-        |(id, movie_id, source, position)| recommendation_logs::ActiveModel {
-            id: Set(id.clone()),
-            user_id: Set(user_id),
-            movie_id: Set(*movie_id),
-            surface: Set(surface.to_owned()),
-            source: Set((*source).to_owned()),
-            position: Set(*position),
-            created_at: Set(now),
-        },
-    ))
+    recommendation_logs::Entity::insert_many(rows.iter().map(|r| {
+        recommendation_logs::ActiveModel {
+            id: Set(r.id.clone()),
+            user_id: Set(r.user_id),
+            movie_id: Set(r.movie_id),
+            surface: Set(r.surface.to_owned()),
+            source: Set(r.source.to_owned()),
+            position: Set(r.position),
+            created_at: Set(r.shown_at),
+        }
+    }))
     .exec_without_returning(db)
     .await?;
     Ok(())
+}
+
+/// Deletes recommendation logs older than `before`, at most `limit` rows; returns how many.
+/// Deleting in slices keeps each transaction (and SQLite's write lock) short.
+pub async fn prune_recommendation_logs<C: ConnectionTrait>(
+    db: &C,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> Result<u64, DbErr> {
+    use crate::db::entities::recommendation_logs;
+    use sea_orm::sea_query::Query;
+    let oldest = Query::select()
+        .column(recommendation_logs::Column::Id)
+        .from(recommendation_logs::Entity)
+        .and_where(recommendation_logs::Column::CreatedAt.lt(before))
+        .limit(limit)
+        .to_owned();
+    Ok(recommendation_logs::Entity::delete_many()
+        .filter(recommendation_logs::Column::Id.in_subquery(oldest))
+        .exec(db)
+        .await?
+        .rows_affected)
 }

@@ -168,9 +168,14 @@ pub async fn list<C: ConnectionTrait>(
     order: MovieOrder,
     offset: u64,
     limit: u64,
-) -> Result<(Vec<movies::Model>, u64), DbErr> {
+    count: bool,
+) -> Result<MoviePage, DbErr> {
     let q = movies::Entity::find().filter(filter_condition(filter));
-    let total = q.clone().count(db).await?;
+    let total = if count {
+        Some(q.clone().count(db).await?)
+    } else {
+        None
+    };
     let q = match order {
         MovieOrder::TitleAsc => q.order_by_asc(movies::Column::Title),
         MovieOrder::YearDesc => q.order_by_desc(movies::Column::Year),
@@ -181,13 +186,29 @@ pub async fn list<C: ConnectionTrait>(
         ),
         MovieOrder::Newest => q.order_by_desc(movies::Column::CreatedAt),
     };
-    let rows = q
+    // Without a count, one row more than asked tells whether another page follows.
+    let mut rows = q
         .order_by_asc(movies::Column::Id)
         .offset(offset)
-        .limit(limit)
+        .limit(limit + 1)
         .all(db)
         .await?;
-    Ok((rows, total))
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok(MoviePage {
+        rows,
+        total,
+        has_next,
+    })
+}
+
+/// One page of a movie list.
+pub struct MoviePage {
+    pub rows: Vec<movies::Model>,
+    /// How many match over all pages, when asked for.
+    pub total: Option<u64>,
+    /// Whether another page follows.
+    pub has_next: bool,
 }
 
 /// A movie by id, deleted ones excluded; unavailable ones only when `include_unavailable`.

@@ -30,11 +30,8 @@ pub async fn upsert<C: ConnectionTrait>(
                 .update_columns([ratings::Column::Score, ratings::Column::UpdatedAt])
                 .to_owned(),
         )
-        .exec_without_returning(db)
-        .await?;
-    find(db, user_id, movie_id)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("rating".into()))
+        .exec_with_returning(db)
+        .await
 }
 
 /// A user's rating of a movie.

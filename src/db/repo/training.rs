@@ -11,7 +11,7 @@ use sea_orm::{
 
 pub use marquee_core::catalogue::CatalogueEntry;
 pub use marquee_core::feedback::Interaction;
-use marquee_core::feedback::{EventKind, InteractionBuilder};
+use marquee_core::feedback::{EventKind, FeedbackChange, InteractionBuilder, UserFeedback};
 
 use crate::db::entities::{
     events, genres, model_versions, movie_genres, movie_keywords, movie_people, movies, people,
@@ -21,11 +21,12 @@ use crate::db::entities::{
 /// (user, movie, kind, progress, time) of one event.
 type EventRow = (i32, i32, String, Option<f64>, DateTime<Utc>);
 
-/// Aggregated interactions of users (all users with consent, or one user), ratings and events.
-pub async fn interactions<C: ConnectionTrait>(
+/// Ratings (user, movie, score, time) and non-impression events of users: all users with
+/// consent, or one user (events in the order they were recorded).
+async fn feedback_rows<C: ConnectionTrait>(
     db: &C,
     only_user: Option<i32>,
-) -> Result<Vec<Interaction>, DbErr> {
+) -> Result<(Vec<(i32, i32, f64, DateTime<Utc>)>, Vec<EventRow>), DbErr> {
     let consenting = Query::select()
         .column(users::Column::Id)
         .from(users::Entity)
@@ -48,15 +49,27 @@ pub async fn interactions<C: ConnectionTrait>(
     match only_user {
         Some(u) => {
             rq = rq.filter(ratings::Column::UserId.eq(u));
-            eq = eq.filter(events::Column::UserId.eq(u));
+            eq = eq
+                .filter(events::Column::UserId.eq(u))
+                .order_by_asc(events::Column::Id);
         }
         None => {
             rq = rq.filter(ratings::Column::UserId.in_subquery(consenting.clone()));
             eq = eq.filter(events::Column::UserId.in_subquery(consenting));
         }
     }
-    let rs: Vec<(i32, i32, f64, DateTime<Utc>)> = rq.into_tuple().all(db).await?;
-    let es: Vec<EventRow> = eq.into_tuple().all(db).await?;
+    Ok((
+        rq.into_tuple().all(db).await?,
+        eq.into_tuple().all(db).await?,
+    ))
+}
+
+/// Aggregated interactions of users (all users with consent, or one user), ratings and events.
+pub async fn interactions<C: ConnectionTrait>(
+    db: &C,
+    only_user: Option<i32>,
+) -> Result<Vec<Interaction>, DbErr> {
+    let (rs, es) = feedback_rows(db, only_user).await?;
     let mut b = InteractionBuilder::with_capacity(rs.len() + es.len() / 2);
     for (u, m, s, at) in rs {
         b.rating(u, m, s as f32, at.timestamp());
@@ -68,6 +81,33 @@ pub async fn interactions<C: ConnectionTrait>(
         }
     }
     Ok(b.build())
+}
+
+/// One user's feedback (whatever their consent), to keep in memory and update in place.
+pub async fn user_feedback<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> Result<UserFeedback, DbErr> {
+    let (rs, es) = feedback_rows(db, Some(user_id)).await?;
+    let mut f = UserFeedback::new(user_id);
+    for (_, movie_id, score, at) in rs {
+        f.apply(&FeedbackChange::Rated {
+            movie_id,
+            score: score as f32,
+            at: at.timestamp(),
+        });
+    }
+    for (_, movie_id, kind, progress, at) in es {
+        if let Ok(kind) = kind.parse::<EventKind>() {
+            f.apply(&FeedbackChange::Event {
+                movie_id,
+                kind,
+                progress,
+                at: at.timestamp(),
+            });
+        }
+    }
+    Ok(f)
 }
 
 /// Every movie that is not deleted, with genres, people and keywords (four queries).

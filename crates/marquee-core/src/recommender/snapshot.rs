@@ -106,6 +106,33 @@ pub struct Recommendation {
     pub explanation: Explanation,
 }
 
+/// A ranked item before it is explained.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    /// The item.
+    pub item: ItemIdx,
+    /// Its score (comparable within one answer only).
+    pub score: f32,
+    /// What ranked it: `Model` for a personal list, else the non-personal list a user with no
+    /// history got.
+    pub source: Source,
+}
+
+/// Explanations for one user's personal items ([`Snapshot::explainer`]).
+pub struct Explainer<'s, 'h> {
+    snapshot: &'s Snapshot,
+    index: HistoryIndex,
+    history: UserHistory<'h>,
+}
+
+impl Explainer<'_, '_> {
+    /// Why `item` suits the user: the rated items that are its closest neighbours
+    /// (collaborative evidence), else the liked items with the closest content.
+    pub fn explain(&self, item: ItemIdx) -> Explanation {
+        self.snapshot.explain_with(&self.index, &self.history, item)
+    }
+}
+
 /// The trained bundle.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -307,12 +334,41 @@ impl Snapshot {
         exclude: &[ItemIdx],
         allow: &dyn Fn(ItemIdx) -> bool,
     ) -> Vec<Recommendation> {
-        let h = self.clean(history);
-        let cands: Vec<ItemIdx> = all_items(self.vocab.n_items())
+        let ranked = self.ranked(history, n, exclude, allow);
+        let explainer = self.explainer(history);
+        ranked
             .into_iter()
+            .map(|r| Recommendation {
+                item: r.item,
+                score: r.score,
+                explanation: if r.source == Source::Model {
+                    explainer.explain(r.item)
+                } else {
+                    Explanation {
+                        source: r.source,
+                        evidence: Vec::new(),
+                    }
+                },
+            })
+            .collect()
+    }
+
+    /// [`Self::recommend`] without the explanations: the top `n` with their scores and the
+    /// source that ranked them. A server explains only the items it finally shows
+    /// ([`Self::explainer`]); a personal item's source is `Model` until explained.
+    pub fn ranked(
+        &self,
+        history: &UserHistory<'_>,
+        n: usize,
+        exclude: &[ItemIdx],
+        allow: &dyn Fn(ItemIdx) -> bool,
+    ) -> Vec<Ranked> {
+        let h = self.clean(history);
+        let cands: Vec<ItemIdx> = (0..self.vocab.n_items() as u32)
+            .map(ItemIdx)
             .filter(|&i| allow(i))
             .collect();
-        if h.is_empty() {
+        let (top, source) = if h.is_empty() {
             let (scorer, source): (&dyn Scorer, Source) = if h.demographics.is_some() {
                 (&self.demographic, Source::Demographic)
             } else if self.trending_has_signal() {
@@ -321,38 +377,42 @@ impl Snapshot {
                 (&self.popularity, Source::Popular)
             };
             let s = scorer.score(&h, &cands);
-            return rank_scores(&cands, s.as_slice().unwrap_or(&[]), h.items, exclude, n)
-                .into_iter()
-                .map(|(item, score)| Recommendation {
-                    item,
-                    score,
-                    explanation: Explanation {
-                        source,
-                        evidence: Vec::new(),
-                    },
-                })
-                .collect();
-        }
-        let top = if self.ranking.is_ranking() {
+            (
+                rank_scores(&cands, s.as_slice().unwrap_or(&[]), h.items, exclude, n),
+                source,
+            )
+        } else if self.ranking.is_ranking() {
             // every item's blended score once, then only the allowed candidates are ranked
             let all = self.ranking.ranking_scores(&h);
             let s: Vec<f32> = cands
                 .iter()
                 .map(|i| all.get(i.ix()).copied().unwrap_or(f32::NAN))
                 .collect();
-            rank_scores(&cands, &s, h.items, exclude, n)
+            (rank_scores(&cands, &s, h.items, exclude, n), Source::Model)
         } else {
             let s = self.ranking.score(&h, &cands);
-            rank_scores(&cands, s.as_slice().unwrap_or(&[]), h.items, exclude, n)
+            (
+                rank_scores(&cands, s.as_slice().unwrap_or(&[]), h.items, exclude, n),
+                Source::Model,
+            )
         };
-        let index = HistoryIndex::new(&h);
         top.into_iter()
-            .map(|(item, score)| Recommendation {
+            .map(|(item, score)| Ranked {
                 item,
                 score,
-                explanation: self.explain_with(&index, &h, item),
+                source,
             })
             .collect()
+    }
+
+    /// Explains personal items for one user: built once per answer, asked per shown item.
+    pub fn explainer<'s, 'h>(&'s self, history: &UserHistory<'h>) -> Explainer<'s, 'h> {
+        let h = self.clean(history);
+        Explainer {
+            snapshot: self,
+            index: HistoryIndex::new(&h),
+            history: h,
+        }
     }
 
     /// A non-personal list: overall popularity, trending, or popularity in a demographic
@@ -411,7 +471,7 @@ impl Snapshot {
     /// Why `item` suits the user: the rated items that are its closest neighbours (collaborative
     /// evidence), else the liked items with the closest content.
     pub fn explain(&self, history: &UserHistory<'_>, item: ItemIdx) -> Explanation {
-        self.explain_with(&HistoryIndex::new(history), history, item)
+        self.explainer(history).explain(item)
     }
 
     fn explain_with(

@@ -84,6 +84,8 @@ pub struct FeedRequest<'a> {
     pub rows: usize,
     /// At most this many items per row.
     pub per_row: usize,
+    /// Explains personal candidates that came without evidence ([`ListRequest::explain`]).
+    pub explain: Option<&'a super::pipeline::Explain<'a>>,
 }
 
 /// A row before it is built.
@@ -210,6 +212,7 @@ pub fn home_feed(
                     n: req.per_row,
                     exclude: &used,
                     keep: &in_genre,
+                    explain: req.explain,
                 };
                 let row_pins = pins_pending.as_deref().unwrap_or(&[]);
                 let items = rank_with_pins(&list, candidates, row_pins, &gate, curation, catalogue);

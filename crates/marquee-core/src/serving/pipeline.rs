@@ -126,7 +126,17 @@ pub struct ListRequest<'a> {
     pub exclude: &'a HashSet<i32>,
     /// The client's own filter (genres, years).
     pub keep: &'a (dyn Fn(&CatalogueEntry) -> bool + Sync),
+    /// Explains a personal (`Source::Model`) candidate that came without evidence: asked only
+    /// for the items the list finally shows.
+    pub explain: Option<&'a Explain<'a>>,
 }
+
+/// Explains a personal candidate by movie id: its source (`Model`, or `Content` when the
+/// evidence is content similarity) and its evidence (movie, the user's rating of it).
+pub type Explain<'a> = dyn Fn(i32) -> Option<Explained> + Sync + 'a;
+
+/// A personal candidate's source and evidence (movie, the user's rating of it).
+pub type Explained = (Source, Vec<(i32, Option<f32>)>);
 
 /// The rules of one surface at one instant, gathered once per list: the admission rule and
 /// the boosts and buries.
@@ -339,7 +349,7 @@ pub(crate) fn rank_with_pins<'a>(
                     collection_id: pin.collection.as_ref().map(|(cid, _)| *cid),
                 });
             }
-            w.map(|w| explain_model_item(w, req.user, catalogue))
+            w.map(|w| explain_model_item(w, req, catalogue))
         })
         .collect()
 }
@@ -348,12 +358,21 @@ pub(crate) fn rank_with_pins<'a>(
 /// boost lifted it.
 fn explain_model_item(
     w: &Weighted<'_>,
-    user: &UserContext,
+    req: &ListRequest<'_>,
     catalogue: &CatalogueIndex,
 ) -> ServedItem {
-    let evidence: Vec<(i32, EvidenceItem<'_>)> = w
-        .candidate
-        .evidence
+    let user = req.user;
+    let deferred = match req.explain {
+        Some(explain) if w.candidate.source == Source::Model && w.candidate.evidence.is_empty() => {
+            explain(w.candidate.movie_id)
+        }
+        _ => None,
+    };
+    let (model_source, given) = match &deferred {
+        Some((source, ev)) => (*source, ev.as_slice()),
+        None => (w.candidate.source, w.candidate.evidence.as_slice()),
+    };
+    let evidence: Vec<(i32, EvidenceItem<'_>)> = given
         .iter()
         .filter_map(|&(id, rating)| {
             let e = catalogue.get(id)?;
@@ -382,8 +401,8 @@ fn explain_model_item(
         _ => {
             let items: Vec<EvidenceItem<'_>> = evidence.into_iter().map(|(_, e)| e).collect();
             (
-                w.candidate.source.into(),
-                explain::reason(w.candidate.source, &items, user.age_band),
+                model_source.into(),
+                explain::reason(model_source, &items, user.age_band),
             )
         }
     };

@@ -89,6 +89,7 @@ fn feed(
         exclude: &exclude,
         rows,
         per_row,
+        explain: None,
     };
     home_feed(inputs(), &req, curation, &catalogue())
 }
@@ -397,6 +398,7 @@ fn excluded_movies_and_the_clients_filter_hold_for_pins_too() {
         n: 10,
         exclude: &exclude,
         keep: &only_comedy,
+        explain: None,
     };
     let got = rank_list(&req, all_candidates(), &curation, &cat);
     assert_eq!(ids(&got), vec![4, 7, 10, 16, 19]);
@@ -668,6 +670,7 @@ fn a_personal_feed_has_its_rows_in_order() {
         exclude: &exclude,
         rows: 20,
         per_row: 3,
+        explain: None,
     };
     let rows = home_feed(only_genres, &req, &curation, &cat);
     let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
@@ -841,6 +844,7 @@ fn short_rows_are_dropped_and_limits_hold() {
         exclude: &exclude,
         rows: 20,
         per_row: 5,
+        explain: None,
     };
     let rows = home_feed(
         inputs.clone(),

@@ -147,6 +147,7 @@ pub fn rank(
         n,
         exclude: &exclude,
         keep: &keep_all,
+        explain: None,
     };
     rank_list(&req, candidates, curation, catalogue)
 }

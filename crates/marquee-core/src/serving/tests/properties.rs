@@ -316,6 +316,7 @@ fn random_lists_are_clean_capped_and_page_without_repeats() {
                     n,
                     exclude: &exclude,
                     keep: &keep_all,
+                    explain: None,
                 };
                 rank_list(&req, pool.clone(), &curation, &catalogue)
             };
@@ -374,6 +375,7 @@ fn random_feeds_are_clean_capped_and_never_repeat() {
             exclude: &exclude,
             rows: 12,
             per_row,
+            explain: None,
         };
         let rows = home_feed(inputs, &req, &curation, &catalogue);
         assert!(!rows.is_empty(), "seed {seed}");
@@ -437,6 +439,7 @@ fn feed_timing() {
         exclude: &exclude,
         rows: 10,
         per_row: 20,
+        explain: None,
     };
     let runs = 50;
     let inputs: Vec<FeedInputs> = (0..runs).map(|_| make(&mut rng)).collect();
