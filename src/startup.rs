@@ -55,6 +55,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         user_states,
         impressions,
         compute: crate::app::compute::ComputePool::new(0),
+        admission_masks: Default::default(),
     }))
 }
 

@@ -32,6 +32,85 @@ const BECAUSE_ROWS: usize = 2;
 /// Genre rows at most.
 const GENRE_ROWS: usize = 4;
 
+/// Which snapshot items the admission rule lets in for anyone on a surface (in the catalogue,
+/// available, not blocked), computed once and shared by every request while the model, the
+/// catalogue, the curation and the set of block rules in force stay the same. Per request
+/// only the viewer's own exclusions are taken off.
+#[derive(Default)]
+pub struct AdmissionMasks {
+    entries: std::sync::Mutex<Vec<MaskEntry>>,
+}
+
+struct MaskEntry {
+    version: i32,
+    /// The catalogue and curation snapshots it was computed from. A `Weak` keeps the allocation,
+    /// so no later snapshot can take the same address and pass for this one.
+    catalogue: std::sync::Weak<CatalogueIndex>,
+    curation: std::sync::Weak<CurationSnapshot>,
+    surface: Surface,
+    from: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    mask: Arc<Vec<bool>>,
+}
+
+/// Surfaces × versions kept at most (a few surfaces are live at a time).
+const MASKS_KEPT: usize = 16;
+
+impl AdmissionMasks {
+    /// The mask of `surface` at `now` for this model, catalogue and curation.
+    fn get(
+        &self,
+        active: &Active,
+        catalogue: &Arc<CatalogueIndex>,
+        curation: &Arc<CurationSnapshot>,
+        surface: &Surface,
+        now: DateTime<Utc>,
+    ) -> Arc<Vec<bool>> {
+        let matches = |e: &MaskEntry| {
+            e.version == active.version_id
+                && std::ptr::eq(e.catalogue.as_ptr(), Arc::as_ptr(catalogue))
+                && std::ptr::eq(e.curation.as_ptr(), Arc::as_ptr(curation))
+                && e.surface == *surface
+                && e.from.is_none_or(|f| f <= now)
+                && e.until.is_none_or(|u| now < u)
+        };
+        if let Some(e) = self.lock().iter().find(|e| matches(e)) {
+            return e.mask.clone();
+        }
+        let admission = Admission::new(surface, now, curation, catalogue);
+        let n = active.snapshot.vocab.n_items();
+        let mask: Arc<Vec<bool>> = Arc::new(
+            (0..n as u32)
+                .map(|i| movie_of(active, ItemIdx(i)).is_some_and(|m| admission.admits(m)))
+                .collect(),
+        );
+        let (from, until) = curation.block_window(surface, now);
+        let mut entries = self.lock();
+        entries.retain(|e| {
+            e.version == active.version_id
+                && std::ptr::eq(e.catalogue.as_ptr(), Arc::as_ptr(catalogue))
+                && std::ptr::eq(e.curation.as_ptr(), Arc::as_ptr(curation))
+        });
+        if entries.len() >= MASKS_KEPT {
+            entries.remove(0);
+        }
+        entries.push(MaskEntry {
+            version: active.version_id,
+            catalogue: Arc::downgrade(catalogue),
+            curation: Arc::downgrade(curation),
+            surface: surface.clone(),
+            from,
+            until,
+            mask: mask.clone(),
+        });
+        mask
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<MaskEntry>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// What the pipeline needs about a user, loaded once per request.
 pub struct UserServing {
     pub user: users::Model,
@@ -47,6 +126,9 @@ pub struct UserServing {
     /// The non-personal charts from the database, loaded only when the model in service
     /// cannot answer them (before the first training).
     fallback: Option<FallbackCharts>,
+    masks: Arc<AdmissionMasks>,
+    /// The snapshot items of `seen`, sorted.
+    seen_items: Vec<ItemIdx>,
 }
 
 /// Charts read from the database, best first, unfiltered.
@@ -111,6 +193,14 @@ pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing,
         }
         None => Default::default(),
     };
+    let mut seen_items: Vec<ItemIdx> = match &active {
+        Some(a) => seen
+            .iter()
+            .filter_map(|m| a.snapshot.vocab.item(*m as i64))
+            .collect(),
+        None => vec![],
+    };
+    seen_items.sort_unstable();
     let n_inter = if consent { inter.len() } else { 0 };
     let age_band = user
         .age_band
@@ -121,7 +211,7 @@ pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing,
         days: HOME_TRENDING_DAYS,
     };
     let fallback = match &active {
-        Some(a) if chart_in_snapshot(a, &trending, &|_| true, 0).is_some() => None,
+        Some(a) if a.snapshot.has_trending_window(HOME_TRENDING_DAYS) => None,
         _ => {
             let segment = |age_band| {
                 Chart::Popular(Segment {
@@ -156,6 +246,8 @@ pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing,
         catalogue,
         curation,
         fallback,
+        masks: st.admission_masks.clone(),
+        seen_items,
     })
 }
 
@@ -164,6 +256,21 @@ impl UserServing {
     /// it, and nothing else.
     pub fn admission(&self, surface: &Surface, now: DateTime<Utc>) -> Admission<'_> {
         Admission::new(surface, now, &self.curation, &self.catalogue).for_viewer(&self.seen)
+    }
+
+    /// Snapshot items this viewer may be shown on `surface` at `now`: the shared mask of the
+    /// admission rule, less what the viewer has seen.
+    fn viewer_mask(&self, active: &Active, surface: &Surface, now: DateTime<Utc>) -> Vec<bool> {
+        let shared = self
+            .masks
+            .get(active, &self.catalogue, &self.curation, surface, now);
+        let mut mask = (*shared).clone();
+        for i in &self.seen_items {
+            if let Some(m) = mask.get_mut(i.ix()) {
+                *m = false;
+            }
+        }
+        mask
     }
 
     /// The personal model's candidates (cold users get the snapshot's cold-start list), only
@@ -182,7 +289,8 @@ impl UserServing {
             .iter()
             .filter_map(|m| active.snapshot.vocab.item(*m as i64))
             .collect();
-        let allow = admitted_items(active, admission);
+        let mask = self.viewer_mask(active, admission.surface(), admission.now());
+        let allow = |i: ItemIdx| mask.get(i.ix()).copied().unwrap_or(false);
         active
             .snapshot
             .ranked(&self.history.view(), n, &exclude_idx, &allow)
@@ -222,10 +330,15 @@ impl UserServing {
             },
             _ => Chart::Popular(Segment::default()),
         };
-        let in_snapshot = self
-            .active
-            .as_ref()
-            .and_then(|a| chart_in_snapshot(a, &chart, &|m| admission.admits(m), n));
+        let in_snapshot = self.active.as_ref().and_then(|a| {
+            let mask = self.viewer_mask(a, admission.surface(), admission.now());
+            chart_in_items(
+                a,
+                &chart,
+                &|i| mask.get(i.ix()).copied().unwrap_or(false),
+                n,
+            )
+        });
         let ranked = match (in_snapshot, &self.fallback) {
             (Some(ranked), _) => ranked,
             (None, Some(f)) => {
@@ -330,14 +443,6 @@ pub enum Chart {
     Trending { days: u32 },
 }
 
-/// Snapshot items that `admission` lets in.
-fn admitted_items<'a>(
-    active: &'a Active,
-    admission: &'a Admission<'_>,
-) -> impl Fn(ItemIdx) -> bool + 'a {
-    move |i| movie_of(active, i).is_some_and(|m| admission.admits(m))
-}
-
 /// The first `n` rows whose movie `admission` lets in.
 fn admitted_head(rows: &[(i32, f64)], admission: &Admission<'_>, n: usize) -> Vec<(i32, f64)> {
     rows.iter()
@@ -376,7 +481,21 @@ fn chart_in_snapshot(
     admits: &dyn Fn(i32) -> bool,
     n: usize,
 ) -> Option<Vec<(i32, f64)>> {
-    let allow = |i: ItemIdx| movie_of(active, i).is_some_and(admits);
+    chart_in_items(
+        active,
+        chart,
+        &|i| movie_of(active, i).is_some_and(admits),
+        n,
+    )
+}
+
+/// [`chart_in_snapshot`] with the admitted snapshot items given.
+fn chart_in_items(
+    active: &Active,
+    chart: &Chart,
+    allow: &dyn Fn(ItemIdx) -> bool,
+    n: usize,
+) -> Option<Vec<(i32, f64)>> {
     let ranked = match chart {
         Chart::Popular(seg) if seg.is_everyone() => Some(active.snapshot.non_personal(
             Source::Popular,
@@ -394,10 +513,10 @@ fn chart_in_snapshot(
             Some(
                 active
                     .snapshot
-                    .non_personal(Source::Demographic, Some(&demo), n, &allow),
+                    .non_personal(Source::Demographic, Some(&demo), n, allow),
             )
         }
-        Chart::Trending { days } => active.snapshot.trending(*days, n, &allow),
+        Chart::Trending { days } => active.snapshot.trending(*days, n, allow),
     }?;
     Some(
         ranked

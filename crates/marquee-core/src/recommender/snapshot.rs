@@ -461,6 +461,11 @@ impl Snapshot {
         Some(rank_scores(&cands, &s, &[], &[], n))
     }
 
+    /// Whether this snapshot ranks trending over a window of `days`.
+    pub fn has_trending_window(&self, days: u32) -> bool {
+        self.trending.window_scores(days).is_some()
+    }
+
     fn trending_has_signal(&self) -> bool {
         self.trending
             .score(&UserHistory::empty(), &all_items(self.vocab.n_items()))

@@ -13,6 +13,8 @@ pub struct Admission<'a> {
     catalogue: &'a CatalogueIndex,
     blocks: Vec<&'a Rule>,
     seen: Option<&'a HashSet<i32>>,
+    surface: Surface,
+    now: DateTime<Utc>,
 }
 
 impl<'a> Admission<'a> {
@@ -28,7 +30,19 @@ impl<'a> Admission<'a> {
             catalogue,
             blocks: curation.live_blocks(surface, now),
             seen: None,
+            surface: surface.clone(),
+            now,
         }
+    }
+
+    /// The surface it is for.
+    pub fn surface(&self) -> &Surface {
+        &self.surface
+    }
+
+    /// The instant it is for.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
     }
 
     /// The same for one viewer: also never a movie they rated, finished, thumbed down or

@@ -568,6 +568,34 @@ impl CurationSnapshot {
             .collect()
     }
 
+    /// The span of time around `now` in which the same block rules are in force on `surface`
+    /// (so admission gives the same answers): from the latest start or end of a block rule at
+    /// or before `now` (`None`: since always) until the earliest one after it (`None`: for ever).
+    pub fn block_window(
+        &self,
+        surface: &Surface,
+        now: DateTime<Utc>,
+    ) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        let mut from: Option<DateTime<Utc>> = None;
+        let mut until: Option<DateTime<Utc>> = None;
+        let bounds = self
+            .rules
+            .iter()
+            .filter(|r| {
+                r.kind == RuleKind::Block && r.surface.as_ref().is_none_or(|s| s.same_as(surface))
+            })
+            .flat_map(|r| [r.schedule.starts_at, r.schedule.ends_at])
+            .flatten();
+        for b in bounds {
+            if b <= now {
+                from = Some(from.map_or(b, |f| f.max(b)));
+            } else {
+                until = Some(until.map_or(b, |u| u.min(b)));
+            }
+        }
+        (from, until)
+    }
+
     /// Block rules in force on a surface now.
     pub(crate) fn live_blocks(&self, surface: &Surface, now: DateTime<Utc>) -> Vec<&Rule> {
         self.rules
@@ -777,6 +805,42 @@ mod tests {
             .map(|p| (p.position, p.id))
             .collect();
         assert_eq!(got, vec![(1, 3), (2, 5)]);
+    }
+
+    #[test]
+    fn the_block_window_spans_the_time_the_same_blocks_are_in_force() {
+        let block = |id, surface, starts_at, ends_at| Rule {
+            id,
+            kind: RuleKind::Block,
+            multiplier: 1.0,
+            target: RuleTarget::Movie(id),
+            surface,
+            schedule: Schedule { starts_at, ends_at },
+            note: None,
+        };
+        let snap = CurationSnapshot {
+            rules: vec![
+                block(1, None, Some(at(2)), Some(at(8))),
+                block(2, Some(Surface::Recommendations), Some(at(4)), None),
+                // Another surface's block and a boost do not bound the window.
+                block(3, Some(Surface::Home), Some(at(5)), None),
+                Rule {
+                    kind: RuleKind::Boost,
+                    multiplier: 2.0,
+                    ..block(4, None, Some(at(6)), None)
+                },
+            ],
+            ..Default::default()
+        };
+        let rec = Surface::Recommendations;
+        assert_eq!(snap.block_window(&rec, at(1)), (None, Some(at(2))));
+        assert_eq!(snap.block_window(&rec, at(3)), (Some(at(2)), Some(at(4))));
+        assert_eq!(snap.block_window(&rec, at(6)), (Some(at(4)), Some(at(8))));
+        assert_eq!(snap.block_window(&rec, at(9)), (Some(at(8)), None));
+        assert_eq!(
+            snap.block_window(&Surface::Home, at(3)),
+            (Some(at(2)), Some(at(5)))
+        );
     }
 
     #[test]
