@@ -41,25 +41,9 @@ impl AppState {
         self.curation.invalidate();
     }
 
-    /// Called after a user's feedback (rating, event) is committed, with their cached state if
-    /// they were cached (already updated): re-solves their factors so their next request
-    /// reflects it. A user not cached is loaded (and cached) first.
-    pub async fn feedback_changed(
-        &self,
-        user: &crate::db::entities::users::Model,
-        cached: Option<Arc<crate::app::user_state::UserState>>,
-    ) {
-        let state = match cached {
-            Some(s) => s,
-            None => match self.user_states.get(&self.db, user.id).await {
-                Ok(s) => s,
-                Err(e) => {
-                    // The feedback is stored; the next training picks it up.
-                    tracing::warn!(error = %e, user_id = user.id, "fold-in: loading feedback failed");
-                    return;
-                }
-            },
-        };
-        self.recommender.fold_in(user, &state.interactions);
+    /// Called after a user's feedback (rating, event) is committed (their cached state is
+    /// already updated): their factors are re-solved on their next read.
+    pub fn feedback_changed(&self, user_id: i32) {
+        self.recommender.feedback_changed(user_id);
     }
 }

@@ -79,43 +79,87 @@ pub struct TrainOutcome {
 }
 
 /// Most users whose re-solved factors are kept between trainings; past it the least recently
-/// updated are dropped (they are served from their history until the next training).
+/// updated are dropped (they are served from their trained factors until their next write).
 const MAX_FOLDED_USERS: usize = 100_000;
 
-/// Re-solved user factors, each with the model version it was solved against, bounded.
+/// A user's re-solved factors: due after a write, or solved against one model version.
+#[derive(Clone)]
+enum FoldState {
+    /// Feedback changed (write number `gen`): the next read re-solves.
+    Due { gen: u64 },
+    /// Solved against `version` from the feedback as of write `gen`.
+    Solved {
+        gen: u64,
+        version: i32,
+        folded: Arc<Folded>,
+    },
+}
+
+impl FoldState {
+    fn gen(&self) -> u64 {
+        match self {
+            FoldState::Due { gen } | FoldState::Solved { gen, .. } => *gen,
+        }
+    }
+}
+
+/// What a request learned about a user's factors before it read their feedback.
+#[derive(Clone, Default)]
+pub struct FoldTicket(Option<FoldState>);
+
+/// Users' fold-in state, bounded.
 #[derive(Default)]
 struct FoldedCache {
-    entries: HashMap<i32, (i32, u64, Arc<Folded>)>,
+    entries: HashMap<i32, (u64, FoldState)>,
     clock: u64,
+    writes: u64,
 }
 
 impl FoldedCache {
+    #[cfg(test)]
     fn get(&self, user_id: i32, version: i32) -> Option<Arc<Folded>> {
-        self.entries
-            .get(&user_id)
-            .filter(|(v, _, _)| *v == version)
-            .map(|(_, _, f)| f.clone())
+        match self.entries.get(&user_id) {
+            Some((
+                _,
+                FoldState::Solved {
+                    version: v, folded, ..
+                },
+            )) if *v == version => Some(folded.clone()),
+            _ => None,
+        }
     }
 
-    fn insert(&mut self, user_id: i32, version: i32, f: Arc<Folded>) {
+    fn put(&mut self, user_id: i32, state: FoldState) {
         self.clock += 1;
-        self.entries.insert(user_id, (version, self.clock, f));
+        self.entries.insert(user_id, (self.clock, state));
         if self.entries.len() > MAX_FOLDED_USERS {
             // Drop the older half at once, so eviction is amortised O(1) per insert.
-            let mut ticks: Vec<u64> = self.entries.values().map(|e| e.1).collect();
+            let mut ticks: Vec<u64> = self.entries.values().map(|e| e.0).collect();
             let mid = ticks.len() / 2;
             let (_, cut, _) = ticks.select_nth_unstable(mid);
             let cut = *cut;
-            self.entries.retain(|_, e| e.1 > cut);
+            self.entries.retain(|_, e| e.0 > cut);
         }
+    }
+
+    /// A write changed the user's feedback: their factors are due.
+    fn due(&mut self, user_id: i32) {
+        self.writes += 1;
+        let gen = self.writes;
+        self.put(user_id, FoldState::Due { gen });
     }
 
     fn remove(&mut self, user_id: i32) {
         self.entries.remove(&user_id);
     }
 
+    /// After a new model is swapped in: factors solved against another one mean nothing in
+    /// its latent space and go; users whose factors are due stay due.
     fn retain_version(&mut self, version: i32) {
-        self.entries.retain(|_, e| e.0 == version);
+        self.entries.retain(|_, e| match &e.1 {
+            FoldState::Due { .. } => true,
+            FoldState::Solved { version: v, .. } => *v == version,
+        });
     }
 }
 
@@ -400,21 +444,37 @@ impl RecommenderHandle {
         })
     }
 
-    /// A user's history as the snapshot sees it, with the set of movies never to recommend again
-    /// (rated, finished, thumbed down, dismissed). Without consent the history is empty.
-    pub fn history_from(
+    /// Takes note of a user's fold-in state; call it before reading their feedback, and pass
+    /// it to [`Self::history`].
+    pub fn fold_ticket(&self, user_id: i32) -> FoldTicket {
+        FoldTicket(
+            self.folded
+                .lock()
+                .ok()
+                .and_then(|m| m.entries.get(&user_id).map(|e| e.1.clone())),
+        )
+    }
+
+    /// A user's feedback changed (a committed write): their factors are re-solved on their
+    /// next read, so it reflects the write. Cheap: the write itself solves nothing.
+    pub fn feedback_changed(&self, user_id: i32) {
+        if let Ok(mut m) = self.folded.lock() {
+            m.due(user_id);
+        }
+    }
+
+    /// A user's history as the snapshot sees it (empty without consent), with their factors
+    /// re-solved from `inter` if a write made them due since the ticket was taken. CPU-bound:
+    /// call it off the HTTP workers.
+    pub fn history(
         &self,
         active: &Active,
         user: &users::Model,
         inter: &[Interaction],
-    ) -> (OwnedHistory, HashSet<i32>) {
-        let excluded: HashSet<i32> = inter
-            .iter()
-            .filter(|i| i.excluded)
-            .map(|i| i.movie_id)
-            .collect();
+        ticket: &FoldTicket,
+    ) -> OwnedHistory {
         if !user.personalization_consent {
-            return (OwnedHistory::default(), excluded);
+            return OwnedHistory::default();
         }
         let triples: Vec<(i64, f32, f32)> = inter
             .iter()
@@ -426,36 +486,24 @@ impl RecommenderHandle {
         let mut h = active
             .snapshot
             .history(user.id as i64, &triples, known.then_some(d));
-        if let Some(f) = self
-            .folded
-            .lock()
-            .ok()
-            .and_then(|m| m.get(user.id, active.version_id))
-        {
-            h.folded = Some((*f).clone());
+        match &ticket.0 {
+            // Never written since the model was trained: its own factors.
+            None => {}
+            Some(FoldState::Solved {
+                version, folded, ..
+            }) if *version == active.version_id => h.folded = Some((**folded).clone()),
+            Some(state) => {
+                let t = Instant::now();
+                let folded = active.snapshot.fold_in(&h.view());
+                self.foldin_micros.store(
+                    t.elapsed().as_micros() as u64,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                self.remember_folded(active.version_id, user.id, state.gen(), &folded);
+                h.folded = Some(folded);
+            }
         }
-        (h, excluded)
-    }
-
-    /// Re-solves a user's factors from their interactions after new feedback, so their next
-    /// request reflects it.
-    #[tracing::instrument(skip_all, fields(user_id = user.id))]
-    pub fn fold_in(&self, user: &users::Model, inter: &[Interaction]) {
-        let Some(active) = self.active() else {
-            return;
-        };
-        if !user.personalization_consent {
-            return;
-        }
-        let (mut h, _) = self.history_from(&active, user, inter);
-        h.folded = None;
-        let t = Instant::now();
-        let folded = active.snapshot.fold_in(&h.view());
-        self.foldin_micros.store(
-            t.elapsed().as_micros() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        self.remember_folded(active.version_id, user.id, folded);
+        h
     }
 
     /// Removes users erased during the running training from its snapshot; true if any was
@@ -501,15 +549,26 @@ impl RecommenderHandle {
     }
 
     /// Keeps a user's re-solved factors, unless the model they were solved against is no longer
-    /// the one served (a training finished meanwhile): such a vector is dropped, not served.
-    fn remember_folded(&self, solved_against: i32, user_id: i32, folded: Folded) {
+    /// the one served (a training finished meanwhile), or a write made them due again since the
+    /// feedback they were solved from was read (write number `gen`): such factors serve the
+    /// request that solved them, and are not kept.
+    fn remember_folded(&self, solved_against: i32, user_id: i32, gen: u64, folded: &Folded) {
         let Ok(mut m) = self.folded.lock() else {
             return;
         };
         // Checked under the cache's lock, which `swap` also takes after storing a new model:
         // either this sees the new version, or `swap` runs after and drops the entry.
-        if self.active().map(|a| a.version_id) == Some(solved_against) {
-            m.insert(user_id, solved_against, Arc::new(folded));
+        let current = self.active().map(|a| a.version_id) == Some(solved_against);
+        let unchanged = m.entries.get(&user_id).is_some_and(|e| e.1.gen() == gen);
+        if current && unchanged {
+            m.put(
+                user_id,
+                FoldState::Solved {
+                    gen,
+                    version: solved_against,
+                    folded: Arc::new(folded.clone()),
+                },
+            );
         }
     }
 
@@ -688,17 +747,64 @@ mod tests {
         let user_history = snap.history(0, &[(1, 5.0, 1.0)], None);
         let folded = snap.fold_in(&user_history.view());
         assert!(!folded.vectors.is_empty());
+        h.feedback_changed(0);
+        let gen = h.fold_ticket(0).0.unwrap().gen();
 
         // A training finishes while the fold-in is being computed; its result arrives after.
         h.swap(active(snap.clone(), 2));
-        h.remember_folded(1, 0, folded.clone());
+        h.remember_folded(1, 0, gen, &folded);
         assert!(h.folded.lock().unwrap().get(0, 2).is_none());
 
         // Solved against the model in service, it is kept and served with that model only.
-        h.remember_folded(2, 0, folded);
+        h.remember_folded(2, 0, gen, &folded);
         assert!(h.folded.lock().unwrap().get(0, 2).is_some());
         h.swap(active(snap, 3));
         assert!(h.folded.lock().unwrap().get(0, 3).is_none());
+    }
+
+    #[test]
+    fn factors_solved_before_a_later_write_are_not_kept() {
+        let h = handle();
+        let snap = snapshot();
+        h.swap(active(snap.clone(), 1));
+        let user = users::Model {
+            id: 0,
+            external_id: "0".into(),
+            display_name: None,
+            personalization_consent: true,
+            age_band: None,
+            gender: None,
+            occupation: None,
+            country: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let inter = |m: i32| Interaction {
+            user_id: 0,
+            movie_id: m,
+            rating: 5.0,
+            confidence: 1.0,
+            timestamp: 1,
+            excluded: true,
+        };
+        // Never written: the trained factors, nothing solved.
+        let a = h.active().unwrap();
+        let hist = h.history(&a, &user, &[inter(1)], &h.fold_ticket(0));
+        assert!(hist.folded.is_none());
+
+        // A write makes the factors due; a read takes its ticket, then a second write lands
+        // before the read's solution is stored: that solution serves the read, and is dropped.
+        h.feedback_changed(0);
+        let ticket = h.fold_ticket(0);
+        h.feedback_changed(0);
+        let hist = h.history(&a, &user, &[inter(1)], &ticket);
+        assert!(hist.folded.is_some());
+        assert!(h.folded.lock().unwrap().get(0, 1).is_none());
+
+        // The next read solves again, from feedback that includes the second write, and keeps it.
+        let hist = h.history(&a, &user, &[inter(1), inter(2)], &h.fold_ticket(0));
+        assert!(hist.folded.is_some());
+        assert!(h.folded.lock().unwrap().get(0, 1).is_some());
     }
 
     #[test]
@@ -750,7 +856,14 @@ mod tests {
     fn the_folded_cache_stays_bounded() {
         let mut c = FoldedCache::default();
         for u in 0..(MAX_FOLDED_USERS as i32 + 10) {
-            c.insert(u, 1, Arc::new(Folded::default()));
+            c.put(
+                u,
+                FoldState::Solved {
+                    gen: 1,
+                    version: 1,
+                    folded: Arc::new(Folded::default()),
+                },
+            );
         }
         assert!(c.entries.len() <= MAX_FOLDED_USERS);
         // The most recent entries survive.

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::app::model::{movie_of, Active, CatalogueIndex};
+use crate::app::model::{movie_of, Active, CatalogueIndex, FoldTicket};
+use crate::app::user_state::UserState;
 use crate::db::entities::users;
 use crate::db::repo::training;
 use crate::error::AppError;
@@ -138,70 +139,30 @@ struct FallbackCharts {
     trending: Vec<(i32, f64)>,
 }
 
-/// Loads a user's serving inputs.
+/// What serving a user needs from storage, loaded on the request's thread; [`UserInputs::prepare`]
+/// does the CPU work (on the compute pool).
+pub struct UserInputs {
+    pub user: users::Model,
+    state: Arc<UserState>,
+    ticket: FoldTicket,
+    active: Option<Arc<Active>>,
+    catalogue: Arc<CatalogueIndex>,
+    curation: Arc<CurationSnapshot>,
+    fallback: Option<FallbackCharts>,
+    st: Arc<AppState>,
+}
+
+/// Loads a user's serving inputs: the catalogue and curation snapshots, the user's feedback
+/// (from memory once cached) and, before the first training only, the charts from the database.
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing, AppError> {
+pub async fn load_user(st: &Arc<AppState>, user: users::Model) -> Result<UserInputs, AppError> {
     let catalogue = st.recommender.catalogue(&st.db).await?;
     let curation = st.curation().await?;
+    // The ticket first: a write landing after it makes the factors solved here not kept.
+    let ticket = st.recommender.fold_ticket(user.id);
     let state = st.user_states.get(&st.db, user.id).await?;
-    let inter = &state.interactions;
-    let seen: HashSet<i32> = inter
-        .iter()
-        .filter(|i| i.excluded)
-        .map(|i| i.movie_id)
-        .collect();
-    let consent = user.personalization_consent;
-    // Genre shares of what the user liked (rated 3.5+ or watched without a rating).
-    let mut shares: HashMap<String, f64> = HashMap::new();
-    let mut liked: Vec<(i64, i32, Option<f32>)> = vec![];
-    if consent {
-        for i in inter {
-            let positive = if i.rating.is_nan() {
-                i.confidence > 0.0
-            } else {
-                i.rating >= 3.5
-            };
-            if !positive {
-                continue;
-            }
-            liked.push((
-                i.timestamp,
-                i.movie_id,
-                (!i.rating.is_nan()).then_some(i.rating),
-            ));
-            if let Some(e) = catalogue.get(i.movie_id) {
-                let w = 1.0 / e.genres.len().max(1) as f64;
-                for g in &e.genres {
-                    *shares.entry(g.clone()).or_default() += w;
-                }
-            }
-        }
-    }
-    let total: f64 = shares.values().sum();
-    if total > 0.0 {
-        shares.values_mut().for_each(|v| *v /= total);
-    }
-    liked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let active = st.recommender.active();
-    let history = match &active {
-        Some(a) => {
-            let mut h = st.recommender.history_from(a, &user, inter).0;
-            if !consent {
-                h.demographics = None;
-            }
-            h
-        }
-        None => Default::default(),
-    };
-    let mut seen_items: Vec<ItemIdx> = match &active {
-        Some(a) => seen
-            .iter()
-            .filter_map(|m| a.snapshot.vocab.item(*m as i64))
-            .collect(),
-        None => vec![],
-    };
-    seen_items.sort_unstable();
-    let n_inter = if consent { inter.len() } else { 0 };
+    let consent = user.personalization_consent;
     let age_band = user
         .age_band
         .as_deref()
@@ -229,26 +190,116 @@ pub async fn load_user(st: &AppState, user: users::Model) -> Result<UserServing,
             })
         }
     };
-    Ok(UserServing {
-        context: UserContext {
-            user_id: Some(user.id),
-            is_new: n_inter < COLD_START_INTERACTIONS,
-            // Without consent nothing about the person shapes what they see.
-            age_band,
-            country: user.country.clone().filter(|_| consent),
-            genre_affinity: shares,
-        },
-        seen,
-        seeds: liked.into_iter().map(|(_, m, r)| (m, r)).collect(),
-        active,
-        history,
+    Ok(UserInputs {
         user,
+        state,
+        ticket,
+        active,
         catalogue,
         curation,
         fallback,
-        masks: st.admission_masks.clone(),
-        seen_items,
+        st: st.clone(),
     })
+}
+
+impl UserInputs {
+    /// Everything the pipeline needs about the user: what they have seen, their genre shares
+    /// and liked movies, their history as the model sees it (their factors re-solved if a write
+    /// made them due). CPU-bound: run it on the compute pool.
+    pub fn prepare(self) -> UserServing {
+        let UserInputs {
+            user,
+            state,
+            ticket,
+            active,
+            catalogue,
+            curation,
+            fallback,
+            st,
+        } = self;
+        let inter = &state.interactions;
+        let seen: HashSet<i32> = inter
+            .iter()
+            .filter(|i| i.excluded)
+            .map(|i| i.movie_id)
+            .collect();
+        let consent = user.personalization_consent;
+        // Genre shares of what the user liked (rated 3.5+ or watched without a rating).
+        let mut shares: HashMap<String, f64> = HashMap::new();
+        let mut liked: Vec<(i64, i32, Option<f32>)> = vec![];
+        if consent {
+            for i in inter {
+                let positive = if i.rating.is_nan() {
+                    i.confidence > 0.0
+                } else {
+                    i.rating >= 3.5
+                };
+                if !positive {
+                    continue;
+                }
+                liked.push((
+                    i.timestamp,
+                    i.movie_id,
+                    (!i.rating.is_nan()).then_some(i.rating),
+                ));
+                if let Some(e) = catalogue.get(i.movie_id) {
+                    let w = 1.0 / e.genres.len().max(1) as f64;
+                    for g in &e.genres {
+                        *shares.entry(g.clone()).or_default() += w;
+                    }
+                }
+            }
+        }
+        let total: f64 = shares.values().sum();
+        if total > 0.0 {
+            shares.values_mut().for_each(|v| *v /= total);
+        }
+        liked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let history = match &active {
+            Some(a) => {
+                let mut h = st.recommender.history(a, &user, inter, &ticket);
+                if !consent {
+                    h.demographics = None;
+                }
+                h
+            }
+            None => Default::default(),
+        };
+        let mut seen_items: Vec<ItemIdx> = match &active {
+            Some(a) => seen
+                .iter()
+                .filter_map(|m| a.snapshot.vocab.item(*m as i64))
+                .collect(),
+            None => vec![],
+        };
+        seen_items.sort_unstable();
+        let n_inter = if consent { inter.len() } else { 0 };
+        let age_band = user
+            .age_band
+            .as_deref()
+            .and_then(|b| b.parse::<AgeBand>().ok())
+            .filter(|_| consent);
+        UserServing {
+            context: UserContext {
+                user_id: Some(user.id),
+                is_new: n_inter < COLD_START_INTERACTIONS,
+                // Without consent nothing about the person shapes what they see.
+                age_band,
+                country: user.country.clone().filter(|_| consent),
+                genre_affinity: shares,
+            },
+            seen,
+            seeds: liked.into_iter().map(|(_, m, r)| (m, r)).collect(),
+            active,
+            history,
+            user,
+            catalogue,
+            curation,
+            fallback,
+            masks: st.admission_masks.clone(),
+            seen_items,
+        }
+    }
 }
 
 impl UserServing {

@@ -48,7 +48,7 @@ pub struct UnitOfWork<'a> {
 
 /// A user's feedback changes, applied to their cached state and folded in after the commit.
 struct PendingFeedback<'a> {
-    user: users::Model,
+    user_id: i32,
     guard: WriteGuard<'a>,
     changes: Vec<FeedbackChange>,
 }
@@ -77,14 +77,15 @@ impl<'a> UnitOfWork<'a> {
     }
 
     /// Records a change to the acting user's feedback: after the commit it is applied to their
-    /// cached serving state and folded into their factors, so their next request reflects it.
+    /// cached serving state and their factors become due for re-solving, so their next request
+    /// reflects it.
     pub fn feedback(&mut self, user: &users::Model, change: FeedbackChange) {
         match &mut self.feedback {
-            Some(p) if p.user.id == user.id => p.changes.push(change),
+            Some(p) if p.user_id == user.id => p.changes.push(change),
             _ => {
                 self.feedback = Some(PendingFeedback {
                     guard: self.st.user_states.begin_write(user.id),
-                    user: user.clone(),
+                    user_id: user.id,
                     changes: vec![change],
                 })
             }
@@ -134,8 +135,8 @@ impl<'a> UnitOfWork<'a> {
         }
         self.txn.commit().await?;
         if let Some(p) = self.feedback {
-            let cached = p.guard.applied(&p.changes);
-            self.st.feedback_changed(&p.user, cached).await;
+            p.guard.applied(&p.changes);
+            self.st.feedback_changed(p.user_id);
         }
         let mut first_error = None;
         for effect in self.effects {

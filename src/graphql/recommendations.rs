@@ -356,7 +356,7 @@ async fn chart_items(
 }
 
 /// The serving inputs of the user a staff preview names.
-async fn preview_user(ctx: &Context<'_>, user_id: &ID) -> Result<serving::UserServing> {
+async fn preview_user(ctx: &Context<'_>, user_id: &ID) -> Result<serving::UserInputs> {
     let id = ids::decode(Kind::User, user_id).gql()?;
     let st = state(ctx)?;
     let user = repo::users::get(&st.db, id)
@@ -418,7 +418,7 @@ async fn served_items(
 /// Builds and maps a home feed.
 async fn feed_of(
     ctx: &Context<'_>,
-    u: serving::UserServing,
+    u: serving::UserInputs,
     rows: Option<i32>,
     per_row: Option<i32>,
     log: bool,
@@ -428,7 +428,7 @@ async fn feed_of(
     let (rows, per_row) = (rows.unwrap_or(8) as usize, per_row.unwrap_or(10) as usize);
     let rows = st
         .compute
-        .run(move || serving::home_feed(&u, rows, per_row, Utc::now()))
+        .run(move || serving::home_feed(&u.prepare(), rows, per_row, Utc::now()))
         .await
         .gql()?;
     // One batch for every row: the movies are loaded and the shown items logged at once.
@@ -526,6 +526,7 @@ impl RecommendationQuery {
         let (mut items, total) = st
             .compute
             .run(move || {
+                let u = u.prepare();
                 let items = serving::list(&u, &ask);
                 let total = count.then(|| ask.count(&u) as u64);
                 (items, total)
@@ -572,7 +573,7 @@ impl RecommendationQuery {
         };
         let items = st
             .compute
-            .run(move || serving::list(&u, &ask))
+            .run(move || serving::list(&u.prepare(), &ask))
             .await
             .gql()?;
         served_items(

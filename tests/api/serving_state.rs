@@ -173,8 +173,9 @@ async fn the_cached_user_state_answers_as_a_fresh_load_would(app: TestApp) {
         );
     }
     let (hits_after, _) = app.state.user_states.hit_counts();
+    // Every "cached" answer but the first (the user was not cached yet) came from the cache.
     assert!(
-        hits_after >= hits_before + 40,
+        hits_after >= hits_before + 39,
         "the cached answers were not served from the cache"
     );
 
