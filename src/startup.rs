@@ -56,6 +56,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         impressions,
         compute: crate::app::compute::ComputePool::new(0),
         admission_masks: Default::default(),
+        movie_rows: Default::default(),
     }))
 }
 

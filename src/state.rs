@@ -22,6 +22,8 @@ pub struct AppState {
     pub user_states: crate::app::user_state::UserStates,
     /// What was shown to whom, written in batches.
     pub impressions: crate::app::impressions::ImpressionLog,
+    /// Movie rows for the API's movie fields.
+    pub movie_rows: crate::app::movie_rows::MovieRows,
     /// The admission rule's answers per snapshot item, shared by every request.
     pub admission_masks: Arc<crate::app::serving::AdmissionMasks>,
     /// Threads for CPU-bound request work (ranking), apart from the HTTP workers.

@@ -9,6 +9,7 @@ pub mod curation_cache;
 pub mod feedback;
 pub mod impressions;
 pub mod model;
+pub mod movie_rows;
 pub mod privacy;
 pub mod serving;
 pub mod staff;

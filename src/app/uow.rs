@@ -152,7 +152,10 @@ impl<'a> UnitOfWork<'a> {
 async fn apply(st: &AppState, effect: Effect) -> Result<(), AppError> {
     match effect {
         Effect::Curation => st.curation_changed(),
-        Effect::Catalogue => st.recommender.catalogue_changed(),
+        Effect::Catalogue => {
+            st.movie_rows.invalidate();
+            st.recommender.catalogue_changed();
+        }
         Effect::Erasure(user) => {
             st.user_states.forget(user);
             st.recommender.erase_user(&st.db, user).await?

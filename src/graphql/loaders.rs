@@ -28,12 +28,11 @@ impl Loader<i32> for MovieLoader {
     type Error = Arc<AppError>;
 
     async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        Ok(movies::by_ids(&self.0.db, ids)
+        self.0
+            .movie_rows
+            .get_many(&self.0.db, ids)
             .await
-            .map_err(shared)?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect())
+            .map_err(shared)
     }
 }
 
