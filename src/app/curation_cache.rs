@@ -21,24 +21,50 @@ const MAX_AGE: Duration = Duration::from_secs(5);
 #[derive(Default)]
 pub struct CurationCache {
     current: ArcSwapOption<(Instant, Arc<CurationSnapshot>)>,
+    /// One reload at a time: under load, the other requests go on with the previous snapshot
+    /// (or, when there is none, wait for the one being loaded) instead of all reloading.
+    loading: tokio::sync::Mutex<()>,
+    /// Bumped by every local change: a reload that began before one is not kept.
+    epoch: std::sync::atomic::AtomicU64,
 }
 
 impl CurationCache {
     /// The snapshot, reloaded when it is older than a few seconds or was invalidated.
     pub async fn get<C: ConnectionTrait>(&self, db: &C) -> Result<Arc<CurationSnapshot>, DbErr> {
-        if let Some(c) = self.current.load_full() {
-            if c.0.elapsed() < MAX_AGE {
-                return Ok(c.1.clone());
-            }
+        use std::sync::atomic::Ordering;
+        let fresh = |c: &(Instant, Arc<CurationSnapshot>)| c.0.elapsed() < MAX_AGE;
+        let previous = self.current.load_full();
+        if let Some(c) = previous.as_deref().filter(|c| fresh(c)) {
+            return Ok(c.1.clone());
         }
-        let s = Arc::new(load(db).await?);
-        self.current
-            .store(Some(Arc::new((Instant::now(), s.clone()))));
+        let _reloading = match &previous {
+            Some(c) => match self.loading.try_lock() {
+                Ok(g) => g,
+                // Someone is reloading the expired snapshot: serve it meanwhile.
+                Err(_) => return Ok(c.1.clone()),
+            },
+            None => self.loading.lock().await,
+        };
+        if let Some(c) = self.current.load_full().filter(|c| fresh(c)) {
+            return Ok(c.1.clone());
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let loaded = load(db).await?;
+        // Unchanged: keep the same snapshot, so what was computed from it stays valid.
+        let s = match previous {
+            Some(c) if *c.1 == loaded => c.1.clone(),
+            _ => Arc::new(loaded),
+        };
+        if self.epoch.load(Ordering::Acquire) == epoch {
+            self.current
+                .store(Some(Arc::new((Instant::now(), s.clone()))));
+        }
         Ok(s)
     }
 
     /// Forgets the snapshot so the next request loads the change.
     pub fn invalidate(&self) {
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.current.store(None);
     }
 }

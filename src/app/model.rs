@@ -176,6 +176,10 @@ fn blocking<T: Send + 'static>(
 pub struct RecommenderHandle {
     active: ArcSwapOption<Active>,
     catalogue: ArcSwapOption<CatalogueIndex>,
+    /// One catalogue load at a time (the first requests after a start or a change wait for it
+    /// instead of all loading it), and an epoch bumped by every change.
+    catalogue_loading: tokio::sync::Mutex<()>,
+    catalogue_epoch: std::sync::atomic::AtomicU64,
     /// Users' re-solved factors, each tagged with the model version it was solved against: a
     /// vector solved against one version means nothing in another's latent space.
     folded: Mutex<FoldedCache>,
@@ -218,6 +222,8 @@ impl RecommenderHandle {
         Self {
             active: ArcSwapOption::empty(),
             catalogue: ArcSwapOption::empty(),
+            catalogue_loading: tokio::sync::Mutex::new(()),
+            catalogue_epoch: Default::default(),
             folded: Mutex::new(FoldedCache::default()),
             status: Mutex::new(TrainingStatus::default()),
             params,
@@ -274,16 +280,27 @@ impl RecommenderHandle {
         &self,
         db: &DatabaseConnection,
     ) -> Result<Arc<CatalogueIndex>, EngineError> {
+        use std::sync::atomic::Ordering;
         if let Some(c) = self.catalogue.load_full() {
             return Ok(c);
         }
+        let _loading = self.catalogue_loading.lock().await;
+        if let Some(c) = self.catalogue.load_full() {
+            return Ok(c);
+        }
+        let epoch = self.catalogue_epoch.load(Ordering::Acquire);
         let idx = Arc::new(CatalogueIndex::new(training::catalogue(db).await?));
-        self.catalogue.store(Some(idx.clone()));
+        // A change committed during the load: serve this request, let the next one reload.
+        if self.catalogue_epoch.load(Ordering::Acquire) == epoch {
+            self.catalogue.store(Some(idx.clone()));
+        }
         Ok(idx)
     }
 
     /// Forgets the catalogue index; the next request reloads it (after a catalogue change).
     pub fn catalogue_changed(&self) {
+        self.catalogue_epoch
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.catalogue.store(None);
     }
 

@@ -477,7 +477,7 @@ impl DiversitySettings {
 }
 
 /// Everything editors have set up, as one immutable value.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CurationSnapshot {
     /// Collections, drafts included, in the order the home feed shows them.
     pub collections: Vec<Collection>,
