@@ -143,6 +143,8 @@ struct FallbackCharts {
 /// does the CPU work (on the compute pool).
 pub struct UserInputs {
     pub user: users::Model,
+    /// The user's age band, when they consent to personalisation.
+    age_band: Option<AgeBand>,
     state: Arc<UserState>,
     ticket: FoldTicket,
     active: Option<Arc<Active>>,
@@ -192,6 +194,7 @@ pub async fn load_user(st: &Arc<AppState>, user: users::Model) -> Result<UserInp
     };
     Ok(UserInputs {
         user,
+        age_band,
         state,
         ticket,
         active,
@@ -209,6 +212,7 @@ impl UserInputs {
     pub fn prepare(self) -> UserServing {
         let UserInputs {
             user,
+            age_band,
             state,
             ticket,
             active,
@@ -274,11 +278,6 @@ impl UserInputs {
         };
         seen_items.sort_unstable();
         let n_inter = if consent { inter.len() } else { 0 };
-        let age_band = user
-            .age_band
-            .as_deref()
-            .and_then(|b| b.parse::<AgeBand>().ok())
-            .filter(|_| consent);
         UserServing {
             context: UserContext {
                 user_id: Some(user.id),
