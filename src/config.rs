@@ -49,6 +49,9 @@ pub struct ServingSettings {
     pub prune_interval_minutes: u64,
     /// Users whose feedback is kept in memory for serving (least recently used go first).
     pub user_cache_capacity: usize,
+    /// Users whose personal ranking (up to 800 items, ~10 KB per surface) is kept between
+    /// their requests until their feedback, the model or the curation changes (0: none).
+    pub ranking_cache_capacity: usize,
 }
 
 impl Default for ServingSettings {
@@ -57,6 +60,7 @@ impl Default for ServingSettings {
             log_retention_days: 30,
             prune_interval_minutes: 60,
             user_cache_capacity: 50_000,
+            ranking_cache_capacity: 5_000,
         }
     }
 }

@@ -43,6 +43,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         }
     }
     let user_states = crate::app::user_state::UserStates::new(settings.serving.user_cache_capacity);
+    let settings_ranked_capacity = settings.serving.ranking_cache_capacity;
     let impressions = crate::app::impressions::ImpressionLog::start(db.clone());
     Ok(Arc::new(AppState {
         db,
@@ -56,6 +57,9 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         impressions,
         compute: crate::app::compute::ComputePool::new(0),
         admission_masks: Default::default(),
+        ranked_memos: Arc::new(crate::app::serving_cache::RankedMemos::new(
+            settings_ranked_capacity,
+        )),
         movie_rows: Default::default(),
     }))
 }

@@ -25,7 +25,9 @@ pub struct AppState {
     /// Movie rows for the API's movie fields.
     pub movie_rows: crate::app::movie_rows::MovieRows,
     /// The admission rule's answers per snapshot item, shared by every request.
-    pub admission_masks: Arc<crate::app::serving::AdmissionMasks>,
+    pub admission_masks: Arc<crate::app::serving_cache::AdmissionMasks>,
+    /// Users' personal rankings, kept until their inputs change.
+    pub ranked_memos: Arc<crate::app::serving_cache::RankedMemos>,
     /// Threads for CPU-bound request work (ranking), apart from the HTTP workers.
     pub compute: crate::app::compute::ComputePool,
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::app::model::{movie_of, Active, CatalogueIndex, FoldTicket};
+use crate::app::serving_cache::{AdmissionMasks, Admitted, ChartKey, MemoKey, RankedMemos};
 use crate::app::user_state::UserState;
 use crate::db::entities::users;
 use crate::db::repo::training;
@@ -33,85 +34,6 @@ const BECAUSE_ROWS: usize = 2;
 /// Genre rows at most.
 const GENRE_ROWS: usize = 4;
 
-/// Which snapshot items the admission rule lets in for anyone on a surface (in the catalogue,
-/// available, not blocked), computed once and shared by every request while the model, the
-/// catalogue, the curation and the set of block rules in force stay the same. Per request
-/// only the viewer's own exclusions are taken off.
-#[derive(Default)]
-pub struct AdmissionMasks {
-    entries: std::sync::Mutex<Vec<MaskEntry>>,
-}
-
-struct MaskEntry {
-    version: i32,
-    /// The catalogue and curation snapshots it was computed from. A `Weak` keeps the allocation,
-    /// so no later snapshot can take the same address and pass for this one.
-    catalogue: std::sync::Weak<CatalogueIndex>,
-    curation: std::sync::Weak<CurationSnapshot>,
-    surface: Surface,
-    from: Option<DateTime<Utc>>,
-    until: Option<DateTime<Utc>>,
-    mask: Arc<Vec<bool>>,
-}
-
-/// Surfaces × versions kept at most (a few surfaces are live at a time).
-const MASKS_KEPT: usize = 16;
-
-impl AdmissionMasks {
-    /// The mask of `surface` at `now` for this model, catalogue and curation.
-    fn get(
-        &self,
-        active: &Active,
-        catalogue: &Arc<CatalogueIndex>,
-        curation: &Arc<CurationSnapshot>,
-        surface: &Surface,
-        now: DateTime<Utc>,
-    ) -> Arc<Vec<bool>> {
-        let matches = |e: &MaskEntry| {
-            e.version == active.version_id
-                && std::ptr::eq(e.catalogue.as_ptr(), Arc::as_ptr(catalogue))
-                && std::ptr::eq(e.curation.as_ptr(), Arc::as_ptr(curation))
-                && e.surface == *surface
-                && e.from.is_none_or(|f| f <= now)
-                && e.until.is_none_or(|u| now < u)
-        };
-        if let Some(e) = self.lock().iter().find(|e| matches(e)) {
-            return e.mask.clone();
-        }
-        let admission = Admission::new(surface, now, curation, catalogue);
-        let n = active.snapshot.vocab.n_items();
-        let mask: Arc<Vec<bool>> = Arc::new(
-            (0..n as u32)
-                .map(|i| movie_of(active, ItemIdx(i)).is_some_and(|m| admission.admits(m)))
-                .collect(),
-        );
-        let (from, until) = curation.block_window(surface, now);
-        let mut entries = self.lock();
-        entries.retain(|e| {
-            e.version == active.version_id
-                && std::ptr::eq(e.catalogue.as_ptr(), Arc::as_ptr(catalogue))
-                && std::ptr::eq(e.curation.as_ptr(), Arc::as_ptr(curation))
-        });
-        if entries.len() >= MASKS_KEPT {
-            entries.remove(0);
-        }
-        entries.push(MaskEntry {
-            version: active.version_id,
-            catalogue: Arc::downgrade(catalogue),
-            curation: Arc::downgrade(curation),
-            surface: surface.clone(),
-            from,
-            until,
-            mask: mask.clone(),
-        });
-        mask
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<MaskEntry>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
 /// What the pipeline needs about a user, loaded once per request.
 pub struct UserServing {
     pub user: users::Model,
@@ -128,6 +50,9 @@ pub struct UserServing {
     /// cannot answer them (before the first training).
     fallback: Option<FallbackCharts>,
     masks: Arc<AdmissionMasks>,
+    memos: Arc<RankedMemos>,
+    /// The user's feedback, as cached: a personal ranking computed from it is kept with it.
+    state: Arc<UserState>,
     /// The snapshot items of `seen`, sorted.
     seen_items: Vec<ItemIdx>,
 }
@@ -296,6 +221,8 @@ impl UserInputs {
             curation,
             fallback,
             masks: st.admission_masks.clone(),
+            memos: st.ranked_memos.clone(),
+            state,
             seen_items,
         }
     }
@@ -308,24 +235,21 @@ impl UserServing {
         Admission::new(surface, now, &self.curation, &self.catalogue).for_viewer(&self.seen)
     }
 
-    /// Snapshot items this viewer may be shown on `surface` at `now`: the shared mask of the
-    /// admission rule, less what the viewer has seen.
-    fn viewer_mask(&self, active: &Active, surface: &Surface, now: DateTime<Utc>) -> Vec<bool> {
-        let shared = self
-            .masks
-            .get(active, &self.catalogue, &self.curation, surface, now);
-        let mut mask = (*shared).clone();
-        for i in &self.seen_items {
-            if let Some(m) = mask.get_mut(i.ix()) {
-                *m = false;
-            }
-        }
-        mask
+    /// What the surface admits for anyone at `now` under the model in service.
+    fn admitted(&self, active: &Active, admission: &Admission<'_>) -> Arc<Admitted> {
+        self.masks.get(
+            active,
+            &self.catalogue,
+            &self.curation,
+            admission.surface(),
+            admission.now(),
+        )
     }
 
     /// The personal model's candidates (cold users get the snapshot's cold-start list), only
     /// admitted movies, none of `exclude`. Personal candidates come unexplained: the list
-    /// explains the items it shows ([`Self::explain`]).
+    /// explains the items it shows ([`Self::explainer`]). The ranking is kept for the user's
+    /// next request while nothing it depends on changes (a client's own exclusions bypass it).
     fn model_candidates(
         &self,
         n: usize,
@@ -335,15 +259,39 @@ impl UserServing {
         let Some(active) = &self.active else {
             return vec![];
         };
-        let exclude_idx: Vec<ItemIdx> = exclude
-            .iter()
-            .filter_map(|m| active.snapshot.vocab.item(*m as i64))
-            .collect();
-        let mask = self.viewer_mask(active, admission.surface(), admission.now());
-        let allow = |i: ItemIdx| mask.get(i.ix()).copied().unwrap_or(false);
-        active
-            .snapshot
-            .ranked(&self.history.view(), n, &exclude_idx, &allow)
+        let admitted = self.admitted(active, admission);
+        let key = MemoKey {
+            state: &self.state,
+            user: &self.user,
+            active,
+            admitted: &admitted,
+        };
+        let memo = exclude.is_empty().then_some(&key);
+        let ranked = match memo.and_then(|k| self.memos.get(k, n)) {
+            Some(r) => r,
+            None => {
+                let exclude_idx: Vec<ItemIdx> = exclude
+                    .iter()
+                    .filter_map(|m| active.snapshot.vocab.item(*m as i64))
+                    .collect();
+                // The shared mask less what the viewer has seen.
+                let mut mask = admitted.mask.clone();
+                for i in &self.seen_items {
+                    if let Some(m) = mask.get_mut(i.ix()) {
+                        *m = false;
+                    }
+                }
+                let allow = |i: ItemIdx| mask.get(i.ix()).copied().unwrap_or(false);
+                let r = active
+                    .snapshot
+                    .ranked(&self.history.view(), n, &exclude_idx, &allow);
+                if let Some(k) = memo {
+                    self.memos.put(k, n, &r);
+                }
+                r
+            }
+        };
+        ranked
             .into_iter()
             .filter_map(|r| {
                 Some(Candidate {
@@ -380,14 +328,21 @@ impl UserServing {
             },
             _ => Chart::Popular(Segment::default()),
         };
+        let key = match &chart {
+            Chart::Popular(seg) => seg.age_band.map_or(ChartKey::Popular, ChartKey::AgeBand),
+            Chart::Trending { days } => ChartKey::Trending(*days),
+        };
+        // The shared chart over what the surface admits, less what the viewer has seen.
         let in_snapshot = self.active.as_ref().and_then(|a| {
-            let mask = self.viewer_mask(a, admission.surface(), admission.now());
-            chart_in_items(
-                a,
-                &chart,
-                &|i| mask.get(i.ix()).copied().unwrap_or(false),
-                n,
-            )
+            self.admitted(a, admission)
+                .chart(key, |allow| chart_in_items(a, &chart, allow, usize::MAX))
+                .map(|all| {
+                    all.iter()
+                        .filter(|(m, _)| !self.seen.contains(m))
+                        .take(n)
+                        .copied()
+                        .collect()
+                })
         });
         let ranked = match (in_snapshot, &self.fallback) {
             (Some(ranked), _) => ranked,
@@ -423,8 +378,19 @@ impl UserServing {
         let Some(active) = &self.active else {
             return vec![];
         };
-        similar(active, seed, n, admission)
+        let Some(item) = active.snapshot.vocab.item(seed as i64) else {
+            return vec![];
+        };
+        // The shared mask, less what the viewer has seen.
+        let admitted = self.admitted(active, admission);
+        active
+            .snapshot
+            .similar(item, usize::MAX)
             .into_iter()
+            .filter(|(i, _)| *i != item && admitted.mask.get(i.ix()).copied().unwrap_or(false))
+            .filter_map(|(i, s)| movie_of(active, i).map(|m| (m, s)))
+            .filter(|(m, _)| !self.seen.contains(m))
+            .take(n)
             .map(|(movie_id, s)| Candidate {
                 movie_id,
                 score: s as f64,

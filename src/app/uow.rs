@@ -158,6 +158,7 @@ async fn apply(st: &AppState, effect: Effect) -> Result<(), AppError> {
         }
         Effect::Erasure(user) => {
             st.user_states.forget(user);
+            st.ranked_memos.forget(user);
             st.recommender.erase_user(&st.db, user).await?
         }
     }

@@ -15,12 +15,12 @@
 //!
 //! Other replicas' writes are not seen here until the entry is evicted (the scale-out issue
 //! adds notifications).
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sea_orm::{ConnectionTrait, DbErr};
 
+use crate::app::lru::Lru;
 use crate::db::repo::training;
 use marquee_core::feedback::{FeedbackChange, Interaction, UserFeedback};
 
@@ -50,17 +50,10 @@ struct Stripe {
     epoch: AtomicU64,
 }
 
-#[derive(Default)]
-struct Lru {
-    entries: HashMap<i32, (u64, Arc<UserState>)>,
-    clock: u64,
-}
-
 /// The cache.
 pub struct UserStates {
-    lru: Mutex<Lru>,
+    lru: Mutex<Lru<i32, Arc<UserState>>>,
     stripes: Vec<Stripe>,
-    capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -76,16 +69,13 @@ impl WriteGuard<'_> {
     /// The write committed: apply its changes to the cached state, if the user is cached.
     pub fn applied(self, changes: &[FeedbackChange]) -> Option<Arc<UserState>> {
         let mut lru = self.states.lru.lock().unwrap_or_else(|p| p.into_inner());
-        let clock = lru.clock + 1;
-        lru.clock = clock;
-        let out = lru.entries.get_mut(&self.user_id).map(|(tick, state)| {
+        let out = lru.get_mut(&self.user_id).map(|state| {
             let mut next = (**state).clone();
             for c in changes {
                 next.feedback.apply(c);
             }
             next.interactions = next.feedback.interactions();
             *state = Arc::new(next);
-            *tick = clock;
             state.clone()
         });
         drop(lru);
@@ -106,9 +96,8 @@ impl UserStates {
     /// A cache of at most `capacity` users (at least 1).
     pub fn new(capacity: usize) -> Self {
         Self {
-            lru: Mutex::default(),
+            lru: Mutex::new(Lru::new(capacity)),
             stripes: (0..STRIPES).map(|_| Stripe::default()).collect(),
-            capacity: capacity.max(1),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -140,7 +129,7 @@ impl UserStates {
             if stripe.in_flight.load(Ordering::Acquire) == 0
                 && stripe.epoch.load(Ordering::Acquire) == epoch
             {
-                self.insert(&mut lru, user_id, state.clone());
+                lru.insert(user_id, state.clone());
             }
         }
         Ok(state)
@@ -148,26 +137,7 @@ impl UserStates {
 
     fn cached(&self, user_id: i32) -> Option<Arc<UserState>> {
         let mut lru = self.lru.lock().unwrap_or_else(|p| p.into_inner());
-        lru.clock += 1;
-        let clock = lru.clock;
-        lru.entries.get_mut(&user_id).map(|(tick, s)| {
-            *tick = clock;
-            s.clone()
-        })
-    }
-
-    fn insert(&self, lru: &mut Lru, user_id: i32, state: Arc<UserState>) {
-        lru.clock += 1;
-        let clock = lru.clock;
-        lru.entries.insert(user_id, (clock, state));
-        if lru.entries.len() > self.capacity {
-            // Drop the least recently used tenth at once: eviction stays amortised O(1).
-            let drop_n = (self.capacity / 10).max(1);
-            let mut ticks: Vec<u64> = lru.entries.values().map(|e| e.0).collect();
-            let (_, cut, _) = ticks.select_nth_unstable(drop_n - 1);
-            let cut = *cut;
-            lru.entries.retain(|_, e| e.0 > cut);
-        }
+        lru.get_mut(&user_id).cloned()
     }
 
     /// Declares a write to the user's feedback; call before the write's transaction commits.
@@ -187,18 +157,13 @@ impl UserStates {
         self.lru
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .entries
             .remove(&user_id);
         drop(guard);
     }
 
     /// Users cached now.
     pub fn len(&self) -> usize {
-        self.lru
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entries
-            .len()
+        self.lru.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     /// Whether no user is cached.
@@ -227,7 +192,7 @@ mod tests {
     #[test]
     fn a_committed_change_updates_a_cached_user_in_place() {
         let c = UserStates::new(10);
-        c.insert(&mut c.lru.lock().unwrap(), 7, state(7));
+        c.lru.lock().unwrap().insert(7, state(7));
         let w = c.begin_write(7);
         let after = w
             .applied(&[FeedbackChange::Event {
@@ -241,18 +206,6 @@ mod tests {
         assert_eq!(c.cached(7).unwrap().interactions.len(), 1);
         // An uncached user is left to be loaded from the database.
         assert!(c.begin_write(8).applied(&[]).is_none());
-    }
-
-    #[test]
-    fn the_cache_stays_bounded_and_keeps_the_recent_users() {
-        let c = UserStates::new(100);
-        for u in 0..250 {
-            c.insert(&mut c.lru.lock().unwrap(), u, state(u));
-            c.cached(0);
-        }
-        assert!(c.len() <= 100);
-        assert!(c.cached(0).is_some(), "a user read all along stays");
-        assert!(c.cached(249).is_some());
     }
 
     #[test]

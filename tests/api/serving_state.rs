@@ -122,6 +122,7 @@ async fn the_cached_user_state_answers_as_a_fresh_load_would(app: TestApp) {
     let t = app.user_token(external);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let (hits_before, _) = app.state.user_states.hit_counts();
+    let (memo_hits_before, _) = app.state.ranked_memos.hit_counts();
 
     // Act and assert: after each random change, the answer served from the cached state
     // equals the answer after the user is dropped from the cache and loaded afresh.
@@ -164,14 +165,26 @@ async fn the_cached_user_state_answers_as_a_fresh_load_would(app: TestApp) {
         };
         ok(&r);
         let cached = answer(&app.graphql(RECS, json!({ "n": 30 }), Some(&t)).await);
+        // Asked again: the personal ranking kept from the first answer serves it.
+        let again = answer(&app.graphql(RECS, json!({ "n": 30 }), Some(&t)).await);
         let user_id = user_id(&app, &t).await;
         app.state.user_states.forget(user_id);
+        app.state.ranked_memos.forget(user_id);
         let fresh = answer(&app.graphql(RECS, json!({ "n": 30 }), Some(&t)).await);
         assert_eq!(
             cached, fresh,
             "step {step} ({what}): cached and fresh answers differ"
         );
+        assert_eq!(
+            again, fresh,
+            "step {step} ({what}): the kept ranking and a fresh one differ"
+        );
     }
+    let (memo_hits_after, _) = app.state.ranked_memos.hit_counts();
+    assert!(
+        memo_hits_after >= memo_hits_before + 40,
+        "the repeated answers were not served from the kept ranking"
+    );
     let (hits_after, _) = app.state.user_states.hit_counts();
     // Every "cached" answer but the first (the user was not cached yet) came from the cache.
     assert!(
@@ -208,6 +221,7 @@ async fn the_cached_user_state_answers_as_a_fresh_load_would(app: TestApp) {
     let new_id = user_id(&app, &t).await;
     assert_ne!(new_id, old_id);
     app.state.user_states.forget(new_id);
+    app.state.ranked_memos.forget(new_id);
     let fresh = answer(&app.graphql(RECS, json!({ "n": 30 }), Some(&t)).await);
     assert_eq!(after, fresh);
     assert!(after.iter().all(|(_, _, source, _)| source != "MODEL"));
