@@ -7,6 +7,7 @@ mod m20261122_000002_create_users_and_feedback;
 mod m20261122_000003_create_curation;
 mod m20261122_000004_create_operations;
 mod m20261129_000005_recommendation_log_retention;
+mod m20261129_000006_recommendation_lists;
 
 /// The ordered list of Marquee's migrations.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_curation::Migration),
             Box::new(m20261122_000004_create_operations::Migration),
             Box::new(m20261129_000005_recommendation_log_retention::Migration),
+            Box::new(m20261129_000006_recommendation_lists::Migration),
         ]
     }
 }

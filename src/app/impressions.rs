@@ -2,10 +2,11 @@
 //! `recommendationId`), written in batches off the request path and pruned after the
 //! configured retention.
 //!
-//! A request hands its shown items to [`ImpressionLog::record`] and answers at once; one
-//! background task writes everything queued in one statement per batch. The queue is bounded:
-//! when the database cannot keep up, new rows are dropped and counted (a lost log row costs
-//! the attribution of one impression, never an answer or the server's memory).
+//! A request hands the list it showed to [`ImpressionLog::record`] and answers at once; one
+//! background task writes everything queued in one statement per batch, one row per list.
+//! The queue is bounded: when the database cannot keep up, new lists are dropped and counted
+//! (a lost row costs the attribution of one list's impressions, never an answer or the
+//! server's memory).
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,11 +15,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::repo::events::{self, ShownItem};
+use crate::db::repo::events::{self, ShownList};
 
-/// Rows queued at most; past it rows are dropped.
-const QUEUE_ROWS: usize = 50_000;
-/// Rows per statement at most (SQLite binds at most 32 766 values, 7 per row).
+/// Lists queued at most; past it lists are dropped.
+const QUEUE_ROWS: usize = 20_000;
+/// Rows per statement at most (SQLite binds at most 32 766 values, 5 per row).
 const BATCH_ROWS: usize = 2_000;
 /// How long the writer waits for more rows before writing a batch.
 const LINGER: Duration = Duration::from_millis(100);
@@ -26,18 +27,18 @@ const LINGER: Duration = Duration::from_millis(100);
 const PRUNE_SLICE: u64 = 5_000;
 
 enum Message {
-    Rows(Vec<ShownItem>),
+    List(ShownList),
     Flush(oneshot::Sender<()>),
 }
 
 /// Counters of the log writer.
 #[derive(Debug, Default)]
 pub struct ImpressionStats {
-    /// Rows written.
+    /// Lists written.
     pub written: AtomicU64,
-    /// Rows dropped because the queue was full.
+    /// Lists dropped because the queue was full.
     pub dropped: AtomicU64,
-    /// Rows that could not be written (their user or movie was deleted meanwhile, or the
+    /// Lists that could not be written (their user or movie was deleted meanwhile, or the
     /// database failed).
     pub failed: AtomicU64,
 }
@@ -53,7 +54,6 @@ pub struct ImpressionLog {
 impl ImpressionLog {
     /// Starts the writer task on the current Tokio runtime.
     pub fn start(db: DatabaseConnection) -> Self {
-        // The channel bounds messages; `queued` bounds rows (a message holds a list's rows).
         let (tx, rx) = mpsc::channel(4_096);
         let queued = Arc::new(AtomicU64::new(0));
         let stats = Arc::new(ImpressionStats::default());
@@ -61,17 +61,16 @@ impl ImpressionLog {
         Self { tx, queued, stats }
     }
 
-    /// Queues shown items; never waits.
-    pub fn record(&self, rows: Vec<ShownItem>) {
-        if rows.is_empty() {
+    /// Queues a shown list; never waits.
+    pub fn record(&self, list: ShownList) {
+        if list.items.is_empty() {
             return;
         }
-        let n = rows.len() as u64;
-        if self.queued.fetch_add(n, Ordering::Relaxed) + n > QUEUE_ROWS as u64
-            || self.tx.try_send(Message::Rows(rows)).is_err()
+        if self.queued.fetch_add(1, Ordering::Relaxed) + 1 > QUEUE_ROWS as u64
+            || self.tx.try_send(Message::List(list)).is_err()
         {
-            self.queued.fetch_sub(n, Ordering::Relaxed);
-            self.stats.dropped.fetch_add(n, Ordering::Relaxed);
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -96,7 +95,7 @@ async fn writer(
     queued: Arc<AtomicU64>,
     stats: Arc<ImpressionStats>,
 ) {
-    let mut batch: Vec<ShownItem> = Vec::new();
+    let mut batch: Vec<ShownList> = Vec::new();
     let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
@@ -104,7 +103,7 @@ async fn writer(
         // Gather until the batch is full, a flush is asked for, or the linger time is up.
         loop {
             match next.take() {
-                Some(Message::Rows(rows)) => batch.extend(rows),
+                Some(Message::List(list)) => batch.push(list),
                 Some(Message::Flush(done)) => {
                     waiting.push(done);
                     break;
@@ -121,7 +120,7 @@ async fn writer(
         }
         while !batch.is_empty() {
             let take = batch.len().min(BATCH_ROWS);
-            let rows: Vec<ShownItem> = batch.drain(..take).collect();
+            let rows: Vec<ShownList> = batch.drain(..take).collect();
             write(&db, &rows, &stats).await;
             queued.fetch_sub(rows.len() as u64, Ordering::Relaxed);
         }
@@ -131,10 +130,10 @@ async fn writer(
     }
 }
 
-/// Writes one batch. If the batch fails (a user erased or a movie deleted since the list was
-/// served, so a foreign key no longer holds), each user's rows are tried on their own and
-/// only the rows that still fail are dropped.
-async fn write(db: &DatabaseConnection, rows: &[ShownItem], stats: &ImpressionStats) {
+/// Writes one batch. If the batch fails (a user erased since the list was served, so a
+/// foreign key no longer holds), each user's rows are tried on their own and only the rows
+/// that still fail are dropped.
+async fn write(db: &DatabaseConnection, rows: &[ShownList], stats: &ImpressionStats) {
     if insert_retrying(db, rows).await.is_ok() {
         stats
             .written
@@ -145,7 +144,7 @@ async fn write(db: &DatabaseConnection, rows: &[ShownItem], stats: &ImpressionSt
     users.sort_unstable();
     users.dedup();
     for u in users {
-        let mine: Vec<ShownItem> = rows.iter().filter(|r| r.user_id == u).cloned().collect();
+        let mine: Vec<ShownList> = rows.iter().filter(|r| r.user_id == u).cloned().collect();
         match insert_retrying(db, &mine).await {
             Ok(()) => {
                 stats
@@ -162,7 +161,7 @@ async fn write(db: &DatabaseConnection, rows: &[ShownItem], stats: &ImpressionSt
 
 async fn insert_retrying(
     db: &DatabaseConnection,
-    rows: &[ShownItem],
+    rows: &[ShownList],
 ) -> Result<(), sea_orm::DbErr> {
     let mut delay = Duration::from_millis(50);
     for _ in 0..3 {

@@ -378,24 +378,16 @@ async fn served_items(
     movie_look: async_graphql::Lookahead<'_>,
 ) -> Result<Vec<RecommendationItem>> {
     let mut out = Vec::with_capacity(items.len());
-    let mut logs = Vec::with_capacity(if log { items.len() } else { 0 });
-    let now = Utc::now();
+    // One log row per list, its id time-ordered (UUIDv7): a batch of rows appends to the
+    // primary key instead of touching a page per row. Items are `<list id>:<position>`.
+    let list_id = uuid::Uuid::now_v7().to_string();
+    let mut shown = Vec::with_capacity(if log { items.len() } else { 0 });
     for (pos, it) in items.into_iter().enumerate() {
         let served = it.source;
         let source: RecommendationSource = served.into();
-        // Time-ordered ids: the log's primary key grows at its end instead of at random
-        // places, so a batch of rows touches a few pages, not one per row.
-        let rec_id = uuid::Uuid::now_v7().to_string();
+        let position = (offset + pos) as i32;
         if log {
-            logs.push(repo::events::ShownItem {
-                id: rec_id.clone(),
-                user_id,
-                movie_id: it.movie_id,
-                surface,
-                source: served.as_str(),
-                position: (offset + pos) as i32,
-                shown_at: now,
-            });
+            shown.push((it.movie_id, served.as_str(), position));
         }
         out.push(RecommendationItem {
             movie_id: it.movie_id,
@@ -406,12 +398,20 @@ async fn served_items(
                 text: it.reason_text,
                 evidence_ids: it.evidence,
             },
-            recommendation_id: rec_id,
+            recommendation_id: repo::events::ShownList::item_id(&list_id, position),
         });
     }
-    // Written in batches after the answer is sent: a failed write costs an impression's
+    // Written in batches after the answer is sent: a failed write costs a list's
     // attribution, never the user's answer.
-    state(ctx)?.impressions.record(logs);
+    if log {
+        state(ctx)?.impressions.record(repo::events::ShownList {
+            id: list_id,
+            user_id,
+            surface,
+            items: shown,
+            shown_at: Utc::now(),
+        });
+    }
     let ids: Vec<i32> = out.iter().map(|r| r.movie_id).collect();
     prime_movie_loaders(ctx, movie_look, &ids).await?;
     Ok(out)

@@ -9,6 +9,7 @@ mod curation;
 mod feedback;
 mod health;
 mod import;
+mod migrations;
 mod privacy;
 mod recommendations;
 mod schema;

@@ -71,16 +71,25 @@ async fn demo_users_get_explained_recommendations_without_movies_they_rated(app:
         scores.windows(2).all(|w| w[0] >= w[1]),
         "descending: {scores:?}"
     );
-    // What was shown is recorded for attribution just after the answer is sent.
+    // What was shown is recorded for attribution just after the answer is sent: one row for
+    // the list, each item named by the list and its position.
     let mut logged = 0;
     for _ in 0..50 {
-        logged = app.count("recommendation_logs").await;
-        if logged == 20 {
+        logged = app.count("recommendation_lists").await;
+        if logged == 1 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(logged, 20);
+    assert_eq!(logged, 1);
+    let ids: Vec<&str> = recs
+        .iter()
+        .map(|i| i["recommendationId"].as_str().unwrap())
+        .collect();
+    let list = ids[0].rsplit_once(':').unwrap().0;
+    for (pos, id) in ids.iter().enumerate() {
+        assert_eq!(*id, format!("{list}:{pos}"));
+    }
 }
 api_test!(demo_users_get_explained_recommendations_without_movies_they_rated);
 

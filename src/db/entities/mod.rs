@@ -15,7 +15,7 @@ pub mod movies;
 pub mod people;
 pub mod placements;
 pub mod ratings;
-pub mod recommendation_logs;
+pub mod recommendation_lists;
 pub mod rules;
 pub mod staff;
 pub mod tags;

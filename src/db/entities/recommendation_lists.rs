@@ -1,17 +1,16 @@
-//! `SeaORM` entity for the `recommendation_logs` table, generated from the migrations; do not edit by hand.
+//! `SeaORM` entity for the `recommendation_lists` table, generated from the migrations; do not edit by hand.
 
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "recommendation_logs")]
+#[sea_orm(table_name = "recommendation_lists")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub user_id: i32,
-    pub movie_id: i32,
     pub surface: String,
-    pub source: String,
-    pub position: i32,
+    #[sea_orm(column_type = "Text")]
+    pub items: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -50,37 +50,41 @@ pub async fn recent_for_user<C: ConnectionTrait>(
         .await
 }
 
-/// One recommended item shown to a user, recorded so impressions and clicks can be
-/// attributed by `recommendationId`.
+/// One list of recommendations shown to a user, recorded so impressions and clicks can be
+/// attributed by `recommendationId` (`<id>:<position>`).
 #[derive(Debug, Clone)]
-pub struct ShownItem {
+pub struct ShownList {
     pub id: String,
     pub user_id: i32,
-    pub movie_id: i32,
     pub surface: &'static str,
-    pub source: &'static str,
-    pub position: i32,
+    /// (movie, source, position from the top of the list), in the order shown.
+    pub items: Vec<(i32, &'static str, i32)>,
     pub shown_at: DateTime<Utc>,
 }
 
-/// Records shown items in one statement.
+impl ShownList {
+    /// The `recommendationId` of the item at `position`.
+    pub fn item_id(list_id: &str, position: i32) -> String {
+        format!("{list_id}:{position}")
+    }
+}
+
+/// Records shown lists in one statement.
 pub async fn log_recommendations<C: ConnectionTrait>(
     db: &C,
-    rows: &[ShownItem],
+    lists: &[ShownList],
 ) -> Result<(), DbErr> {
-    use crate::db::entities::recommendation_logs;
-    if rows.is_empty() {
+    use crate::db::entities::recommendation_lists;
+    if lists.is_empty() {
         return Ok(());
     }
-    recommendation_logs::Entity::insert_many(rows.iter().map(|r| {
-        recommendation_logs::ActiveModel {
-            id: Set(r.id.clone()),
-            user_id: Set(r.user_id),
-            movie_id: Set(r.movie_id),
-            surface: Set(r.surface.to_owned()),
-            source: Set(r.source.to_owned()),
-            position: Set(r.position),
-            created_at: Set(r.shown_at),
+    recommendation_lists::Entity::insert_many(lists.iter().map(|l| {
+        recommendation_lists::ActiveModel {
+            id: Set(l.id.clone()),
+            user_id: Set(l.user_id),
+            surface: Set(l.surface.to_owned()),
+            items: Set(serde_json::to_string(&l.items).unwrap_or_else(|_| "[]".into())),
+            created_at: Set(l.shown_at),
         }
     }))
     .exec_without_returning(db)
@@ -88,23 +92,23 @@ pub async fn log_recommendations<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Deletes recommendation logs older than `before`, at most `limit` rows; returns how many.
+/// Deletes recommendation lists older than `before`, at most `limit` rows; returns how many.
 /// Deleting in slices keeps each transaction (and SQLite's write lock) short.
 pub async fn prune_recommendation_logs<C: ConnectionTrait>(
     db: &C,
     before: DateTime<Utc>,
     limit: u64,
 ) -> Result<u64, DbErr> {
-    use crate::db::entities::recommendation_logs;
+    use crate::db::entities::recommendation_lists;
     use sea_orm::sea_query::Query;
     let oldest = Query::select()
-        .column(recommendation_logs::Column::Id)
-        .from(recommendation_logs::Entity)
-        .and_where(recommendation_logs::Column::CreatedAt.lt(before))
+        .column(recommendation_lists::Column::Id)
+        .from(recommendation_lists::Entity)
+        .and_where(recommendation_lists::Column::CreatedAt.lt(before))
         .limit(limit)
         .to_owned();
-    Ok(recommendation_logs::Entity::delete_many()
-        .filter(recommendation_logs::Column::Id.in_subquery(oldest))
+    Ok(recommendation_lists::Entity::delete_many()
+        .filter(recommendation_lists::Column::Id.in_subquery(oldest))
         .exec(db)
         .await?
         .rows_affected)

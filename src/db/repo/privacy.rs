@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::{json, Value};
 
 use crate::db::entities::{
-    audit_log, deletion_requests, events, movies, ratings, recommendation_logs, tags, user_tags,
+    audit_log, deletion_requests, events, movies, ratings, recommendation_lists, tags, user_tags,
     users,
 };
 
@@ -159,9 +159,9 @@ pub async fn erase_user<C: ConnectionTrait>(
             .rows_affected,
     );
     counts.insert(
-        "recommendation_logs",
-        recommendation_logs::Entity::delete_many()
-            .filter(recommendation_logs::Column::UserId.eq(user_id))
+        "recommendation_lists",
+        recommendation_lists::Entity::delete_many()
+            .filter(recommendation_lists::Column::UserId.eq(user_id))
             .exec(db)
             .await?
             .rows_affected,
@@ -228,11 +228,23 @@ pub async fn export_user<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Opt
         .order_by_asc(user_tags::Column::Id)
         .all(db)
         .await?;
-    let logs = recommendation_logs::Entity::find()
-        .filter(recommendation_logs::Column::UserId.eq(user_id))
-        .order_by_asc(recommendation_logs::Column::CreatedAt)
+    let lists = recommendation_lists::Entity::find()
+        .filter(recommendation_lists::Column::UserId.eq(user_id))
+        .order_by_asc(recommendation_lists::Column::CreatedAt)
+        .order_by_asc(recommendation_lists::Column::Id)
         .all(db)
         .await?;
+    // Each shown item: (recommendationId, movie, source, position, surface, shown at).
+    let logs: Vec<_> = lists
+        .iter()
+        .flat_map(|l| {
+            let items: Vec<(i32, String, i32)> = serde_json::from_str(&l.items).unwrap_or_default();
+            items.into_iter().map(move |(movie, source, position)| {
+                let id = crate::db::repo::events::ShownList::item_id(&l.id, position);
+                (id, movie, source, position, &l.surface, l.created_at)
+            })
+        })
+        .collect();
     let reqs = requests_of(db, user_id).await?;
 
     let mut movie_ids: Vec<i32> = rs
@@ -240,7 +252,7 @@ pub async fn export_user<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Opt
         .map(|r| r.movie_id)
         .chain(es.iter().map(|e| e.movie_id))
         .chain(ts.iter().map(|t| t.movie_id))
-        .chain(logs.iter().map(|l| l.movie_id))
+        .chain(logs.iter().map(|l| l.1))
         .collect();
     movie_ids.sort_unstable();
     movie_ids.dedup();
@@ -300,10 +312,10 @@ pub async fn export_user<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Opt
             "movieId": t.movie_id, "title": title(t.movie_id),
             "tag": tag_names.get(&t.tag_id), "createdAt": t.created_at,
         })).collect::<Vec<_>>(),
-        "recommendationsShown": logs.iter().map(|l| json!({
-            "recommendationId": l.id, "movieId": l.movie_id, "title": title(l.movie_id),
-            "surface": l.surface, "source": l.source, "position": l.position,
-            "shownAt": l.created_at,
+        "recommendationsShown": logs.iter().map(|(id, movie, source, position, surface, at)| json!({
+            "recommendationId": id, "movieId": movie, "title": title(*movie),
+            "surface": surface, "source": source, "position": position,
+            "shownAt": at,
         })).collect::<Vec<_>>(),
         "deletionRequests": reqs.iter().map(|r| json!({
             "status": r.status, "requestedBy": r.requested_by, "dueAt": r.due_at,
