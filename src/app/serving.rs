@@ -8,7 +8,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::app::model::{movie_of, Active, CatalogueIndex, FoldTicket};
-use crate::app::serving_cache::{AdmissionMasks, Admitted, ChartKey, MemoKey, RankedMemos};
+use crate::app::serving_cache::{
+    AdmissionMasks, Admitted, AnswerKey, Answered, ChartKey, MemoKey, RankedMemos,
+};
 use crate::app::user_state::UserState;
 use crate::db::entities::users;
 use crate::db::repo::training;
@@ -131,6 +133,102 @@ pub async fn load_user(st: &Arc<AppState>, user: users::Model) -> Result<UserInp
 }
 
 impl UserInputs {
+    /// What the user's answers on `surface` at `now` are computed from, for the memo; `None`
+    /// before the first model.
+    fn memo_inputs(
+        &self,
+        surface: &Surface,
+        now: DateTime<Utc>,
+    ) -> Option<(Arc<Active>, Arc<Admitted>)> {
+        let active = self.active.clone()?;
+        let admitted =
+            self.st
+                .admission_masks
+                .get(&active, &self.catalogue, &self.curation, surface, now);
+        Some((active, admitted))
+    }
+
+    /// The user's list for `ask` (and its `totalCount` when `with_count`): the kept answer if
+    /// nothing it depends on has changed, else computed and kept. A client's own exclusions
+    /// bypass the memo. CPU-bound: run it on the compute pool.
+    pub fn answer_list(self, ask: &ListAsk, with_count: bool) -> (Vec<ServedItem>, Option<u64>) {
+        let memo = self
+            .memo_inputs(&ask.surface, ask.now)
+            .filter(|_| ask.exclude.is_empty());
+        let memos = self.st.ranked_memos.clone();
+        let state = self.state.clone();
+        let window = self.curation.schedule_window(ask.now);
+        let question = AnswerKey::List {
+            n: ask.n,
+            filter: ask.filter.clone(),
+        };
+        if let Some((active, admitted)) = &memo {
+            let key = MemoKey {
+                state: &state,
+                user: &self.user,
+                active,
+                admitted,
+            };
+            if let Some(a) = memos.answer(&key, &question, with_count, ask.now) {
+                if let Answered::List { items, total } = &*a {
+                    return (items.clone(), total.filter(|_| with_count));
+                }
+            }
+        }
+        let u = self.prepare();
+        let items = list(&u, ask);
+        let total = with_count.then(|| ask.count(&u) as u64);
+        if let Some((active, admitted)) = &memo {
+            let key = MemoKey {
+                state: &state,
+                user: &u.user,
+                active,
+                admitted,
+            };
+            let value = Answered::List {
+                items: items.clone(),
+                total,
+            };
+            memos.put_answer(&key, question, window, value);
+        }
+        (items, total)
+    }
+
+    /// The user's home feed, from the memo like [`Self::answer_list`]. CPU-bound: run it on
+    /// the compute pool.
+    pub fn answer_feed(self, rows: usize, per_row: usize, now: DateTime<Utc>) -> Vec<FeedRow> {
+        let memo = self.memo_inputs(&Surface::Home, now);
+        let memos = self.st.ranked_memos.clone();
+        let state = self.state.clone();
+        let window = self.curation.schedule_window(now);
+        let question = AnswerKey::Feed { rows, per_row };
+        if let Some((active, admitted)) = &memo {
+            let key = MemoKey {
+                state: &state,
+                user: &self.user,
+                active,
+                admitted,
+            };
+            if let Some(a) = memos.answer(&key, &question, false, now) {
+                if let Answered::Feed(rows) = &*a {
+                    return rows.clone();
+                }
+            }
+        }
+        let u = self.prepare();
+        let feed = home_feed(&u, rows, per_row, now);
+        if let Some((active, admitted)) = &memo {
+            let key = MemoKey {
+                state: &state,
+                user: &u.user,
+                active,
+                admitted,
+            };
+            memos.put_answer(&key, question, window, Answered::Feed(feed.clone()));
+        }
+        feed
+    }
+
     /// Everything the pipeline needs about the user: what they have seen, their genre shares
     /// and liked movies, their history as the model sees it (their factors re-solved if a write
     /// made them due). CPU-bound: run it on the compute pool.
@@ -634,7 +732,7 @@ async fn popular_in_database(st: &AppState, seg: &Segment) -> Result<Vec<(i32, f
 }
 
 /// The client's filter over catalogue entries: genres (any of), release years.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListFilter {
     pub genres: Vec<String>,
     pub year_from: Option<i32>,

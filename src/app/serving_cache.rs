@@ -5,8 +5,9 @@
 //!   catalogue, available, not blocked), and the non-personal charts ranked over them. Shared
 //!   by every request while the model, the catalogue, the curation and the block rules in
 //!   force stay the same; per request only the viewer's own exclusions are taken off.
-//! - [`RankedMemos`]: each user's personal ranking, kept until their feedback, profile, the
-//!   model or the admission mask changes. A frontend refreshing a page pays the ranking once.
+//! - [`RankedMemos`]: each user's personal ranking and their last answers (lists, feeds),
+//!   kept until their feedback, profile, the model or the admission mask changes, or a
+//!   curation schedule starts or ends. A frontend refreshing a page pays for it once.
 //!
 //! Identity is by allocation: an entry holds `Weak` references to what it was computed from,
 //! so no later snapshot can take the same address and pass for the old one.
@@ -17,6 +18,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::lru::Lru;
 use crate::app::model::{movie_of, Active, CatalogueIndex};
+use crate::app::serving::ListFilter;
 use crate::app::user_state::UserState;
 use crate::db::entities::users;
 use marquee_core::demographics::AgeBand;
@@ -24,6 +26,8 @@ use marquee_core::recommender::snapshot::Ranked;
 use marquee_core::recommender::ItemIdx;
 use marquee_core::serving::admission::Admission;
 use marquee_core::serving::curation::{CurationSnapshot, Surface};
+use marquee_core::serving::feed::FeedRow;
+use marquee_core::serving::pipeline::ServedItem;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -165,13 +169,41 @@ impl Profile {
     }
 }
 
-/// What a personal ranking was computed from.
+/// What a user's ranking and answers on one surface are computed from.
 pub struct MemoKey<'a> {
     /// The user's feedback (a committed write replaces it).
     pub state: &'a Arc<UserState>,
     pub user: &'a users::Model,
     pub active: &'a Arc<Active>,
+    /// What the surface admits (the model, catalogue, curation and blocks in force).
     pub admitted: &'a Arc<Admitted>,
+}
+
+/// A request whose whole answer is kept: a list (depth, client filter, with or without its
+/// count) or a home feed (shape).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnswerKey {
+    List { n: usize, filter: ListFilter },
+    Feed { rows: usize, per_row: usize },
+}
+
+/// A kept answer.
+#[derive(Debug)]
+pub enum Answered {
+    List {
+        items: Vec<ServedItem>,
+        /// `totalCount`, if it was asked for.
+        total: Option<u64>,
+    },
+    Feed(Vec<FeedRow>),
+}
+
+struct Answer {
+    key: AnswerKey,
+    /// The curation's schedules neither start nor end in this span: the answer holds in it.
+    from: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    value: Arc<Answered>,
 }
 
 struct Memo {
@@ -179,31 +211,54 @@ struct Memo {
     profile: Profile,
     active: Weak<Active>,
     admitted: Weak<Admitted>,
-    /// How many were asked for; `ranked` is shorter only when fewer items qualified.
-    n: usize,
-    ranked: Arc<Vec<Ranked>>,
+    /// The personal ranking and how many were asked for (it is shorter only when fewer
+    /// items qualified).
+    ranked: Option<(usize, Arc<Vec<Ranked>>)>,
+    answers: Vec<Answer>,
 }
 
 impl Memo {
-    fn answers(&self, key: &MemoKey<'_>, n: usize) -> bool {
-        self.n >= n
-            && std::ptr::eq(self.state.as_ptr(), Arc::as_ptr(key.state))
-            && std::ptr::eq(self.active.as_ptr(), Arc::as_ptr(key.active))
+    fn new(key: &MemoKey<'_>) -> Self {
+        Self {
+            state: Arc::downgrade(key.state),
+            profile: Profile::of(key.user),
+            active: Arc::downgrade(key.active),
+            admitted: Arc::downgrade(key.admitted),
+            ranked: None,
+            answers: vec![],
+        }
+    }
+
+    fn is_for(&self, key: &MemoKey<'_>) -> bool {
+        self.same_user_and_model(key)
             && std::ptr::eq(self.admitted.as_ptr(), Arc::as_ptr(key.admitted))
+    }
+
+    fn same_user_and_model(&self, key: &MemoKey<'_>) -> bool {
+        std::ptr::eq(self.state.as_ptr(), Arc::as_ptr(key.state))
+            && std::ptr::eq(self.active.as_ptr(), Arc::as_ptr(key.active))
             && self.profile == Profile::of(key.user)
     }
 }
 
 /// Memos per user: one per surface in use (a mask is per surface).
 const MEMOS_PER_USER: usize = 2;
+/// Answers kept per memo (a few page depths or feed shapes).
+const ANSWERS_PER_MEMO: usize = 4;
 
-/// Users' personal rankings, bounded (least recently used go first).
+/// Users' personal rankings and answers, bounded (least recently used go first).
 pub struct RankedMemos {
     lru: Mutex<Lru<i32, Vec<Memo>>>,
     /// 0: nothing is kept (every request ranks afresh).
     capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
+    answer_hits: AtomicU64,
+    answer_misses: AtomicU64,
+}
+
+fn count(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
 }
 
 impl RankedMemos {
@@ -214,31 +269,121 @@ impl RankedMemos {
             capacity,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            answer_hits: AtomicU64::new(0),
+            answer_misses: AtomicU64::new(0),
         }
+    }
+
+    /// Runs `f` on the user's memo for `key`, created if missing; memos of the user that no
+    /// longer match their current state, model or profile go.
+    fn with_memo(&self, key: &MemoKey<'_>, f: impl FnOnce(&mut Memo)) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut lru = lock(&self.lru);
+        let Some(memos) = lru.get_mut(&key.user.id) else {
+            let mut m = Memo::new(key);
+            f(&mut m);
+            lru.insert(key.user.id, vec![m]);
+            return;
+        };
+        memos.retain(|m| m.same_user_and_model(key) && m.admitted.strong_count() > 0);
+        if let Some(m) = memos.iter_mut().find(|m| m.is_for(key)) {
+            f(m);
+            return;
+        }
+        if memos.len() >= MEMOS_PER_USER {
+            memos.remove(0);
+        }
+        let mut m = Memo::new(key);
+        f(&mut m);
+        memos.push(m);
+    }
+
+    /// Looks up the user's memo for `key`.
+    fn find<T>(&self, key: &MemoKey<'_>, f: impl FnOnce(&Memo) -> Option<T>) -> Option<T> {
+        if self.capacity == 0 {
+            return None;
+        }
+        let mut lru = lock(&self.lru);
+        let memos = lru.get_mut(&key.user.id)?;
+        f(memos.iter().find(|m| m.is_for(key))?)
     }
 
     /// The user's top `n`, if a ranking computed from the same inputs is kept (its head: the
     /// ranking's order is total, so the top `n` of a longer top is its first `n`).
     pub fn get(&self, key: &MemoKey<'_>, n: usize) -> Option<Vec<Ranked>> {
-        if self.capacity == 0 {
-            self.misses.fetch_add(1, Ordering::Relaxed);
-            return None;
-        }
-        let mut lru = lock(&self.lru);
-        let found = lru
-            .get_mut(&key.user.id)
-            .and_then(|memos| memos.iter().find(|m| m.answers(key, n)))
-            .map(|m| m.ranked.iter().take(n).copied().collect());
-        let counter = if found.is_some() {
+        let found = self.find(key, |m| {
+            let (kept_n, ranked) = m.ranked.as_ref()?;
+            (*kept_n >= n).then(|| ranked.iter().take(n).copied().collect())
+        });
+        count(if found.is_some() {
             &self.hits
         } else {
             &self.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        });
         found
     }
 
-    /// (hits, misses) so far.
+    /// Keeps the user's top `n`.
+    pub fn put(&self, key: &MemoKey<'_>, n: usize, ranked: &[Ranked]) {
+        let ranked = Arc::new(ranked.to_vec());
+        self.with_memo(key, |m| m.ranked = Some((n, ranked)));
+    }
+
+    /// The answer kept for `ask` at `now`, if any (a list answer without its count does not
+    /// answer a request for the count).
+    pub fn answer(
+        &self,
+        key: &MemoKey<'_>,
+        ask: &AnswerKey,
+        with_count: bool,
+        now: DateTime<Utc>,
+    ) -> Option<Arc<Answered>> {
+        let found = self.find(key, |m| {
+            let a = m.answers.iter().find(|a| {
+                a.key == *ask && a.from.is_none_or(|f| f <= now) && a.until.is_none_or(|u| now < u)
+            })?;
+            let counted = !matches!(*a.value, Answered::List { total: None, .. });
+            (counted || !with_count).then(|| a.value.clone())
+        });
+        count(if found.is_some() {
+            &self.answer_hits
+        } else {
+            &self.answer_misses
+        });
+        found
+    }
+
+    /// Keeps an answer, valid while the curation's schedules stay as they are in `window`.
+    pub fn put_answer(
+        &self,
+        key: &MemoKey<'_>,
+        ask: AnswerKey,
+        window: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        value: Answered,
+    ) {
+        let value = Arc::new(value);
+        self.with_memo(key, |m| {
+            m.answers.retain(|a| a.key != ask);
+            if m.answers.len() >= ANSWERS_PER_MEMO {
+                m.answers.remove(0);
+            }
+            m.answers.push(Answer {
+                key: ask,
+                from: window.0,
+                until: window.1,
+                value,
+            });
+        });
+    }
+
+    /// Forgets a user (privacy erasure).
+    pub fn forget(&self, user_id: i32) {
+        lock(&self.lru).remove(&user_id);
+    }
+
+    /// (hits, misses) of rankings so far.
     pub fn hit_counts(&self) -> (u64, u64) {
         (
             self.hits.load(Ordering::Relaxed),
@@ -246,40 +391,11 @@ impl RankedMemos {
         )
     }
 
-    /// Keeps the user's top `n`.
-    pub fn put(&self, key: &MemoKey<'_>, n: usize, ranked: &[Ranked]) {
-        if self.capacity == 0 {
-            return;
-        }
-        let memo = Memo {
-            state: Arc::downgrade(key.state),
-            profile: Profile::of(key.user),
-            active: Arc::downgrade(key.active),
-            admitted: Arc::downgrade(key.admitted),
-            n,
-            ranked: Arc::new(ranked.to_vec()),
-        };
-        let mut lru = lock(&self.lru);
-        let Some(memos) = lru.get_mut(&key.user.id) else {
-            lru.insert(key.user.id, vec![memo]);
-            return;
-        };
-        // Whatever no longer matches the user's current state, model or profile goes.
-        memos.retain(|m| {
-            std::ptr::eq(m.state.as_ptr(), Arc::as_ptr(key.state))
-                && std::ptr::eq(m.active.as_ptr(), Arc::as_ptr(key.active))
-                && m.profile == memo.profile
-                && !std::ptr::eq(m.admitted.as_ptr(), Arc::as_ptr(key.admitted))
-                && m.admitted.strong_count() > 0
-        });
-        if memos.len() >= MEMOS_PER_USER {
-            memos.remove(0);
-        }
-        memos.push(memo);
-    }
-
-    /// Forgets a user (privacy erasure).
-    pub fn forget(&self, user_id: i32) {
-        lock(&self.lru).remove(&user_id);
+    /// (hits, misses) of whole answers so far.
+    pub fn answer_hit_counts(&self) -> (u64, u64) {
+        (
+            self.answer_hits.load(Ordering::Relaxed),
+            self.answer_misses.load(Ordering::Relaxed),
+        )
     }
 }

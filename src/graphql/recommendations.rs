@@ -430,7 +430,15 @@ async fn feed_of(
     let (rows, per_row) = (rows.unwrap_or(8) as usize, per_row.unwrap_or(10) as usize);
     let rows = st
         .compute
-        .run(move || serving::home_feed(&u.prepare(), rows, per_row, Utc::now()))
+        .run(move || {
+            let now = Utc::now();
+            if log {
+                // The user's own feed: the kept one while nothing it depends on changed.
+                u.answer_feed(rows, per_row, now)
+            } else {
+                serving::home_feed(&u.prepare(), rows, per_row, now)
+            }
+        })
         .await
         .gql()?;
     // One batch for every row: the movies are loaded and the shown items logged at once.
@@ -527,12 +535,7 @@ impl RecommendationQuery {
         let user_id = u.user.id;
         let (mut items, total) = st
             .compute
-            .run(move || {
-                let u = u.prepare();
-                let items = serving::list(&u, &ask);
-                let total = count.then(|| ask.count(&u) as u64);
-                (items, total)
-            })
+            .run(move || u.answer_list(&ask, count))
             .await
             .gql()?;
         let has_next = items.len() > end && end < MAX_DEPTH;

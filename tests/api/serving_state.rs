@@ -123,6 +123,7 @@ async fn the_cached_user_state_answers_as_a_fresh_load_would(app: TestApp) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let (hits_before, _) = app.state.user_states.hit_counts();
     let (memo_hits_before, _) = app.state.ranked_memos.hit_counts();
+    let (answer_hits_before, _) = app.state.ranked_memos.answer_hit_counts();
 
     // Act and assert: after each random change, the answer served from the cached state
     // equals the answer after the user is dropped from the cache and loaded afresh.
@@ -165,25 +166,38 @@ async fn the_cached_user_state_answers_as_a_fresh_load_would(app: TestApp) {
         };
         ok(&r);
         let cached = answer(&app.graphql(RECS, json!({ "n": 30 }), Some(&t)).await);
-        // Asked again: the personal ranking kept from the first answer serves it.
+        // Asked again: the answer kept from the first request serves it.
         let again = answer(&app.graphql(RECS, json!({ "n": 30 }), Some(&t)).await);
+        // Deeper: a new answer from the kept personal ranking.
+        let deeper = answer(&app.graphql(RECS, json!({ "n": 31 }), Some(&t)).await);
         let user_id = user_id(&app, &t).await;
         app.state.user_states.forget(user_id);
         app.state.ranked_memos.forget(user_id);
         let fresh = answer(&app.graphql(RECS, json!({ "n": 30 }), Some(&t)).await);
+        app.state.ranked_memos.forget(user_id);
+        let fresh_deeper = answer(&app.graphql(RECS, json!({ "n": 31 }), Some(&t)).await);
         assert_eq!(
             cached, fresh,
             "step {step} ({what}): cached and fresh answers differ"
         );
         assert_eq!(
             again, fresh,
-            "step {step} ({what}): the kept ranking and a fresh one differ"
+            "step {step} ({what}): the kept answer and a fresh one differ"
+        );
+        assert_eq!(
+            deeper, fresh_deeper,
+            "step {step} ({what}): an answer from the kept ranking and a fresh one differ"
         );
     }
     let (memo_hits_after, _) = app.state.ranked_memos.hit_counts();
+    let (answer_hits_after, _) = app.state.ranked_memos.answer_hit_counts();
     assert!(
         memo_hits_after >= memo_hits_before + 40,
-        "the repeated answers were not served from the kept ranking"
+        "the deeper lists were not ranked from the kept ranking"
+    );
+    assert!(
+        answer_hits_after >= answer_hits_before + 40,
+        "the repeated requests were not answered from the kept answer"
     );
     let (hits_after, _) = app.state.user_states.hit_counts();
     // Every "cached" answer but the first (the user was not cached yet) came from the cache.
@@ -248,3 +262,43 @@ async fn user_id(app: &TestApp, t: &str) -> i32 {
         .parse()
         .unwrap()
 }
+
+async fn a_kept_answer_ends_when_a_curation_schedule_starts(app: TestApp) {
+    // Arrange: a pin that starts in three seconds.
+    demo_with_model(&app).await;
+    let t = app.user_token("demo-0004");
+    let editor = app.staff_token("editor").await;
+    let pinned = app
+        .create_movie(&editor, "Pinned Soon", 2024, &["Drama"])
+        .await;
+    let starts = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let r = app
+        .graphql(
+            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
+            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned,
+                           "startsAt": starts.to_rfc3339() } }),
+            Some(&editor),
+        )
+        .await;
+    ok(&r);
+    let first = |r: &Value| r["data"]["recommendations"]["edges"][0]["node"].clone();
+
+    // Act and assert: before the start the answer (asked twice, so kept) has no pin ...
+    for _ in 0..2 {
+        let r = app.graphql(RECS, json!({ "n": 5 }), Some(&t)).await;
+        ok(&r);
+        assert_ne!(first(&r)["movie"]["id"], pinned.as_str(), "{r}");
+    }
+    assert!(
+        chrono::Utc::now() < starts,
+        "the requests before the pin's start took over three seconds"
+    );
+    // ... and once it has started, the same request shows it: the kept answer has ended.
+    let wait = starts - chrono::Utc::now() + chrono::Duration::milliseconds(100);
+    tokio::time::sleep(wait.to_std().unwrap()).await;
+    let r = app.graphql(RECS, json!({ "n": 5 }), Some(&t)).await;
+    ok(&r);
+    assert_eq!(first(&r)["movie"]["id"], pinned.as_str(), "{r}");
+    assert_eq!(first(&r)["source"], "PINNED", "{r}");
+}
+api_test!(a_kept_answer_ends_when_a_curation_schedule_starts);

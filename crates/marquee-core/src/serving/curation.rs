@@ -576,24 +576,33 @@ impl CurationSnapshot {
         surface: &Surface,
         now: DateTime<Utc>,
     ) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
-        let mut from: Option<DateTime<Utc>> = None;
-        let mut until: Option<DateTime<Utc>> = None;
-        let bounds = self
-            .rules
-            .iter()
-            .filter(|r| {
-                r.kind == RuleKind::Block && r.surface.as_ref().is_none_or(|s| s.same_as(surface))
-            })
-            .flat_map(|r| [r.schedule.starts_at, r.schedule.ends_at])
-            .flatten();
-        for b in bounds {
-            if b <= now {
-                from = Some(from.map_or(b, |f| f.max(b)));
-            } else {
-                until = Some(until.map_or(b, |u| u.min(b)));
-            }
-        }
-        (from, until)
+        window_around(
+            now,
+            self.rules
+                .iter()
+                .filter(|r| {
+                    r.kind == RuleKind::Block
+                        && r.surface.as_ref().is_none_or(|s| s.same_as(surface))
+                })
+                .map(|r| &r.schedule),
+        )
+    }
+
+    /// The span of time around `now` in which no schedule of the snapshot (rules, placements,
+    /// collections, on any surface) starts or ends: every list or feed computed from this
+    /// snapshot at `now` would come out the same at any instant of it.
+    pub fn schedule_window(
+        &self,
+        now: DateTime<Utc>,
+    ) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        window_around(
+            now,
+            self.rules
+                .iter()
+                .map(|r| &r.schedule)
+                .chain(self.placements.iter().map(|p| &p.schedule))
+                .chain(self.collections.iter().map(|c| &c.schedule)),
+        )
     }
 
     /// Block rules in force on a surface now.
@@ -603,6 +612,24 @@ impl CurationSnapshot {
             .filter(|r| r.kind == RuleKind::Block && r.in_force(surface, now))
             .collect()
     }
+}
+
+/// From the latest start or end of `schedules` at or before `now` (`None`: since always) until
+/// the earliest one after it (`None`: for ever).
+fn window_around<'s>(
+    now: DateTime<Utc>,
+    schedules: impl Iterator<Item = &'s Schedule>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let mut from: Option<DateTime<Utc>> = None;
+    let mut until: Option<DateTime<Utc>> = None;
+    for b in schedules.flat_map(|s| [s.starts_at, s.ends_at]).flatten() {
+        if b <= now {
+            from = Some(from.map_or(b, |f| f.max(b)));
+        } else {
+            until = Some(until.map_or(b, |u| u.min(b)));
+        }
+    }
+    (from, until)
 }
 
 /// The product of the factors of `rules` matching `entry`, and the strongest matching boost.
@@ -841,6 +868,39 @@ mod tests {
             snap.block_window(&Surface::Home, at(3)),
             (Some(at(2)), Some(at(5)))
         );
+        // Every schedule bounds the window of answers: other surfaces' rules, boosts,
+        // placements and collections too.
+        let snap = CurationSnapshot {
+            placements: vec![Placement {
+                id: 1,
+                surface: Surface::Home,
+                position: 1,
+                target: PinTarget::Movie(1),
+                schedule: Schedule {
+                    starts_at: Some(at(7)),
+                    ends_at: None,
+                },
+                audience: Audience::default(),
+            }],
+            collections: vec![Collection {
+                id: 1,
+                slug: "c".into(),
+                title: "C".into(),
+                published: true,
+                schedule: Schedule {
+                    starts_at: None,
+                    ends_at: Some(at(3)),
+                },
+                audience: Audience::default(),
+                movie_ids: vec![],
+            }],
+            ..snap
+        };
+        assert_eq!(snap.schedule_window(at(1)), (None, Some(at(2))));
+        assert_eq!(snap.schedule_window(at(2)), (Some(at(2)), Some(at(3))));
+        assert_eq!(snap.schedule_window(at(5)), (Some(at(5)), Some(at(6))));
+        assert_eq!(snap.schedule_window(at(6)), (Some(at(6)), Some(at(7))));
+        assert_eq!(snap.schedule_window(at(9)), (Some(at(8)), None));
     }
 
     #[test]
