@@ -104,6 +104,9 @@ pub struct ServerSettings {
     pub bind: String,
     pub body_limit_bytes: usize,
     pub graphiql: bool,
+    /// HTTP worker threads (0: two per core).
+    #[serde(default)]
+    pub workers: usize,
 }
 
 /// Database settings.

@@ -179,6 +179,7 @@ fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
     let schema = web::Data::new(build_schema(&state.settings.graphql));
     let body_limit = state.settings.server.body_limit_bytes;
     let graphiql = state.settings.server.graphiql;
+    let workers = state.settings.server.workers;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let mut app = App::new()
@@ -201,6 +202,10 @@ fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
             app = app.route("/graphiql", web::get().to(handler::graphiql));
         }
         app
+    })
+    .workers(match workers {
+        0 => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
     })
     .listen(listener)?
     .shutdown_timeout(20)
