@@ -412,7 +412,7 @@ for B in "${BACKEND_LIST[@]}"; do
   log "data file: $(python3 "$HELPER" data-file "$URL" "$BDIR/tokens.txt" "$MOVIES" "$DATA")"
   kv "$BMETA" threads "$(thread_summary)"
   workers=$(cat /proc/"$SERVER_PID"/task/*/comm | grep -c '^actix-server wo' || true)
-  kv "$META" workers "$workers (actix default = available_parallelism; counted 'actix-server worker' threads)"
+  kv "$META" workers "$workers (server.workers, default two per core; counted 'actix-server worker' threads)"
   kv "$BMETA" rss_start_mb "$(($(rss_kb) / 1024))"
 
   for w in "${WORKLOAD_LIST[@]}"; do
