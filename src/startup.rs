@@ -44,6 +44,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
     }
     let user_states = crate::app::user_state::UserStates::new(settings.serving.user_cache_capacity);
     let settings_ranked_capacity = settings.serving.ranking_cache_capacity;
+    let settings_user_capacity = settings.serving.user_cache_capacity;
     let impressions = crate::app::impressions::ImpressionLog::start(db.clone());
     Ok(Arc::new(AppState {
         db,
@@ -54,6 +55,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         recommender,
         curation: Default::default(),
         user_states,
+        user_rows: crate::app::user_rows::UserRows::new(settings_user_capacity),
         impressions,
         compute: crate::app::compute::ComputePool::new(0),
         admission_masks: Default::default(),

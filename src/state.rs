@@ -18,6 +18,8 @@ pub struct AppState {
     pub query_stats: Arc<QueryStats>,
     pub recommender: RecommenderHandle,
     pub curation: crate::app::curation_cache::CurationCache,
+    /// End users' rows by external id, for the auth step.
+    pub user_rows: crate::app::user_rows::UserRows,
     /// Users' feedback in memory, for serving.
     pub user_states: crate::app::user_state::UserStates,
     /// What was shown to whom, written in batches.

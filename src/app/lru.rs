@@ -53,6 +53,11 @@ impl<K: Hash + Eq, V> Lru<K, V> {
         self.entries.remove(key).map(|e| e.1)
     }
 
+    /// Keeps only the entries `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &V) -> bool) {
+        self.entries.retain(|k, (_, v)| keep(k, v));
+    }
+
     /// Entries held now.
     pub fn len(&self) -> usize {
         self.entries.len()

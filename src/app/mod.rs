@@ -16,6 +16,7 @@ pub mod serving;
 pub mod serving_cache;
 pub mod staff;
 mod uow;
+pub mod user_rows;
 pub mod user_state;
 pub mod users;
 

@@ -159,6 +159,7 @@ async fn apply(st: &AppState, effect: Effect) -> Result<(), AppError> {
         Effect::Erasure(user) => {
             st.user_states.forget(user);
             st.ranked_memos.forget(user);
+            st.user_rows.erased(user);
             st.recommender.erase_user(&st.db, user).await?
         }
     }

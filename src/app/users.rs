@@ -8,11 +8,14 @@ use marquee_core::demographics::AgeBand;
 
 pub use crate::db::repo::users::ProfileUpdate;
 
-/// The user behind a valid end-user token, created on first sight.
+/// The user behind a valid end-user token, created on first sight (cached: see
+/// [`crate::app::user_rows`]).
 #[tracing::instrument(skip_all)]
-pub async fn find_or_create(st: &AppState, external_id: &str) -> Result<users::Model, AppError> {
-    // No transaction needed: the unique external id makes a racing second insert a no-op.
-    Ok(repo::users::find_or_create(&st.db, external_id).await?)
+pub async fn find_or_create(
+    st: &AppState,
+    external_id: &str,
+) -> Result<std::sync::Arc<users::Model>, AppError> {
+    st.user_rows.find_or_create(&st.db, external_id).await
 }
 
 /// Updates a user's optional demographics and personalisation consent: omitted fields stay,
@@ -30,6 +33,7 @@ pub async fn update_profile(
         .ok_or(AppError::NotFound("user"))?;
     let u = repo::users::update_profile(uow.db(), u, update).await?;
     uow.commit().await?;
+    st.user_rows.changed(&u);
     Ok(u)
 }
 

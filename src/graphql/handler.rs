@@ -50,7 +50,7 @@ async fn principal(state: &AppState, req: &HttpRequest) -> Result<Principal, App
             Ok(Principal::User {
                 id: u.id,
                 external_id,
-                row: Arc::new(u),
+                row: u,
             })
         }
         Verified::Staff { id, .. } => {
