@@ -152,81 +152,66 @@ impl UserInputs {
     /// nothing it depends on has changed, else computed and kept. A client's own exclusions
     /// bypass the memo. CPU-bound: run it on the compute pool.
     pub fn answer_list(self, ask: &ListAsk, with_count: bool) -> (Vec<ServedItem>, Option<u64>) {
-        let memo = self
-            .memo_inputs(&ask.surface, ask.now)
-            .filter(|_| ask.exclude.is_empty());
-        let memos = self.st.ranked_memos.clone();
-        let state = self.state.clone();
-        let window = self.curation.schedule_window(ask.now);
         let question = AnswerKey::List {
             n: ask.n,
             filter: ask.filter.clone(),
         };
-        if let Some((active, admitted)) = &memo {
-            let key = MemoKey {
-                state: &state,
-                user: &self.user,
-                active,
-                admitted,
-            };
-            if let Some(a) = memos.answer(&key, &question, with_count, ask.now) {
-                if let Answered::List { items, total } = &*a {
-                    return (items.clone(), total.filter(|_| with_count));
-                }
+        let keep = ask.exclude.is_empty();
+        let a = self.answer(&ask.surface, ask.now, question, with_count, keep, |u| {
+            Answered::List {
+                items: list(u, ask),
+                total: with_count.then(|| ask.count(u) as u64),
             }
+        });
+        match &*a {
+            Answered::List { items, total } => (items.clone(), total.filter(|_| with_count)),
+            Answered::Feed(_) => (vec![], None),
         }
-        let u = self.prepare();
-        let items = list(&u, ask);
-        let total = with_count.then(|| ask.count(&u) as u64);
-        if let Some((active, admitted)) = &memo {
-            let key = MemoKey {
-                state: &state,
-                user: &u.user,
-                active,
-                admitted,
-            };
-            let value = Answered::List {
-                items: items.clone(),
-                total,
-            };
-            memos.put_answer(&key, question, window, value);
-        }
-        (items, total)
     }
 
     /// The user's home feed, from the memo like [`Self::answer_list`]. CPU-bound: run it on
     /// the compute pool.
     pub fn answer_feed(self, rows: usize, per_row: usize, now: DateTime<Utc>) -> Vec<FeedRow> {
-        let memo = self.memo_inputs(&Surface::Home, now);
+        let question = AnswerKey::Feed { rows, per_row };
+        let a = self.answer(&Surface::Home, now, question, false, true, |u| {
+            Answered::Feed(home_feed(u, rows, per_row, now))
+        });
+        match &*a {
+            Answered::Feed(rows) => rows.clone(),
+            Answered::List { .. } => vec![],
+        }
+    }
+
+    /// The kept answer to `question` on `surface` at `now`, or `compute`'s, kept when `keep`.
+    fn answer(
+        self,
+        surface: &Surface,
+        now: DateTime<Utc>,
+        question: AnswerKey,
+        with_count: bool,
+        keep: bool,
+        compute: impl FnOnce(&UserServing) -> Answered,
+    ) -> Arc<Answered> {
+        let Some((active, admitted)) = self.memo_inputs(surface, now).filter(|_| keep) else {
+            return Arc::new(compute(&self.prepare()));
+        };
         let memos = self.st.ranked_memos.clone();
         let state = self.state.clone();
         let window = self.curation.schedule_window(now);
-        let question = AnswerKey::Feed { rows, per_row };
-        if let Some((active, admitted)) = &memo {
-            let key = MemoKey {
-                state: &state,
-                user: &self.user,
-                active,
-                admitted,
-            };
-            if let Some(a) = memos.answer(&key, &question, false, now) {
-                if let Answered::Feed(rows) = &*a {
-                    return rows.clone();
-                }
-            }
+        let found = memos.answer(
+            &MemoKey::new(&state, &self.user, &active, &admitted),
+            &question,
+            with_count,
+            now,
+        );
+        if let Some(a) = found {
+            return a;
         }
         let u = self.prepare();
-        let feed = home_feed(&u, rows, per_row, now);
-        if let Some((active, admitted)) = &memo {
-            let key = MemoKey {
-                state: &state,
-                user: &u.user,
-                active,
-                admitted,
-            };
-            memos.put_answer(&key, question, window, Answered::Feed(feed.clone()));
-        }
-        feed
+        let a = Arc::new(compute(&u));
+        let key = MemoKey::new(&state, &u.user, &active, &admitted);
+        memos.put_answer(&key, question, window, a.clone());
+        a
     }
 
     /// Everything the pipeline needs about the user: what they have seen, their genre shares
@@ -358,12 +343,7 @@ impl UserServing {
             return vec![];
         };
         let admitted = self.admitted(active, admission);
-        let key = MemoKey {
-            state: &self.state,
-            user: &self.user,
-            active,
-            admitted: &admitted,
-        };
+        let key = MemoKey::new(&self.state, &self.user, active, &admitted);
         let memo = exclude.is_empty().then_some(&key);
         let ranked = match memo.and_then(|k| self.memos.get(k, n)) {
             Some(r) => r,

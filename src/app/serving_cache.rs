@@ -179,6 +179,23 @@ pub struct MemoKey<'a> {
     pub admitted: &'a Arc<Admitted>,
 }
 
+impl<'a> MemoKey<'a> {
+    /// The key of these inputs.
+    pub fn new(
+        state: &'a Arc<UserState>,
+        user: &'a users::Model,
+        active: &'a Arc<Active>,
+        admitted: &'a Arc<Admitted>,
+    ) -> Self {
+        Self {
+            state,
+            user,
+            active,
+            admitted,
+        }
+    }
+}
+
 /// A request whose whole answer is kept: a list (depth, client filter, with or without its
 /// count) or a home feed (shape).
 #[derive(Debug, Clone, PartialEq)]
@@ -361,9 +378,8 @@ impl RankedMemos {
         key: &MemoKey<'_>,
         ask: AnswerKey,
         window: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
-        value: Answered,
+        value: Arc<Answered>,
     ) {
-        let value = Arc::new(value);
         self.with_memo(key, |m| {
             m.answers.retain(|a| a.key != ask);
             if m.answers.len() >= ANSWERS_PER_MEMO {
