@@ -9,6 +9,10 @@ use crate::error::AppError;
 /// Largest page a client may ask for.
 pub const MAX_PAGE: i32 = 100;
 
+/// The deepest position a cursor may name: far past any list, and small enough that no offset
+/// arithmetic or database bind can overflow.
+pub const MAX_OFFSET: u64 = 1_000_000_000;
+
 /// An opaque cursor: the position of an item in its list.
 pub struct OffsetCursor(pub usize);
 
@@ -19,8 +23,15 @@ impl CursorType for OffsetCursor {
         let bad = || AppError::bad_input("malformed cursor");
         let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
-        let n = text.strip_prefix("offset:").ok_or_else(bad)?;
-        n.parse().map(OffsetCursor).map_err(|_| bad())
+        let n: u64 = text
+            .strip_prefix("offset:")
+            .ok_or_else(bad)?
+            .parse()
+            .map_err(|_| bad())?;
+        if n > MAX_OFFSET {
+            return Err(AppError::bad_input("cursor out of range"));
+        }
+        Ok(OffsetCursor(n as usize))
     }
 
     fn encode_cursor(&self) -> String {

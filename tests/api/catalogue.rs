@@ -221,3 +221,34 @@ async fn a_compliance_officer_cannot_edit_the_catalogue(app: TestApp) {
     assert_eq!(app.count("movies").await, 0);
 }
 api_test!(a_compliance_officer_cannot_edit_the_catalogue);
+
+async fn cursors_out_of_range_or_malformed_are_refused(app: TestApp) {
+    use base64::Engine;
+    let cursor = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let compliance = app.staff_token("compliance").await;
+    let users = "query($after: String) { users(first: 5, after: $after) { totalCount } }";
+    for (query, token) in [(LIST, None), (users, Some(compliance.as_str()))] {
+        for after in [
+            cursor("offset:9223372036854775807"),
+            cursor("offset:18446744073709551615"),
+            cursor("offset:-1"),
+            cursor("page:3"),
+            "%%%".to_owned(),
+        ] {
+            let r = app
+                .graphql(query, json!({ "first": 3, "after": after }), token)
+                .await;
+            assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{after}: {r}");
+        }
+        // The deepest cursor allowed answers an empty page.
+        let r = app
+            .graphql(
+                query,
+                json!({ "first": 3, "after": cursor("offset:1000000000") }),
+                token,
+            )
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+}
+api_test!(cursors_out_of_range_or_malformed_are_refused);
