@@ -381,7 +381,7 @@ for B in "${BACKEND_LIST[@]}"; do
 
   log "importing $DATASET"
   t=$EPOCHREALTIME
-  "$BIN" --database-url "$DB_URL" import movielens "$DATASET" >"$BDIR/import.log" 2>&1 ||
+  "$BIN" --database-url "$DB_URL" import movielens --source ml "$DATASET" >"$BDIR/import.log" 2>&1 ||
     { tail -n 20 "$BDIR/import.log" >&2; die "import into $B failed (log above)"; }
   kv "$BMETA" import_secs "$(seconds_since "$t")"
   kv "$BMETA" import_summary "$(awk '$1 ~ /^(movies|users|ratings|tags)$/ { printf "%s%s %s", sep, $5, $1; sep = ", " }' "$BDIR/import.log")"
@@ -395,7 +395,7 @@ for B in "${BACKEND_LIST[@]}"; do
   log "signing $USERS user tokens"
   : >"$BDIR/tokens.txt"
   for ((u = 1; u <= USERS; u++)); do
-    "$BIN" token --user "$u" --ttl "$TOKEN_TTL" >>"$BDIR/tokens.txt" 2>>"$BDIR/token.log" ||
+    "$BIN" token --user "ml:$u" --ttl "$TOKEN_TTL" >>"$BDIR/tokens.txt" 2>>"$BDIR/token.log" ||
       { tail -n 5 "$BDIR/token.log" >&2; die "marquee token --user $u failed"; }
   done
   distinct=$(sort -u "$BDIR/tokens.txt" | grep -c .)

@@ -144,6 +144,11 @@ pub enum ImportCommand {
     Movielens {
         /// The folder holding u.data / ratings.dat / ratings.csv and their companions.
         dir: PathBuf,
+        /// The name its ids are kept under (users become `<source>:<id>`, so two datasets
+        /// never collide); default: the folder's name, e.g. `ml-100k`. Re-importing under the
+        /// same name is idempotent.
+        #[arg(long)]
+        source: Option<String>,
     },
 }
 

@@ -21,12 +21,59 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// Which settings file applies on top of the defaults (`MARQUEE_ENV`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// A developer's machine: the demo catalogue, GraphiQL, the development secret.
+    #[default]
+    Local,
+    /// The integration tests.
+    Test,
+    /// A deployment: JSON logs, no demo, no GraphiQL, a real secret required.
+    Production,
+}
+
+impl Environment {
+    /// Parses a `MARQUEE_ENV` value exactly: a typo must not fall back to development
+    /// settings in a deployment.
+    pub fn parse(s: &str) -> Result<Self, ConfigError> {
+        match s {
+            "local" => Ok(Self::Local),
+            "test" => Ok(Self::Test),
+            "production" => Ok(Self::Production),
+            other => Err(ConfigError::Invalid(format!(
+                "MARQUEE_ENV is {other:?}; it must be exactly one of \"local\", \"test\", \"production\""
+            ))),
+        }
+    }
+
+    /// The name, as in `config/{name}.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Test => "test",
+            Self::Production => "production",
+        }
+    }
+
+    /// The environment's settings file as shipped, compiled into the binary so that it applies
+    /// wherever the binary runs; a file of the same name in the config folder overrides it.
+    fn builtin(self) -> &'static str {
+        match self {
+            Self::Local => include_str!("../config/local.toml"),
+            Self::Test => include_str!("../config/test.toml"),
+            Self::Production => include_str!("../config/production.toml"),
+        }
+    }
+}
+
 /// All of Marquee's settings.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
-    /// The environment name (`local`, `test`, `production`, …).
-    #[serde(default = "default_env")]
-    pub env: String,
+    /// The environment (`MARQUEE_ENV`).
+    #[serde(default)]
+    pub env: Environment,
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
@@ -78,6 +125,10 @@ pub struct RecommenderSettings {
     pub evaluate_after_training: bool,
     /// Train after `marquee import`.
     pub train_after_import: bool,
+    /// Inactive model versions that keep their stored parameters (older ones keep metrics only).
+    pub keep_previous_versions: u64,
+    /// Least time between two trainings started on demand (`trainModels`), in minutes.
+    pub min_minutes_between_trainings: u64,
     /// Model hyperparameters.
     pub model: marquee_core::recommender::snapshot::SnapshotParams,
 }
@@ -89,13 +140,11 @@ impl Default for RecommenderSettings {
             retrain_interval_minutes: 0,
             evaluate_after_training: true,
             train_after_import: true,
+            keep_previous_versions: 2,
+            min_minutes_between_trainings: 10,
             model: Default::default(),
         }
     }
-}
-
-fn default_env() -> String {
-    "local".into()
 }
 
 /// HTTP server settings.
@@ -107,6 +156,9 @@ pub struct ServerSettings {
     /// HTTP worker threads (0: two per core).
     #[serde(default)]
     pub workers: usize,
+    /// Origins of browser apps allowed to call `/graphql` (CORS); empty: same origin only.
+    #[serde(default)]
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// Database settings.
@@ -114,6 +166,21 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
+    /// How long a request waits for a pooled connection, and how long opening one may take,
+    /// before it fails as UNAVAILABLE (milliseconds).
+    #[serde(default = "default_acquire_timeout_ms")]
+    pub acquire_timeout_ms: u64,
+    /// `/readyz` reports not ready when the SQLite file's disk has less free space (MB).
+    #[serde(default = "default_min_free_disk_mb")]
+    pub min_free_disk_mb: u64,
+}
+
+fn default_acquire_timeout_ms() -> u64 {
+    3000
+}
+
+fn default_min_free_disk_mb() -> u64 {
+    100
 }
 
 /// Token settings.
@@ -127,6 +194,12 @@ pub struct AuthSettings {
     #[serde(default = "default_user_alg")]
     pub user_key_algorithm: String,
     pub staff_token_ttl_minutes: i64,
+    /// Sign-in attempts a minute for one email, and from one client address.
+    pub login_attempts_per_minute_per_account: u32,
+    pub login_attempts_per_minute_per_address: u32,
+    /// Accept HS256 end-user tokens even when an identity-provider key is configured.
+    #[serde(default)]
+    pub allow_hs256_user_tokens: bool,
 }
 
 fn default_user_alg() -> String {
@@ -138,6 +211,16 @@ fn default_user_alg() -> String {
 pub struct GraphqlSettings {
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// Fields in one operation once fragments are expanded.
+    pub max_fields: u64,
+    /// Aliased fields in one operation.
+    pub max_aliases: u64,
+    /// Operations in one batched POST.
+    pub max_batch: usize,
+    /// Time budget of one HTTP request, in milliseconds.
+    pub request_timeout_ms: u64,
+    /// Answer introspection queries (`__schema`, `__type`).
+    pub introspection: bool,
 }
 
 /// Demo catalogue settings.
@@ -158,35 +241,43 @@ pub struct LogSettings {
     pub level: String,
 }
 
-/// Where the `config/` folder is: `MARQUEE_CONFIG_DIR`, else `./config`, else the one beside the
-/// crate's sources (so `cargo run` and tests work from any working directory).
+/// Where operators' settings files are: `MARQUEE_CONFIG_DIR`, else `./config`. The shipped
+/// files are compiled in; files found here override them.
 fn config_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("MARQUEE_CONFIG_DIR") {
-        return PathBuf::from(dir);
+    match std::env::var("MARQUEE_CONFIG_DIR") {
+        Ok(dir) => PathBuf::from(dir),
+        Err(_) => Path::new("config").to_path_buf(),
     }
-    let local = Path::new("config");
-    if local.join("default.toml").exists() {
-        return local.to_path_buf();
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("config")
 }
 
 impl Settings {
-    /// Loads settings for `MARQUEE_ENV` (default `local`), with environment overrides.
+    /// Loads settings for `MARQUEE_ENV` (default `local`; any other value than `local`, `test`
+    /// or `production` is refused), with environment overrides.
     pub fn load() -> Result<Self, ConfigError> {
-        let env = std::env::var("MARQUEE_ENV").unwrap_or_else(|_| "local".into());
+        let env = match std::env::var("MARQUEE_ENV") {
+            Ok(v) => v,
+            Err(std::env::VarError::NotPresent) => "local".into(),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(ConfigError::Invalid(
+                    "MARQUEE_ENV is not valid UTF-8".into(),
+                ))
+            }
+        };
         Self::load_for(&env, true)
     }
 
     /// Loads settings for the named environment; `with_env_vars` controls whether
     /// `MARQUEE__…` variables are applied (tests turn them off).
     pub fn load_for(env: &str, with_env_vars: bool) -> Result<Self, ConfigError> {
+        let env = Environment::parse(env)?;
         let dir = config_dir();
-        // The defaults are compiled in, so the binary runs from anywhere; files beside it override.
+        // The shipped files are compiled in, so the binary behaves the same from anywhere;
+        // files in the config folder override them.
         let mut fig = Figment::new()
             .merge(Toml::string(include_str!("../config/default.toml")))
+            .merge(Toml::string(env.builtin()))
             .merge(Toml::file(dir.join("default.toml")))
-            .merge(Toml::file(dir.join(format!("{env}.toml"))))
+            .merge(Toml::file(dir.join(format!("{}.toml", env.as_str()))))
             .merge(Serialized::default("env", env));
         if with_env_vars {
             fig = fig.merge(Env::prefixed("MARQUEE__").split("__").lowercase(true));
@@ -199,7 +290,12 @@ impl Settings {
     /// Checks values that cannot be expressed by types alone.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let secret = self.auth.jwt_secret.expose_secret();
-        if self.env == "production" {
+        if self.env == Environment::Production {
+            if self.demo.load_on_empty {
+                return Err(ConfigError::Invalid(
+                    "demo.load_on_empty must be false in production: the demo creates an admin account".into(),
+                ));
+            }
             if secret == DEV_JWT_SECRET {
                 return Err(ConfigError::Invalid(
                     "auth.jwt_secret is the development secret; set MARQUEE__AUTH__JWT_SECRET"
@@ -237,7 +333,26 @@ impl Settings {
                 "serving.log_retention_days must be at least 1".into(),
             ));
         }
-        if self.graphql.max_depth == 0 || self.graphql.max_complexity == 0 {
+        for o in &self.server.cors_allowed_origins {
+            let ok = o == "*"
+                || ((o.starts_with("https://") || o.starts_with("http://"))
+                    && !o
+                        .trim_end_matches('/')
+                        .contains(|c: char| c.is_whitespace())
+                    && o.splitn(4, '/').nth(3).is_none());
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "server.cors_allowed_origins: {o:?} is not an origin (scheme://host[:port], or \"*\")"
+                )));
+            }
+        }
+        let g = &self.graphql;
+        if g.max_depth == 0
+            || g.max_complexity == 0
+            || g.max_fields == 0
+            || g.max_batch == 0
+            || g.request_timeout_ms == 0
+        {
             return Err(ConfigError::Invalid(
                 "graphql limits must be positive".into(),
             ));
@@ -257,14 +372,14 @@ mod tests {
     #[test]
     fn production_refuses_the_development_secret() {
         let mut s = base();
-        s.env = "production".into();
+        s.env = Environment::Production;
         assert!(s.validate().is_err());
     }
 
     #[test]
     fn production_refuses_a_short_secret() {
         let mut s = base();
-        s.env = "production".into();
+        s.env = Environment::Production;
         s.auth.jwt_secret = SecretString::from("too-short-secret");
         assert!(s.validate().is_err());
         s.auth.jwt_secret = SecretString::from("a-long-enough-production-secret-0123456789");
@@ -272,9 +387,42 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_environment_is_refused_not_treated_as_development() {
+        for typo in ["Production", "prod", "production ", ""] {
+            assert!(Settings::load_for(typo, false).is_err(), "{typo:?}");
+        }
+    }
+
+    #[test]
+    fn production_settings_apply_without_any_file_beside_the_binary() {
+        // The shipped production file is compiled in: no demo, no GraphiQL, JSON logs.
+        let s = Settings::load_for("production", false);
+        // The development secret is refused, so load and validate separately.
+        let err = s.unwrap_err().to_string();
+        assert!(err.contains("jwt_secret"), "{err}");
+        let fig = Figment::new()
+            .merge(Toml::string(include_str!("../config/default.toml")))
+            .merge(Toml::string(Environment::Production.builtin()));
+        let p: Settings = fig.extract().unwrap();
+        assert!(!p.demo.load_on_empty);
+        assert!(!p.server.graphiql);
+        assert!(!p.graphql.introspection);
+        assert_eq!(p.log.format, "json");
+    }
+
+    #[test]
+    fn production_refuses_the_demo() {
+        let mut s = base();
+        s.env = Environment::Production;
+        s.auth.jwt_secret = SecretString::from("a-long-enough-production-secret-0123456789");
+        s.demo.load_on_empty = true;
+        assert!(s.validate().is_err());
+    }
+
+    #[test]
     fn test_environment_overrides_default() {
         let s = base();
-        assert_eq!(s.env, "test");
+        assert_eq!(s.env, Environment::Test);
         assert!(!s.demo.load_on_empty);
     }
 }

@@ -23,6 +23,9 @@ pub enum AppError {
     /// nothing was written, and the same request may succeed if retried.
     #[error("the service is busy; retry shortly")]
     Unavailable(Arc<DbErr>),
+    /// Too many attempts (sign-ins, training runs): wait this long before the next.
+    #[error("too many attempts; retry in {} s", .0.as_secs().max(1))]
+    RateLimited(std::time::Duration),
     #[error(transparent)]
     Db(#[from] Arc<DbErr>),
     #[error(transparent)]
@@ -101,6 +104,7 @@ impl From<Arc<AppError>> for AppError {
             Self::BadInput(m) => Self::BadInput(m.clone()),
             Self::Conflict(m) => Self::Conflict(m.clone()),
             Self::Unavailable(e) => Self::Unavailable(e.clone()),
+            Self::RateLimited(d) => Self::RateLimited(*d),
             Self::Db(e) => Self::Db(e.clone()),
             // anyhow errors cannot be cloned; the chain survives as text for the log.
             Self::Unexpected(e) => Self::Unexpected(anyhow::anyhow!("{e:#}")),
@@ -114,9 +118,18 @@ impl AppError {
         Self::BadInput(msg.into())
     }
 
-    /// Whether retrying the same request may succeed (UNAVAILABLE).
+    /// Whether retrying the same request may succeed (UNAVAILABLE, RATE_LIMITED).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable(_))
+        self.retry_after_ms().is_some()
+    }
+
+    /// How long to wait before retrying, when retrying may succeed.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            Self::Unavailable(_) => Some(RETRY_AFTER_MS),
+            Self::RateLimited(d) => Some((d.as_millis() as u64).max(1)),
+            _ => None,
+        }
     }
 
     /// The stable code and HTTP status of this error.
@@ -128,6 +141,7 @@ impl AppError {
             Self::BadInput(_) => ("BAD_USER_INPUT", StatusCode::BAD_REQUEST),
             Self::Conflict(_) => ("CONFLICT", StatusCode::CONFLICT),
             Self::Unavailable(_) => ("UNAVAILABLE", StatusCode::SERVICE_UNAVAILABLE),
+            Self::RateLimited(_) => ("RATE_LIMITED", StatusCode::TOO_MANY_REQUESTS),
             Self::Db(_) | Self::Unexpected(_) => ("INTERNAL", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -151,12 +165,12 @@ impl AppError {
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
         let code = self.code().0;
-        let retryable = self.is_retryable();
+        let retry_after = self.retry_after_ms();
         async_graphql::Error::new(self.public_message()).extend_with(|_, e| {
             e.set("code", code);
-            if retryable {
+            if let Some(ms) = retry_after {
                 e.set("retryable", true);
-                e.set("retryAfterMs", RETRY_AFTER_MS);
+                e.set("retryAfterMs", ms);
             }
         })
     }
@@ -169,8 +183,9 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let mut r = HttpResponse::build(self.status_code());
-        if self.is_retryable() {
-            r.insert_header((actix_web::http::header::RETRY_AFTER, "1"));
+        if let Some(ms) = self.retry_after_ms() {
+            let secs = ms.div_ceil(1000).max(1).to_string();
+            r.insert_header((actix_web::http::header::RETRY_AFTER, secs));
         }
         r.json(serde_json::json!({ "code": self.code().0, "message": self.public_message() }))
     }

@@ -83,7 +83,8 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Import(ImportCommand::Movielens { dir }) => {
+        Command::Import(ImportCommand::Movielens { dir, source }) => {
+            let source = source.unwrap_or_else(|| db::import::default_source(&dir));
             let state = build_state(settings).await?;
             let bar = ProgressBar::new(0);
             bar.set_style(
@@ -93,12 +94,12 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 .progress_chars("=> "),
             );
             bar.enable_steady_tick(Duration::from_millis(120));
-            let report = db::import::import_movielens(&state.db, &dir, Some(&bar))
+            let report = db::import::import_movielens(&state.db, &dir, &source, Some(&bar))
                 .await
                 .with_context(|| format!("importing {} (nothing was written)", dir.display()))?;
             bar.finish_and_clear();
             println!(
-                "Imported {} from {} in {:.1}s:",
+                "Imported {} from {} as source \"{source}\" (users are \"{source}:<id>\") in {:.1}s:",
                 report.format,
                 dir.display(),
                 report.seconds

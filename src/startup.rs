@@ -34,7 +34,8 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
     let recommender = RecommenderHandle::new(
         settings.recommender.model.clone(),
         settings.recommender.evaluate_after_training,
-    );
+    )
+    .with_retention(settings.recommender.keep_previous_versions);
     match recommender.load_active(&db).await {
         Ok(true) => tracing::info!("serving the stored model version"),
         Ok(false) => {}
@@ -46,6 +47,10 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
     let settings_ranked_capacity = settings.serving.ranking_cache_capacity;
     let settings_user_capacity = settings.serving.user_cache_capacity;
     let impressions = crate::app::impressions::ImpressionLog::start(db.clone());
+    let login_throttle = crate::auth::throttle::LoginThrottle::new(
+        settings.auth.login_attempts_per_minute_per_account,
+        settings.auth.login_attempts_per_minute_per_address,
+    );
     Ok(Arc::new(AppState {
         db,
         settings,
@@ -59,6 +64,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         impressions,
         compute: crate::app::compute::ComputePool::new(0),
         admission_masks: Default::default(),
+        login_throttle,
         ranked_memos: Arc::new(crate::app::serving_cache::RankedMemos::new(
             settings_ranked_capacity,
         )),
@@ -182,15 +188,18 @@ fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
     let body_limit = state.settings.server.body_limit_bytes;
     let graphiql = state.settings.server.graphiql;
     let workers = state.settings.server.workers;
+    let cors_origins = state.settings.server.cors_allowed_origins.clone();
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let mut app = App::new()
+            .wrap(crate::http::headers::security_headers())
             .wrap(TracingLogger::default())
             .app_data(data.clone())
             .app_data(schema.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .service(
                 web::resource("/graphql")
+                    .wrap(crate::http::headers::cors(&cors_origins))
                     .route(web::post().to(handler::graphql_post))
                     .route(web::get().to(handler::graphql_get))
                     .default_service(web::to(handler::method_not_allowed)),

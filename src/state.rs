@@ -30,6 +30,8 @@ pub struct AppState {
     pub admission_masks: Arc<crate::app::serving_cache::AdmissionMasks>,
     /// Users' personal rankings, kept until their inputs change.
     pub ranked_memos: Arc<crate::app::serving_cache::RankedMemos>,
+    /// Sign-in attempts, per account and per client address.
+    pub login_throttle: crate::auth::throttle::LoginThrottle,
     /// Threads for CPU-bound request work (ranking), apart from the HTTP workers.
     pub compute: crate::app::compute::ComputePool,
 }

@@ -19,6 +19,15 @@ use marquee_core::recommender::hybrid::ComponentSpec;
 use marquee_core::recommender::snapshot::{Snapshot, SnapshotParams, TrainingInput};
 use marquee_core::recommender::{Demographics, Feedback, Folded, ItemIdx, OwnedHistory, Progress};
 
+/// Removes `users` from a snapshot; true if any was in it.
+fn strip_users(snapshot: &mut Snapshot, users: &[i32]) -> bool {
+    let mut any = false;
+    for &id in users {
+        any |= snapshot.remove_user(id as i64);
+    }
+    any
+}
+
 /// Errors of training and serving.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -190,6 +199,8 @@ pub struct RecommenderHandle {
     /// Users erased since the running training loaded its data: stripped from its snapshot
     /// before it is stored or served.
     erased_during_training: Mutex<HashSet<i32>>,
+    /// Inactive versions that keep their stored parameters; older ones keep only their metrics.
+    keep_previous_versions: u64,
 }
 
 /// A user's demographics as the models take them.
@@ -230,7 +241,14 @@ impl RecommenderHandle {
             evaluate_after_training,
             foldin_micros: Default::default(),
             erased_during_training: Mutex::new(HashSet::new()),
+            keep_previous_versions: 2,
         }
+    }
+
+    /// Keeps the stored parameters of the active version and `n` previous ones (default 2).
+    pub fn with_retention(mut self, n: u64) -> Self {
+        self.keep_previous_versions = n;
+        self
     }
 
     /// The snapshot being served, if any.
@@ -256,9 +274,19 @@ impl RecommenderHandle {
             return Ok(false);
         };
         let Some(blob) = v.blob else { return Ok(false) };
-        let snapshot = blocking(move || Snapshot::from_bytes(&blob))
+        let mut snapshot = blocking(move || Snapshot::from_bytes(&blob))
             .await
             .map_err(|e| EngineError::Join(e.to_string()))??;
+        // A version stored by another process may hold someone erased meanwhile: never serve
+        // them, and rewrite the stored parameters without them.
+        let erased = crate::db::repo::privacy::erased_user_ids(db, None).await?;
+        if strip_users(&mut snapshot, &erased) {
+            let s2 = snapshot.clone();
+            let blob = blocking(move || s2.to_bytes())
+                .await
+                .map_err(|e| EngineError::Join(e.to_string()))??;
+            training::replace_blob(db, v.id, blob).await?;
+        }
         self.swap(Active {
             snapshot,
             version_id: v.id,
@@ -353,6 +381,9 @@ impl RecommenderHandle {
         if let Ok(mut e) = self.erased_during_training.lock() {
             e.clear();
         }
+        // Erasures committed from here on, by this process or another, are stripped from the
+        // result (a minute's margin for clocks of different replicas).
+        let reading_from = Utc::now() - chrono::Duration::minutes(1);
         let interactions = training::interactions(db, None).await?;
         if interactions.is_empty() {
             return Err(EngineError::NoData);
@@ -416,6 +447,8 @@ impl RecommenderHandle {
         let n = snapshot.meta.interactions;
         let mut snapshot = snapshot;
         self.strip_erased(&mut snapshot);
+        let erased = crate::db::repo::privacy::erased_user_ids(db, Some(reading_from)).await?;
+        strip_users(&mut snapshot, &erased);
         let (blob, snapshot) = blocking(move || snapshot.to_bytes().map(|b| (b, snapshot)))
             .await
             .map_err(|e| EngineError::Join(e.to_string()))??;
@@ -436,7 +469,9 @@ impl RecommenderHandle {
         )
         .await?;
         let mut snapshot = snapshot;
-        if self.strip_erased(&mut snapshot) {
+        let erased = crate::db::repo::privacy::erased_user_ids(db, Some(reading_from)).await?;
+        let in_other_process = strip_users(&mut snapshot, &erased);
+        if self.strip_erased(&mut snapshot) | in_other_process {
             // Someone was erased while the blob was written: store it again without them.
             let s2 = snapshot.clone();
             let blob = blocking(move || s2.to_bytes())
@@ -449,6 +484,10 @@ impl RecommenderHandle {
             version_id: version.id,
             trained_at: version.trained_at,
         });
+        let pruned = training::prune_blobs(db, self.keep_previous_versions).await?;
+        if pruned > 0 {
+            tracing::info!(pruned, "stored parameters of old model versions dropped");
+        }
         Ok(TrainOutcome {
             version_id: version.id,
             users,
@@ -523,8 +562,8 @@ impl RecommenderHandle {
         h
     }
 
-    /// Removes users erased during the running training from its snapshot; true if any was
-    /// known to it.
+    /// Removes users erased during the running training (in this process) from its snapshot;
+    /// true if any was known to it.
     fn strip_erased(&self, snapshot: &mut Snapshot) -> bool {
         let ids: Vec<i32> = self
             .erased_during_training
@@ -552,12 +591,34 @@ impl RecommenderHandle {
         if let Ok(mut e) = self.erased_during_training.lock() {
             e.insert(user_id);
         }
-        if let Some(a) = self.forget_user(user_id) {
+        let served = self.forget_user(user_id);
+        if let Some(a) = &served {
             let snapshot = a.snapshot.clone();
             let blob = blocking(move || snapshot.to_bytes())
                 .await
                 .map_err(|e| EngineError::Join(e.to_string()))??;
             training::replace_blob(db, a.version_id, blob).await?;
+        }
+        // The stored active version may be one this process does not serve (stored by
+        // `marquee train` or another replica): strip the person from it too.
+        if let Some(v) = training::active_version(db).await? {
+            if served.as_ref().map(|a| a.version_id) != Some(v.id) {
+                if let Some(blob) = v.blob {
+                    let rewritten = blocking(move || -> Result<Option<Vec<u8>>, EngineError> {
+                        let mut s = Snapshot::from_bytes(&blob)?;
+                        Ok(if s.remove_user(user_id as i64) {
+                            Some(s.to_bytes()?)
+                        } else {
+                            None
+                        })
+                    })
+                    .await
+                    .map_err(|e| EngineError::Join(e.to_string()))??;
+                    if let Some(blob) = rewritten {
+                        training::replace_blob(db, v.id, blob).await?;
+                    }
+                }
+            }
         }
         // Every stored version but the active one (which may be newer than the snapshot above,
         // if a training finished meanwhile: it never saw the person's data) loses its blob.

@@ -41,13 +41,25 @@ pub struct StaffPatch {
 /// Signs a staff member in and records the sign-in. Wrong credentials, a disabled account or
 /// an unknown stored role are UNAUTHENTICATED.
 #[tracing::instrument(skip_all, fields(staff_id = tracing::field::Empty))]
-pub async fn login(st: &AppState, email: &str, pw: &str) -> Result<Session, AppError> {
+pub async fn login(
+    st: &AppState,
+    email: &str,
+    pw: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<Session, AppError> {
+    // Throttled before anything is read or hashed: a refused attempt costs nothing.
+    st.login_throttle
+        .attempt(email, client)
+        .map_err(|t| AppError::RateLimited(t.0))?;
     let account = repo::staff::find_by_email(&st.db, email).await?;
     let ok = match &account {
-        Some(a) => password::verify(pw, &a.password_hash) && !a.disabled,
+        Some(a) => {
+            password::verify_off_worker(pw.to_owned(), a.password_hash.clone()).await && !a.disabled
+        }
         None => {
             // Same work as for a real account, so timing does not reveal which emails exist.
-            let _ = password::verify(pw, password::dummy_hash());
+            let _ =
+                password::verify_off_worker(pw.to_owned(), password::dummy_hash().to_owned()).await;
             false
         }
     };
@@ -57,7 +69,9 @@ pub async fn login(st: &AppState, email: &str, pw: &str) -> Result<Session, AppE
     };
     tracing::Span::current().record("staff_id", account.id);
     let role = Role::parse(&account.role).ok_or(AuthError::Refused("unknown role"))?;
-    let (token, expires_at) = st.jwt.issue_staff(account.id, role)?;
+    let (token, expires_at) = st
+        .jwt
+        .issue_staff(account.id, role, account.token_version)?;
     // A single-row update: no transaction, and not audited (sign-ins are not changes).
     repo::staff::touch_login(&st.db, account).await?;
     Ok(Session {
@@ -71,7 +85,7 @@ pub async fn login(st: &AppState, email: &str, pw: &str) -> Result<Session, AppE
 #[tracing::instrument(skip_all, fields(role = new.role.as_str()))]
 pub async fn create(st: &AppState, actor: Actor, new: NewStaff) -> Result<staff::Model, AppError> {
     check_password(&new.password)?;
-    let hash = password::hash(&new.password)?;
+    let hash = password::hash_off_worker(new.password.clone()).await?;
     let mut uow = UnitOfWork::begin(st, actor).await?;
     if repo::staff::find_by_email(uow.db(), &new.email)
         .await?
@@ -103,7 +117,7 @@ pub async fn update(
     let hash = match &patch.password {
         Some(p) => {
             check_password(p)?;
-            Some(password::hash(p)?)
+            Some(password::hash_off_worker(p.clone()).await?)
         }
         None => None,
     };

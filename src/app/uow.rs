@@ -160,7 +160,10 @@ async fn apply(st: &AppState, effect: Effect) -> Result<(), AppError> {
             st.user_states.forget(user);
             st.ranked_memos.forget(user);
             st.user_rows.erased(user);
-            st.recommender.erase_user(&st.db, user).await?
+            st.recommender.erase_user(&st.db, user).await?;
+            // Deleted rows are zeroed in place (SQLite `secure_delete`); this moves the
+            // write-ahead log's older copies of those pages into the file and empties it.
+            crate::db::flush_deleted_pages(&st.db).await?;
         }
     }
     Ok(())

@@ -39,26 +39,30 @@ impl UserRows {
     }
 
     /// The user behind a valid end-user token: cached, or found (created on first sight) in
-    /// the database and cached.
+    /// the database and cached. None when the token predates the person's erasure.
     pub async fn find_or_create(
         &self,
         db: &DatabaseConnection,
         external_id: &str,
-    ) -> Result<Arc<users::Model>, AppError> {
+        issued_at: i64,
+    ) -> Result<Option<Arc<users::Model>>, AppError> {
         let epoch = {
             let mut inner = self.lock();
             if let Some(u) = inner.rows.get_mut(&external_id.to_owned()) {
-                return Ok(u.clone());
+                return Ok(Some(u.clone()));
             }
             inner.epoch
         };
         // No transaction needed: the unique external id makes a racing second insert a no-op.
-        let u = Arc::new(repo::users::find_or_create(db, external_id).await?);
+        let Some(u) = repo::users::find_or_create(db, external_id, issued_at).await? else {
+            return Ok(None);
+        };
+        let u = Arc::new(u);
         let mut inner = self.lock();
         if inner.epoch == epoch {
             inner.rows.insert(external_id.to_owned(), u.clone());
         }
-        Ok(u)
+        Ok(Some(u))
     }
 
     /// A committed change to a user's row.

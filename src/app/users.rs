@@ -11,11 +11,17 @@ pub use crate::db::repo::users::ProfileUpdate;
 /// The user behind a valid end-user token, created on first sight (cached: see
 /// [`crate::app::user_rows`]).
 #[tracing::instrument(skip_all)]
+/// A token issued (`issued_at`, seconds) no later than the person's erasure is refused rather
+/// than re-creating the account (UNAUTHENTICATED); a token issued after it signs a new person up.
 pub async fn find_or_create(
     st: &AppState,
     external_id: &str,
+    issued_at: i64,
 ) -> Result<std::sync::Arc<users::Model>, AppError> {
-    st.user_rows.find_or_create(&st.db, external_id).await
+    st.user_rows
+        .find_or_create(&st.db, external_id, issued_at)
+        .await?
+        .ok_or(AppError::Unauthenticated)
 }
 
 /// Updates a user's optional demographics and personalisation consent: omitted fields stay,

@@ -23,18 +23,25 @@ pub struct Claims {
     pub iat: i64,
     pub iss: String,
     pub aud: String,
+    /// Not valid before (seconds since the epoch), when the issuer sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// Staff role; only honoured on tokens signed with Marquee's own secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// Staff: the account's token version when the token was issued; a password reset, role
+    /// change or disabling bumps the account's, and older tokens stop working at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ver: Option<i32>,
 }
 
 /// A verified token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verified {
-    /// An end user, by external id.
-    User(String),
-    /// A staff member, by staff id, with the role the token carries.
-    Staff { id: i32, role: Role },
+    /// An end user, by external id, with when the token was issued (`iat`; 0 when absent).
+    User { external_id: String, issued_at: i64 },
+    /// A staff member, by staff id, with the role and account token version the token carries.
+    Staff { id: i32, role: Role, version: i32 },
 }
 
 /// The keys and checks for tokens, built once from the settings.
@@ -46,6 +53,8 @@ pub struct JwtKeys {
     issuer: String,
     audience: String,
     staff_ttl: Duration,
+    /// HS256 end-user tokens are accepted although an identity-provider key is configured.
+    allow_hs256_users: bool,
 }
 
 const STAFF_PREFIX: &str = "staff:";
@@ -70,6 +79,7 @@ impl JwtKeys {
             issuer: s.issuer.clone(),
             audience: s.audience.clone(),
             staff_ttl: Duration::minutes(s.staff_token_ttl_minutes),
+            allow_hs256_users: s.allow_hs256_user_tokens,
         })
     }
 
@@ -78,6 +88,8 @@ impl JwtKeys {
         v.set_issuer(&[&self.issuer]);
         v.set_audience(&[&self.audience]);
         v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // `exp` and `nbf` are checked with 30 s of leeway for clocks that drift.
+        v.validate_nbf = true;
         v.leeway = 30;
         v
     }
@@ -85,7 +97,7 @@ impl JwtKeys {
     fn sign(
         &self,
         sub: String,
-        role: Option<Role>,
+        role: Option<(Role, i32)>,
         ttl: Duration,
     ) -> Result<(String, DateTime<Utc>), AuthError> {
         let now = Utc::now();
@@ -96,21 +108,24 @@ impl JwtKeys {
             iat: now.timestamp(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
-            role: role.map(|r| r.as_str().to_owned()),
+            nbf: None,
+            role: role.map(|(r, _)| r.as_str().to_owned()),
+            ver: role.map(|(_, v)| v),
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.hs_encoding)?;
         Ok((token, exp))
     }
 
-    /// Issues a staff token for the configured lifetime.
+    /// Issues a staff token for the configured lifetime, bound to the account's token version.
     pub fn issue_staff(
         &self,
         staff_id: i32,
         role: Role,
+        version: i32,
     ) -> Result<(String, DateTime<Utc>), AuthError> {
         self.sign(
             format!("{STAFF_PREFIX}{staff_id}"),
-            Some(role),
+            Some((role, version)),
             self.staff_ttl,
         )
     }
@@ -146,9 +161,18 @@ impl JwtKeys {
                         .as_deref()
                         .and_then(Role::parse)
                         .ok_or(AuthError::Refused("staff token without a valid role"))?;
-                    Ok(Verified::Staff { id, role })
+                    Ok(Verified::Staff {
+                        id,
+                        role,
+                        version: c.ver.unwrap_or(0),
+                    })
+                } else if self.user_key.is_some() && !self.allow_hs256_users {
+                    // End users are the identity provider's to sign once its key is set.
+                    Err(AuthError::Refused(
+                        "end-user tokens must be signed with the identity provider's key",
+                    ))
                 } else {
-                    user_subject(c.sub)
+                    user_subject(c.sub, c.iat)
                 }
             }
             alg => match &self.user_key {
@@ -158,7 +182,7 @@ impl JwtKeys {
                     if data.claims.sub.starts_with(STAFF_PREFIX) {
                         return Err(AuthError::Refused("staff subject on an end-user key"));
                     }
-                    user_subject(data.claims.sub)
+                    user_subject(data.claims.sub, data.claims.iat)
                 }
                 _ => Err(AuthError::Refused("algorithm not accepted")),
             },
@@ -166,12 +190,15 @@ impl JwtKeys {
     }
 }
 
-fn user_subject(sub: String) -> Result<Verified, AuthError> {
+fn user_subject(sub: String, issued_at: i64) -> Result<Verified, AuthError> {
     let sub = sub.trim().to_owned();
     if sub.is_empty() || sub.len() > 200 {
         return Err(AuthError::Refused("subject must be 1 to 200 characters"));
     }
-    Ok(Verified::User(sub))
+    Ok(Verified::User {
+        external_id: sub,
+        issued_at,
+    })
 }
 
 #[cfg(test)]
@@ -193,13 +220,16 @@ mod tests {
     fn user_and_staff_tokens_round_trip() {
         let k = keys(SECRET);
         let (t, _) = k.issue_user("42", Duration::hours(1)).unwrap();
-        assert_eq!(k.verify(&t).unwrap(), Verified::User("42".into()));
-        let (t, _) = k.issue_staff(7, Role::Editor).unwrap();
+        assert!(
+            matches!(k.verify(&t).unwrap(), Verified::User { external_id, issued_at } if external_id == "42" && issued_at > 0)
+        );
+        let (t, _) = k.issue_staff(7, Role::Editor, 3).unwrap();
         assert_eq!(
             k.verify(&t).unwrap(),
             Verified::Staff {
                 id: 7,
-                role: Role::Editor
+                role: Role::Editor,
+                version: 3,
             }
         );
     }
@@ -230,6 +260,41 @@ mod tests {
         assert!(keys(SECRET).verify(&format!("{header}.{body}.")).is_err());
     }
 
+    fn hs256(claims: &Claims) -> String {
+        encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn tokens_not_yet_valid_are_refused_beyond_the_leeway() {
+        let k = keys(SECRET);
+        let now = Utc::now().timestamp();
+        let mut c = Claims {
+            sub: "42".into(),
+            exp: now + 3600,
+            iat: now,
+            iss: "marquee".into(),
+            aud: "marquee".into(),
+            nbf: Some(now + 600),
+            role: None,
+            ver: None,
+        };
+        assert!(k.verify(&hs256(&c)).is_err());
+        c.nbf = Some(now + 5);
+        assert!(matches!(
+            k.verify(&hs256(&c)).unwrap(),
+            Verified::User { .. }
+        ));
+        c.sub = "staff:3".into();
+        c.role = Some("admin".into());
+        c.nbf = Some(now + 600);
+        assert!(k.verify(&hs256(&c)).is_err());
+    }
+
     #[test]
     fn wrong_audience_or_issuer_is_refused() {
         let k = keys(SECRET);
@@ -239,7 +304,9 @@ mod tests {
             iat: 0,
             iss: "someone-else".into(),
             aud: "marquee".into(),
+            nbf: None,
             role: None,
+            ver: None,
         };
         let t = encode(
             &Header::new(Algorithm::HS256),

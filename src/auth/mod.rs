@@ -3,6 +3,7 @@
 pub mod guard;
 pub mod jwt;
 pub mod password;
+pub mod throttle;
 
 use serde::{Deserialize, Serialize};
 

@@ -23,6 +23,36 @@ pub fn verify(password: &str, phc: &str) -> bool {
     }
 }
 
+/// Hashes checked at once: each argon2 verification takes ~19 MiB and tens of milliseconds
+/// of one core, so they queue here rather than exhaust memory or the HTTP workers.
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
+
+/// [`verify`] on a blocking thread (never on an HTTP worker), at most one per core at once.
+pub async fn verify_off_worker(password: String, phc: String) -> bool {
+    let Ok(_slot) = hashing_slots().acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || verify(&password, &phc))
+        .await
+        .unwrap_or(false)
+}
+
+/// [`hash`] on a blocking thread, at most one per core at once.
+pub async fn hash_off_worker(password: String) -> Result<String, AuthError> {
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(|_| AuthError::Hash)?;
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|_| AuthError::Hash)?
+}
+
 /// A hash of a random password, verified against when an unknown email logs in, so that the
 /// answer takes as long as for a known one.
 pub fn dummy_hash() -> &'static str {

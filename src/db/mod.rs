@@ -33,13 +33,50 @@ impl QueryStats {
     }
 }
 
+/// The URL without its password, for messages.
+pub fn redacted_url(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, rest)), Some(at)) if at > scheme.len() + 3 => {
+            let creds = &rest[..at - scheme.len() - 3];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}@{}", &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens one connection to a PostgreSQL URL, so that an unreachable server, a wrong password
+/// or a missing database is reported as itself ("Connection refused") at start-up rather than
+/// as the pool's "timed out".
+async fn probe_postgres(url: &str, timeout: Duration) -> Result<(), DbErr> {
+    use sea_orm::sqlx::{Connection, PgConnection};
+    let fail = |why: String| {
+        DbErr::Custom(format!(
+            "cannot connect to PostgreSQL at {}: {why}",
+            redacted_url(url)
+        ))
+    };
+    match tokio::time::timeout(timeout, PgConnection::connect(url)).await {
+        Err(_) => Err(fail(format!("no answer within {} ms", timeout.as_millis()))),
+        Ok(Err(e)) => Err(fail(e.to_string())),
+        Ok(Ok(c)) => {
+            let _ = c.close().await;
+            Ok(())
+        }
+    }
+}
+
 /// Connects to the configured database (SQLite file or PostgreSQL), counting statements.
 pub async fn connect(s: &DatabaseSettings) -> Result<(DatabaseConnection, Arc<QueryStats>), DbErr> {
+    let timeout = Duration::from_millis(s.acquire_timeout_ms);
+    if s.url.starts_with("postgres") {
+        probe_postgres(&s.url, timeout).await?;
+    }
     let mut opt = ConnectOptions::new(s.url.clone());
     opt.max_connections(s.max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
+        .connect_timeout(timeout)
+        .acquire_timeout(timeout)
         .sqlx_logging(false)
         // Every SQLite connection: WAL, so readers go on while one writer writes; NORMAL
         // sync, which in WAL mode is durable against a crash of the process (only a power cut
@@ -51,6 +88,9 @@ pub async fn connect(s: &DatabaseSettings) -> Result<(DatabaseConnection, Arc<Qu
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                // Deleted content is overwritten with zeros, so an erased person's rows cannot
+                // be read back from free pages of the file.
+                .pragma("secure_delete", "ON")
         });
     let mut db = Database::connect(opt).await?;
     let stats = Arc::new(QueryStats::default());
@@ -64,6 +104,34 @@ pub async fn connect(s: &DatabaseSettings) -> Result<(DatabaseConnection, Arc<Qu
         }
     });
     Ok((db, stats))
+}
+
+/// SQLite: checkpoints the write-ahead log into the database file and truncates it, so the
+/// log's copies of pages from before a deletion are gone too (with `secure_delete`, the file's
+/// own pages were zeroed). A reader holding an old snapshot can keep the log from emptying;
+/// that is logged and the next erasure (or SQLite's own checkpoint) finishes it. PostgreSQL:
+/// nothing here; see docs/security.md on VACUUM.
+pub async fn flush_deleted_pages(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::{ConnectionTrait, Statement};
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+        ))
+        .await?;
+    let busy: i32 = row
+        .as_ref()
+        .and_then(|r| r.try_get_by_index(0).ok())
+        .unwrap_or(0);
+    if busy != 0 {
+        tracing::warn!(
+            "the write-ahead log could not be emptied after an erasure (readers active)"
+        );
+    }
+    Ok(())
 }
 
 /// Applies all pending migrations.
@@ -82,5 +150,53 @@ pub fn pool_size(db: &DatabaseConnection) -> u32 {
         DbBackend::Sqlite => db.get_sqlite_connection_pool().size(),
         DbBackend::Postgres => db.get_postgres_connection_pool().size(),
         _ => 0,
+    }
+}
+
+/// Free space on the disk holding a SQLite database file; None for PostgreSQL (its disk is
+/// the server's) or an in-memory database.
+pub fn sqlite_free_bytes(url: &str) -> Option<u64> {
+    let path = url.strip_prefix("sqlite://")?;
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.starts_with(':') {
+        return None;
+    }
+    let file = std::path::Path::new(path);
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let st = nix::sys::statvfs::statvfs(&dir).ok()?;
+    Some(st.blocks_available() as u64 * st.fragment_size() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_kept_out_of_messages() {
+        assert_eq!(
+            redacted_url("postgres://app:s3cret@db.internal:5432/marquee"),
+            "postgres://app@db.internal:5432/marquee"
+        );
+        assert_eq!(
+            redacted_url("postgres://postgres@127.0.0.1:5432/test"),
+            "postgres://postgres@127.0.0.1:5432/test"
+        );
+        assert_eq!(
+            redacted_url("sqlite://marquee.db?mode=rwc"),
+            "sqlite://marquee.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn a_sqlite_file_reports_its_disk_and_postgres_does_not() {
+        let tmp = std::env::temp_dir();
+        let url = format!("sqlite://{}/x.db?mode=rwc", tmp.display());
+        assert!(sqlite_free_bytes(&url).is_some_and(|b| b > 0));
+        assert!(sqlite_free_bytes("sqlite://marquee.db?mode=rwc").is_some());
+        assert_eq!(sqlite_free_bytes("postgres://p@h/d"), None);
+        assert_eq!(sqlite_free_bytes("sqlite::memory:"), None);
     }
 }

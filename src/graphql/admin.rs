@@ -224,6 +224,10 @@ impl AdminQuery {
     }
 }
 
+/// The address of the client making a request (the TCP peer), for throttling.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
 /// Staff sign-in.
 #[derive(Default)]
 pub struct AdminMutation;
@@ -231,13 +235,18 @@ pub struct AdminMutation;
 #[Object]
 impl AdminMutation {
     /// Signs a staff member in with email and password; wrong credentials are UNAUTHENTICATED.
+    /// Attempts are throttled per account and per client address (RATE_LIMITED, with
+    /// `retryAfterMs`), and a request may hold one `login`.
     async fn login(
         &self,
         ctx: &Context<'_>,
         #[graphql(validator(min_length = 3, max_length = 254))] email: String,
         #[graphql(validator(min_length = 1, max_length = 1024), secret)] password: String,
     ) -> Result<AuthPayload> {
-        let s = staff::login(state(ctx)?, &email, &password).await.gql()?;
+        let client = ctx.data_opt::<ClientAddr>().and_then(|c| c.0);
+        let s = staff::login(state(ctx)?, &email, &password, client)
+            .await
+            .gql()?;
         Ok(AuthPayload {
             token: s.token,
             role: s.role,

@@ -196,6 +196,7 @@ impl Collection {
 #[ComplexObject]
 impl Collection {
     /// The movies in order. Staff see all; others only available movies that no rule blocks.
+    #[graphql(complexity = "crate::graphql::limits::list(1, None, 100, child_complexity)")]
     async fn movies(&self, ctx: &Context<'_>) -> Result<Vec<Movie>> {
         let ids = self.visible_ids(ctx).await?;
         prime_movie_loaders(ctx, ctx.look_ahead(), &ids).await?;
@@ -557,6 +558,7 @@ impl CurationQuery {
 
     /// Collections, most recently changed first. Anyone sees published collections within
     /// their schedule; editors and admins see all, optionally of one status.
+    #[graphql(complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)")]
     async fn collections(
         &self,
         ctx: &Context<'_>,

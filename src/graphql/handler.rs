@@ -21,6 +21,10 @@ use crate::state::AppState;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
+/// The longest `Authorization` header read: real tokens are well under 2 KiB. (A request head
+/// over 128 KiB never reaches the application: actix-http answers it with a bare 431.)
+const MAX_AUTHORIZATION_BYTES: usize = 8192;
+
 fn error_body(code: &str, message: &str) -> serde_json::Value {
     serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
 }
@@ -45,21 +49,25 @@ async fn principal(state: &AppState, req: &HttpRequest) -> Result<Principal, App
         _ => return Err(AppError::Unauthenticated),
     };
     match state.jwt.verify(token)? {
-        Verified::User(external_id) => {
-            let u = app::users::find_or_create(state, &external_id).await?;
+        Verified::User {
+            external_id,
+            issued_at,
+        } => {
+            let u = app::users::find_or_create(state, &external_id, issued_at).await?;
             Ok(Principal::User {
                 id: u.id,
                 external_id,
                 row: u,
             })
         }
-        Verified::Staff { id, .. } => {
+        Verified::Staff { id, version, .. } => {
             // The account's current role and state decide, so a disabled or demoted account
-            // loses its rights at once.
+            // loses its rights at once; a token from before a password reset, role change or
+            // disabling carries an older version and is refused.
             let s = repo::staff::get(&state.db, id)
                 .await?
                 .ok_or(AppError::Unauthenticated)?;
-            if s.disabled {
+            if s.disabled || s.token_version != version {
                 return Err(AppError::Unauthenticated);
             }
             let role = Role::parse(&s.role).ok_or(AppError::Unauthenticated)?;
@@ -72,16 +80,90 @@ async fn principal(state: &AppState, req: &HttpRequest) -> Result<Principal, App
 /// validators, depth and complexity limits) carry no code; they are all the client's fault.
 fn add_missing_codes(r: &mut async_graphql::Response) {
     for e in &mut r.errors {
+        let code = if e.message.starts_with("Query is too complex")
+            || e.message.starts_with("Query is nested too deep")
+        {
+            QUERY_TOO_COMPLEX
+        } else {
+            "BAD_USER_INPUT"
+        };
         let ext = e.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {
-            ext.set("code", "BAD_USER_INPUT");
+            ext.set("code", code);
         }
     }
 }
 
+/// The code of a request refused for its size or cost.
+const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+
+/// A response holding one error and no data.
+fn refusal(code: &str, message: impl Into<String>, retryable: bool) -> async_graphql::Response {
+    let mut e = async_graphql::ServerError::new(message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", code);
+    if retryable {
+        ext.set("retryable", true);
+        ext.set("retryAfterMs", crate::error::RETRY_AFTER_MS);
+    }
+    e.extensions = Some(ext);
+    async_graphql::Response::from_errors(vec![e])
+}
+
+/// Measures a request with every fragment expanded and refuses it (QUERY_TOO_COMPLEX, with
+/// why), before the engine validates it, when it is larger than the limits allow. Returns how
+/// many once-per-request fields (`login`) it holds. A document that does not parse passes: the
+/// engine reports it.
+fn check_shape(r: &mut Request, limits: &crate::config::GraphqlSettings) -> Result<u64, String> {
+    let operation = r.operation_name.clone();
+    let Ok(doc) = r.parsed_query() else {
+        return Ok(0);
+    };
+    let shape = super::limits::measure(doc, operation.as_deref()).map_err(|e| e.to_string())?;
+    if shape.fields > limits.max_fields {
+        return Err(format!(
+            "the operation selects {} fields once its fragments are expanded; at most {} are allowed",
+            shape.fields, limits.max_fields
+        ));
+    }
+    if shape.aliases > limits.max_aliases {
+        return Err(format!(
+            "the operation uses {} aliases; at most {} are allowed",
+            shape.aliases, limits.max_aliases
+        ));
+    }
+    Ok(shape.once_per_request)
+}
+
+/// Why a request's execution ended without an answer.
+#[derive(Debug, PartialEq, Eq)]
+enum Stopped {
+    TimedOut,
+    Panicked,
+}
+
+/// Runs `fut` within `budget`; a panic inside it ends this request only.
+async fn guarded<T>(
+    budget: std::time::Duration,
+    fut: impl std::future::Future<Output = T>,
+) -> Result<T, Stopped> {
+    use futures_util::FutureExt;
+    match tokio::time::timeout(budget, std::panic::AssertUnwindSafe(fut).catch_unwind()).await {
+        Err(_) => Err(Stopped::TimedOut),
+        Ok(Err(_)) => Err(Stopped::Panicked),
+        Ok(Ok(v)) => Ok(v),
+    }
+}
+
 /// Gives one request its state, principal and fresh DataLoaders.
-fn attach_request_data(r: Request, st: &Arc<AppState>, principal: &Principal) -> Request {
+fn attach_request_data(
+    r: Request,
+    st: &Arc<AppState>,
+    principal: &Principal,
+    client: super::admin::ClientAddr,
+) -> Request {
     let mut r = r
+        .data(client)
         .data(cached(MovieLoader(st.clone())))
         .data(cached(GenresLoader(st.clone())))
         .data(cached(CreditsLoader(st.clone())))
@@ -142,6 +224,17 @@ async fn execute(
 ) -> HttpResponse {
     let started = Instant::now();
     let st = state.get_ref().clone();
+    if req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .is_some_and(|h| h.len() > MAX_AUTHORIZATION_BYTES)
+    {
+        st.metrics.record_error("BAD_USER_INPUT");
+        return HttpResponse::build(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE).json(error_body(
+            "BAD_USER_INPUT",
+            &format!("the Authorization header is longer than {MAX_AUTHORIZATION_BYTES} bytes"),
+        ));
+    }
     let principal = match principal(&st, &req).await {
         Ok(p) => p,
         Err(e) => {
@@ -149,20 +242,96 @@ async fn execute(
             return error_response(e.code().1, &e);
         }
     };
-    let mut labels: Vec<String> = vec![];
-    let mut attach = |mut r: Request| {
-        labels.push(operation_label(&mut r));
-        attach_request_data(r, &st, &principal)
+    let limits = &st.settings.graphql;
+    let client = super::admin::ClientAddr(req.peer_addr().map(|a| a.ip()));
+    let (requests, single) = match batch {
+        BatchRequest::Single(r) => (vec![r], true),
+        BatchRequest::Batch(rs) => (rs, false),
     };
-    let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(attach(r)),
-        BatchRequest::Batch(rs) => BatchRequest::Batch(rs.into_iter().map(&mut attach).collect()),
-    };
-    let mut resp: BatchResponse = schema.execute_batch(batch).await;
-    match &mut resp {
-        BatchResponse::Single(r) => add_missing_codes(r),
-        BatchResponse::Batch(rs) => rs.iter_mut().for_each(add_missing_codes),
+    if requests.len() > limits.max_batch {
+        st.metrics.record_error(QUERY_TOO_COMPLEX);
+        return HttpResponse::BadRequest().json(error_body(
+            QUERY_TOO_COMPLEX,
+            &format!(
+                "a batch holds {} operations; at most {} are allowed",
+                requests.len(),
+                limits.max_batch
+            ),
+        ));
     }
+    let mut labels: Vec<String> = vec![];
+    let mut logins = 0u64;
+    let mut prepared: Vec<Result<Request, async_graphql::Response>> = vec![];
+    for mut r in requests {
+        labels.push(operation_label(&mut r));
+        prepared.push(match check_shape(&mut r, limits) {
+            Ok(n) => {
+                logins += n;
+                Ok(attach_request_data(r, &st, &principal, client))
+            }
+            Err(why) => Err(refusal(QUERY_TOO_COMPLEX, why, false)),
+        });
+    }
+    if logins > 1 {
+        // Each login verifies a password: one per HTTP request keeps the throttle honest.
+        for p in &mut prepared {
+            *p = Err(refusal(
+                "BAD_USER_INPUT",
+                "login may be asked once per request",
+                false,
+            ));
+        }
+    }
+    let n = prepared.len();
+    let schema = schema.get_ref();
+    let run = async move {
+        let mut out = Vec::with_capacity(n);
+        for p in prepared {
+            out.push(match p {
+                Ok(r) => schema.execute(r).await,
+                Err(refused) => refused,
+            });
+        }
+        out
+    };
+    let budget = std::time::Duration::from_millis(limits.request_timeout_ms);
+    let mut answers = match guarded(budget, run).await {
+        Ok(answers) => answers,
+        Err(Stopped::TimedOut) => {
+            tracing::warn!(
+                budget_ms = limits.request_timeout_ms,
+                "request stopped at its time budget"
+            );
+            (0..n)
+                .map(|_| {
+                    refusal(
+                        "TIMEOUT",
+                        format!(
+                            "the request ran longer than {} ms and was stopped; a write that had not committed was rolled back",
+                            limits.request_timeout_ms
+                        ),
+                        true,
+                    )
+                })
+                .collect()
+        }
+        Err(Stopped::Panicked) => {
+            tracing::error!("a request panicked; answered INTERNAL");
+            (0..n)
+                .map(|_| refusal("INTERNAL", "internal error", false))
+                .collect()
+        }
+    };
+    answers.iter_mut().for_each(add_missing_codes);
+    let resp = if single {
+        BatchResponse::Single(
+            answers
+                .pop()
+                .unwrap_or_else(|| refusal("INTERNAL", "internal error", false)),
+        )
+    } else {
+        BatchResponse::Batch(answers)
+    };
 
     let elapsed = started.elapsed().as_secs_f64();
     let responses: Vec<&async_graphql::Response> = match &resp {
@@ -268,6 +437,8 @@ pub async fn graphql_get(
 pub async fn graphiql() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        // GraphiQL loads its scripts from a CDN and runs inline ones: only framing is refused.
+        .insert_header((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"))
         .body(
             GraphiQLSource::build()
                 .endpoint("/graphql")
@@ -281,4 +452,35 @@ pub async fn method_not_allowed() -> HttpResponse {
     HttpResponse::MethodNotAllowed()
         .insert_header((header::ALLOW, "GET, POST"))
         .json(error_body("BAD_USER_INPUT", "GraphQL accepts GET and POST"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_panic_inside_a_request_ends_that_request_only() {
+        let boom = std::hint::black_box(true);
+        let r = guarded(Duration::from_secs(1), async move {
+            if boom {
+                panic!("a bug in a resolver");
+            }
+            1
+        })
+        .await;
+        assert_eq!(r, Err(Stopped::Panicked));
+        // The task that ran it goes on.
+        assert_eq!(guarded(Duration::from_secs(1), async { 7 }).await, Ok(7));
+    }
+
+    #[tokio::test]
+    async fn a_request_past_its_budget_is_stopped() {
+        let r = guarded(
+            Duration::from_millis(20),
+            tokio::time::sleep(Duration::from_secs(30)),
+        )
+        .await;
+        assert_eq!(r, Err(Stopped::TimedOut));
+    }
 }

@@ -4,6 +4,7 @@ pub mod curation;
 pub mod feedback;
 pub mod handler;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod movies;
 pub mod pagination;
@@ -49,14 +50,18 @@ pub type MarqueeSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 /// Builds the schema with depth and complexity limits. Request data (state, principal,
 /// loaders) is attached per request by the handler.
 pub fn build_schema(limits: &GraphqlSettings) -> MarqueeSchema {
-    Schema::build(
+    let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
-    .finish()
+    .limit_complexity(limits.max_complexity);
+    if limits.introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
 }
 
 /// The schema's SDL, in a stable order: `schema.graphql` is this text.

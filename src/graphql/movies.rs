@@ -243,6 +243,7 @@ impl Movie {
 #[ComplexObject]
 impl Person {
     /// Available movies this person directed or appears in, newest first.
+    #[graphql(complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)")]
     async fn movies(
         &self,
         ctx: &Context<'_>,
@@ -387,7 +388,7 @@ impl MovieQuery {
 
     /// Movies, filtered and ordered (default TITLE_ASC), as a Relay connection: `first`
     /// defaults to 20, at most 100.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)")]
     async fn movies(
         &self,
         ctx: &Context<'_>,

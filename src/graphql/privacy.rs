@@ -201,7 +201,10 @@ pub struct PrivacyQuery;
 #[Object]
 impl PrivacyQuery {
     /// Deletion requests, soonest due first (compliance, admin).
-    #[graphql(guard = "RoleGuard::staff(&[Role::Compliance])")]
+    #[graphql(
+        guard = "RoleGuard::staff(&[Role::Compliance])",
+        complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)"
+    )]
     async fn deletion_requests(
         &self,
         ctx: &Context<'_>,
@@ -271,7 +274,10 @@ impl PrivacyQuery {
     }
 
     /// The audit log, newest first (compliance, admin).
-    #[graphql(guard = "RoleGuard::staff(&[Role::Compliance])")]
+    #[graphql(
+        guard = "RoleGuard::staff(&[Role::Compliance])",
+        complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

@@ -367,6 +367,30 @@ async fn preview_user(ctx: &Context<'_>, user_id: &ID) -> Result<serving::UserIn
     serving::load_user(st, user).await.gql()
 }
 
+/// Whether a preview must hide what rests on the user's own history and profile: editors
+/// curate, they do not read people's ratings or demographics; admins see previews in full.
+fn redacts_evidence(ctx: &Context<'_>) -> bool {
+    matches!(
+        ctx.data_opt::<crate::auth::Principal>(),
+        Some(crate::auth::Principal::Staff { role, .. }) if *role != Role::Admin
+    )
+}
+
+/// A preview's reason with the user's evidence taken out: the kind stays, the sentence no
+/// longer names what they rated or watched or which segment they are in.
+fn redact_reason(r: &mut Reason) {
+    use marquee_core::serving::explain::ReasonKind as K;
+    let text = match K::from(r.kind) {
+        K::BecauseYouRated | K::BecauseYouWatched | K::SameDirector | K::SimilarContent => {
+            "Based on their history"
+        }
+        K::Demographic => "Popular in their segment",
+        _ => return,
+    };
+    r.text = text.to_owned();
+    r.evidence_ids.clear();
+}
+
 /// Maps served items to GraphQL items; when `log` is set, records them for attribution.
 async fn served_items(
     ctx: &Context<'_>,
@@ -411,6 +435,9 @@ async fn served_items(
             items: shown,
             shown_at: Utc::now(),
         });
+    }
+    if !log && redacts_evidence(ctx) {
+        out.iter_mut().for_each(|i| redact_reason(&mut i.reason));
     }
     let ids: Vec<i32> = out.iter().map(|r| r.movie_id).collect();
     prime_movie_loaders(ctx, movie_look, &ids).await?;
@@ -460,12 +487,23 @@ async fn feed_of(
     )
     .await?
     .into_iter();
+    let redact = !log && redacts_evidence(ctx);
     let mut out = Vec::with_capacity(heads.len());
-    for ((key, title, kind, collection_id), n) in heads.into_iter().zip(sizes) {
+    for (i, ((key, title, kind, collection_id), n)) in heads.into_iter().zip(sizes).enumerate() {
+        let kind: FeedRowKind = kind.into();
+        // A preview's row headings must not name the user's history or segment either.
+        let (key, title) = match kind {
+            FeedRowKind::BecauseYouWatched if redact => (
+                format!("because:hidden-{i}"),
+                "Because of what they watched".to_owned(),
+            ),
+            FeedRowKind::Demographic if redact => (key, "Popular in their segment".to_owned()),
+            _ => (key, title),
+        };
         out.push(FeedRow {
             key,
             title,
-            kind: kind.into(),
+            kind,
             collection_id,
             items: items.by_ref().take(n).collect(),
         });
@@ -488,7 +526,7 @@ impl RecommendationQuery {
     /// movies. `first` defaults to 20, at most 100.
     #[graphql(
         guard = "RoleGuard::User",
-        complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity"
+        complexity = "crate::graphql::limits::list(crate::graphql::limits::MODEL_CALL, first, 20, child_complexity)"
     )]
     async fn recommendations(
         &self,
@@ -555,10 +593,12 @@ impl RecommendationQuery {
     }
 
     /// The recommendations a user would get now, with each item's source and reason (editors,
-    /// admins). Nothing is logged for the user.
+    /// admins). Nothing is logged for the user. Editors see reasons that rest on the user's
+    /// ratings, views or segment redacted ("Based on their history", no evidence); admins
+    /// see them in full.
     #[graphql(
         guard = "RoleGuard::staff(&[Role::Editor])",
-        complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity"
+        complexity = "crate::graphql::limits::list(crate::graphql::limits::MODEL_CALL, first, 20, child_complexity)"
     )]
     async fn preview_recommendations(
         &self,
@@ -599,7 +639,7 @@ impl RecommendationQuery {
     /// `itemsPerRow` to 10 (at most 30).
     #[graphql(
         guard = "RoleGuard::User",
-        complexity = "rows.unwrap_or(8).clamp(1, 20) as usize * items_per_row.unwrap_or(10).clamp(1, 30) as usize * child_complexity"
+        complexity = "crate::graphql::limits::MODEL_CALL + rows.unwrap_or(8).clamp(1, 20) as usize * items_per_row.unwrap_or(10).clamp(1, 30) as usize * child_complexity"
     )]
     async fn home_feed(
         &self,
@@ -615,9 +655,11 @@ impl RecommendationQuery {
     }
 
     /// The home feed a user would get now (editors, admins). Nothing is logged for the user.
+    /// For editors, reasons and row headings that rest on the user's history or segment are
+    /// redacted as in `previewRecommendations`.
     #[graphql(
         guard = "RoleGuard::staff(&[Role::Editor])",
-        complexity = "rows.unwrap_or(8).clamp(1, 20) as usize * items_per_row.unwrap_or(10).clamp(1, 30) as usize * child_complexity"
+        complexity = "crate::graphql::limits::MODEL_CALL + rows.unwrap_or(8).clamp(1, 20) as usize * items_per_row.unwrap_or(10).clamp(1, 30) as usize * child_complexity"
     )]
     async fn preview_home_feed(
         &self,
@@ -631,6 +673,9 @@ impl RecommendationQuery {
     }
 
     /// Movies most like this one (people who liked it also liked; for new movies, by content).
+    #[graphql(
+        complexity = "crate::graphql::limits::list(crate::graphql::limits::MODEL_CALL, first, 10, child_complexity)"
+    )]
     async fn similar_movies(
         &self,
         ctx: &Context<'_>,
@@ -659,6 +704,7 @@ impl RecommendationQuery {
     }
 
     /// Movies with the most views, completions, thumbs up and ratings in the window.
+    #[graphql(complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)")]
     async fn trending(
         &self,
         ctx: &Context<'_>,
@@ -673,6 +719,7 @@ impl RecommendationQuery {
     }
 
     /// The most popular movies (many ratings, high damped mean), overall or in a segment.
+    #[graphql(complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)")]
     async fn popular(
         &self,
         ctx: &Context<'_>,
@@ -685,7 +732,10 @@ impl RecommendationQuery {
     }
 
     /// Trained model versions, newest first (admins and editors).
-    #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
+    #[graphql(
+        guard = "RoleGuard::staff(&[Role::Editor])",
+        complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)"
+    )]
     async fn model_versions(
         &self,
         ctx: &Context<'_>,
@@ -724,12 +774,22 @@ pub struct RecommendationMutation;
 #[Object]
 impl RecommendationMutation {
     /// Starts training every model in the background (admins and editors); requests go on
-    /// being served from the current model until the new one is swapped in.
+    /// being served from the current model until the new one is swapped in. At most one
+    /// start per `recommender.min_minutes_between_trainings` (RATE_LIMITED with the wait).
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
     async fn train_models(&self, ctx: &Context<'_>) -> Result<TrainingStatusGql> {
         let st = state(ctx)?.clone();
-        if st.recommender.status().running {
+        let status_now = st.recommender.status();
+        if status_now.running {
             return Err(AppError::Conflict("a training is already running".into()).extend());
+        }
+        let spacing =
+            chrono::Duration::minutes(st.settings.recommender.min_minutes_between_trainings as i64);
+        if let Some(started) = status_now.started_at {
+            let next = started + spacing;
+            if let Ok(wait) = (next - Utc::now()).to_std() {
+                return Err(AppError::RateLimited(wait).extend());
+            }
         }
         let bg = st.clone();
         tokio::spawn(async move {

@@ -59,6 +59,7 @@ impl From<entities::users::Model> for User {
 #[ComplexObject]
 impl User {
     /// The user's ratings, most recently changed first.
+    #[graphql(complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)")]
     async fn ratings(
         &self,
         ctx: &Context<'_>,
@@ -77,6 +78,7 @@ impl User {
     }
 
     /// The user's most recent viewing and feedback events, newest first (default 20, at most 100).
+    #[graphql(complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)")]
     async fn recent_events(
         &self,
         ctx: &Context<'_>,
@@ -116,7 +118,10 @@ impl UserQuery {
     }
 
     /// Users by id, optionally those whose external id starts with `search` (compliance and admins).
-    #[graphql(guard = "RoleGuard::staff(&[Role::Compliance])")]
+    #[graphql(
+        guard = "RoleGuard::staff(&[Role::Compliance])",
+        complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,

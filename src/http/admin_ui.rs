@@ -12,6 +12,10 @@ fn serve(path: &str) -> Option<HttpResponse> {
     Some(
         HttpResponse::Ok()
             .content_type(mime.as_ref())
+            .insert_header((
+                actix_web::http::header::CONTENT_SECURITY_POLICY,
+                super::headers::CONSOLE_CSP,
+            ))
             .body(file.data.into_owned()),
     )
 }

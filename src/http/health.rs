@@ -11,16 +11,31 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
-/// Readiness: 200 when the database answers and every migration is applied, else 503.
+/// How long `/readyz` waits for the database: an orchestrator's probe gets its answer within
+/// a second even while the database is down.
+const READY_CHECK: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// Readiness: 200 when the database answers within [`READY_CHECK`], every migration is
+/// applied and (SQLite) its disk has `database.min_free_disk_mb` free; else 503.
 pub async fn readyz(state: web::Data<Arc<AppState>>) -> HttpResponse {
-    let db_ok = state.db.ping().await.is_ok();
-    let migrated = db_ok && db::migrations_applied(&state.db).await.unwrap_or(false);
+    let check = async {
+        let db_ok = state.db.ping().await.is_ok();
+        let migrated = db_ok && db::migrations_applied(&state.db).await.unwrap_or(false);
+        (db_ok, migrated)
+    };
+    let (db_ok, migrated) = tokio::time::timeout(READY_CHECK, check)
+        .await
+        .unwrap_or((false, false));
+    let free = db::sqlite_free_bytes(&state.settings.database.url);
+    let disk_ok = free.is_none_or(|b| b >= state.settings.database.min_free_disk_mb << 20);
+    let ready = db_ok && migrated && disk_ok;
     let body = serde_json::json!({
-        "status": if db_ok && migrated { "ready" } else { "not ready" },
+        "status": if ready { "ready" } else { "not ready" },
         "database": db_ok,
         "migrations": migrated,
+        "disk": { "ok": disk_ok, "freeBytes": free },
     });
-    if db_ok && migrated {
+    if ready {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

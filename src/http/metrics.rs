@@ -21,9 +21,15 @@ pub struct Metrics {
     db_seconds: prometheus::Gauge,
     db_pool_connections: IntGauge,
     recent: std::sync::Mutex<std::collections::VecDeque<(std::time::Instant, f32)>>,
+    /// Operation names given a label of their own so far.
+    operations: std::sync::Mutex<std::collections::HashSet<String>>,
     total: std::sync::atomic::AtomicU64,
     total_errors: std::sync::atomic::AtomicU64,
 }
+
+/// Operation names that get a label of their own; later names are counted as `other`, so
+/// clients inventing names cannot grow `/metrics` without bound.
+pub const MAX_OPERATION_LABELS: usize = 100;
 
 /// How many recent requests the live figures (`requestStats`) are computed over.
 const RECENT: usize = 10_000;
@@ -96,6 +102,7 @@ impl Metrics {
             db_seconds,
             db_pool_connections,
             recent: Default::default(),
+            operations: Default::default(),
             total: Default::default(),
             total_errors: Default::default(),
         })
@@ -103,6 +110,7 @@ impl Metrics {
 
     /// Counts one served operation and its latency.
     pub fn record_request(&self, operation: &str, seconds: f64) {
+        let operation = self.operation_label(operation);
         self.requests.with_label_values(&[operation]).inc();
         self.latency
             .with_label_values(&[operation])
@@ -114,6 +122,21 @@ impl Metrics {
             }
             r.push_back((std::time::Instant::now(), seconds as f32));
         }
+    }
+
+    /// `operation` if it has (or may still get) a label of its own, else `other`.
+    fn operation_label<'a>(&self, operation: &'a str) -> &'a str {
+        let Ok(mut known) = self.operations.lock() else {
+            return "other";
+        };
+        if known.contains(operation) {
+            return operation;
+        }
+        if known.len() < MAX_OPERATION_LABELS {
+            known.insert(operation.to_owned());
+            return operation;
+        }
+        "other"
     }
 
     /// Request rate over the last five minutes and latency percentiles over the last

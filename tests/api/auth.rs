@@ -186,3 +186,135 @@ async fn the_public_key_used_as_an_hmac_secret_is_refused() {
     assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
     assert_eq!(app.count("users").await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_identity_provider_key_only_its_tokens_count_and_nbf_is_enforced() {
+    let app = idp_app().await.unwrap();
+    // A user token signed with Marquee's own secret is refused unless explicitly allowed.
+    let own = app.user_token("hs-user");
+    let r = app.graphql("{ me { id } }", json!({}), Some(&own)).await;
+    assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+    assert_eq!(app.count("users").await, 0);
+    // An identity-provider token that is not valid yet is refused; one valid now is accepted.
+    let key = EncodingKey::from_ec_pem(IDP_PRIVATE.as_bytes()).unwrap();
+    let mut c = claims("idp-user-2");
+    c["nbf"] = json!(Utc::now().timestamp() + 600);
+    let t = encode(&Header::new(Algorithm::ES256), &c, &key).unwrap();
+    let r = app.graphql("{ me { id } }", json!({}), Some(&t)).await;
+    assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+    c["nbf"] = json!(Utc::now().timestamp() - 5);
+    let t = encode(&Header::new(Algorithm::ES256), &c, &key).unwrap();
+    let r = app
+        .graphql("{ me { externalId } }", json!({}), Some(&t))
+        .await;
+    assert_eq!(r["data"]["me"]["externalId"], "idp-user-2", "{r}");
+    // Staff tokens are Marquee's own and keep working.
+    let admin = app.admin_token().await;
+    let r = app
+        .graphql("{ catalogueStats { users } }", json!({}), Some(&admin))
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+
+    let allowing = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |s| {
+        s.auth.user_public_key_pem = IDP_PUBLIC.into();
+        s.auth.user_key_algorithm = "ES256".into();
+        s.auth.allow_hs256_user_tokens = true;
+    })
+    .await
+    .unwrap();
+    let own = allowing.user_token("hs-user");
+    let r = allowing
+        .graphql("{ me { externalId } }", json!({}), Some(&own))
+        .await;
+    assert_eq!(r["data"]["me"]["externalId"], "hs-user", "{r}");
+}
+
+async fn staff_tokens_die_with_a_password_reset_role_change_or_disabling(app: TestApp) {
+    let admin = app.admin_token().await;
+    let ed = app.staff_token("editor").await;
+    let me = "{ currentStaff { email } }";
+    let r = app.graphql(me, json!({}), Some(&ed)).await;
+    let email = r["data"]["currentStaff"]["email"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    let all = app
+        .graphql("{ staffAccounts { id email } }", json!({}), Some(&admin))
+        .await;
+    let id = all["data"]["staffAccounts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{all}"))
+        .iter()
+        .find(|a| a["email"] == email.as_str())
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let update =
+        "mutation($id: ID!, $i: StaffPatchInput!) { updateStaff(id: $id, input: $i) { role } }";
+    let sign_in = |password: &'static str| {
+        let email = email.clone();
+        let app = &app;
+        async move {
+            let r = app
+                .graphql(
+                    "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                    json!({ "e": email, "p": password }),
+                    None,
+                )
+                .await;
+            r["data"]["login"]["token"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{r}"))
+                .to_owned()
+        }
+    };
+    let changes = [
+        json!({ "role": "COMPLIANCE" }),
+        json!({ "password": "a brand new password" }),
+        json!({ "disabled": true }),
+    ];
+    let mut token = ed;
+    let mut password = crate::helpers::STAFF_PASSWORD;
+    for change in changes {
+        assert!(app.graphql(me, json!({}), Some(&token)).await["errors"].is_null());
+        let r = app
+            .graphql(update, json!({ "id": id, "i": change }), Some(&admin))
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+        let r = app.graphql(me, json!({}), Some(&token)).await;
+        assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{change}: {r}");
+        if change.get("password").is_some() {
+            password = "a brand new password";
+        }
+        if change.get("disabled").is_none() {
+            token = sign_in(password).await;
+        }
+    }
+    // Enabling the account again does not bring the old token back.
+    app.graphql(
+        update,
+        json!({ "id": id, "i": { "disabled": false } }),
+        Some(&admin),
+    )
+    .await;
+    let r = app.graphql(me, json!({}), Some(&token)).await;
+    assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+    let fresh = sign_in(password).await;
+    assert!(app.graphql(me, json!({}), Some(&fresh)).await["errors"].is_null());
+}
+api_test!(staff_tokens_die_with_a_password_reset_role_change_or_disabling);
+
+async fn an_oversized_token_gets_a_json_error(app: TestApp) {
+    let huge = "a".repeat(20_000);
+    let r = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&huge)
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 431);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+}
+api_test!(an_oversized_token_gets_a_json_error);

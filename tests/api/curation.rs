@@ -585,3 +585,89 @@ async fn bad_curation_input_is_refused_and_nothing_is_written(app: TestApp) {
     assert_eq!(log["data"]["auditLog"]["totalCount"], 1, "{log}");
 }
 api_test!(bad_curation_input_is_refused_and_nothing_is_written);
+
+async fn editors_preview_without_reading_a_users_history_admins_in_full(app: TestApp) {
+    demo_with_model(&app).await;
+    let editor = app.staff_token("editor").await;
+    let admin = app.admin_token().await;
+    // A user with plenty of history, so that reasons cite it.
+    let bands = users_by_band(&app, 15).await;
+    let user = bands
+        .values()
+        .flatten()
+        .copied()
+        .min()
+        .expect("a user with history");
+    let vars = json!({ "u": gid("User", user as i64), "n": 30 });
+    let evidence_based = [
+        "BECAUSE_YOU_RATED",
+        "BECAUSE_YOU_WATCHED",
+        "SAME_DIRECTOR",
+        "SIMILAR_CONTENT",
+    ];
+    let recs = "query($u: ID!, $n: Int) { previewRecommendations(userId: $u, first: $n) {
+      reason { kind text evidence { id } } } }";
+
+    let full = app.graphql(recs, vars.clone(), Some(&admin)).await;
+    let items = full["data"]["previewRecommendations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{full}"));
+    let cited: Vec<&Value> = items
+        .iter()
+        .filter(|i| evidence_based.contains(&i["reason"]["kind"].as_str().unwrap()))
+        .collect();
+    assert!(
+        !cited.is_empty(),
+        "admins see evidence-based reasons: {full}"
+    );
+    assert!(cited
+        .iter()
+        .any(|i| !i["reason"]["evidence"].as_array().unwrap().is_empty()));
+
+    let red = app.graphql(recs, vars.clone(), Some(&editor)).await;
+    let items = red["data"]["previewRecommendations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{red}"));
+    for i in items {
+        let kind = i["reason"]["kind"].as_str().unwrap();
+        if evidence_based.contains(&kind) || kind == "DEMOGRAPHIC" {
+            assert!(
+                i["reason"]["evidence"].as_array().unwrap().is_empty(),
+                "{i}"
+            );
+            let text = i["reason"]["text"].as_str().unwrap();
+            assert!(!text.contains("you "), "{text}");
+            assert!(!text.contains('★'), "{text}");
+        }
+    }
+
+    // The feed's headings do not name what they watched either.
+    let feed = app
+        .graphql(
+            FEED,
+            json!({ "u": gid("User", user as i64) }),
+            Some(&editor),
+        )
+        .await;
+    for row in feed_rows(&feed) {
+        if row["kind"] == "BECAUSE_YOU_WATCHED" || row["kind"] == "DEMOGRAPHIC" {
+            let title = row["title"].as_str().unwrap();
+            assert!(title.contains("they") || title.contains("their"), "{title}");
+        }
+        if row["kind"] == "BECAUSE_YOU_WATCHED" {
+            let key = row["key"].as_str().unwrap();
+            assert!(key.starts_with("because:hidden-"), "{key}");
+        }
+    }
+    let full_feed = app
+        .graphql(FEED, json!({ "u": gid("User", user as i64) }), Some(&admin))
+        .await;
+    assert!(
+        feed_rows(&full_feed)
+            .iter()
+            .any(|r| r["kind"] == "BECAUSE_YOU_WATCHED"
+                && r["title"].as_str().unwrap().contains("Because you")),
+        "{full_feed}"
+    );
+}
+api_test!(editors_preview_without_reading_a_users_history_admins_in_full);

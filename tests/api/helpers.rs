@@ -168,6 +168,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Rows in a table that match an SQL condition.
+    pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
+        use sea_orm::Statement;
+        let backend = self.state.db.get_database_backend();
+        self.state
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table} WHERE {condition}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "n")
+            .unwrap()
+    }
+
     /// Creates a movie through the API (as an editor) and returns its id.
     pub async fn create_movie(
         &self,

@@ -7,7 +7,7 @@ async fn ml_100k_imports_with_its_published_counts_and_reruns_idempotently(app: 
     let Some(dir) = dataset("ml-100k") else {
         return;
     };
-    let r = marquee::db::import::import_movielens(&app.state.db, &dir, None)
+    let r = marquee::db::import::import_movielens(&app.state.db, &dir, "ml-100k", None)
         .await
         .unwrap();
     assert_eq!(
@@ -17,13 +17,13 @@ async fn ml_100k_imports_with_its_published_counts_and_reruns_idempotently(app: 
     assert_eq!(app.count("ratings").await, 100_000);
     assert_eq!(app.count("users").await, 943);
     assert_eq!(app.count("movies").await, 1682);
-    let again = marquee::db::import::import_movielens(&app.state.db, &dir, None)
+    let again = marquee::db::import::import_movielens(&app.state.db, &dir, "ml-100k", None)
         .await
         .unwrap();
     assert_eq!((again.movies_added, again.users_added), (0, 0));
     assert_eq!(app.count("ratings").await, 100_000);
-    // Imported users can sign in with their MovieLens id and see their ratings.
-    let t = app.user_token("1");
+    // Imported users sign in as `<source>:<MovieLens id>` and see their ratings.
+    let t = app.user_token("ml-100k:1");
     let r = app
         .graphql(
             "{ me { ageBand ratings(first: 1) { totalCount } } }",
@@ -80,7 +80,7 @@ async fn ml_latest_small_imports_with_its_published_counts(app: TestApp) {
     let Some(dir) = dataset("ml-latest-small") else {
         return;
     };
-    let r = marquee::db::import::import_movielens(&app.state.db, &dir, None)
+    let r = marquee::db::import::import_movielens(&app.state.db, &dir, "ml-latest-small", None)
         .await
         .unwrap();
     assert_eq!(r.ratings_written, 100_836);
@@ -113,7 +113,7 @@ async fn a_malformed_file_stops_the_import_with_its_line_and_changes_nothing(app
     .unwrap();
     let mut f = std::fs::File::create(dir.path().join("movies.csv")).unwrap();
     writeln!(f, "movieId,title,genres\r\n1,Toy Story (1995),Animation|Comedy\r\n2,Jumanji (1995),Adventure\r").unwrap();
-    let err = marquee::db::import::import_movielens(&app.state.db, dir.path(), None)
+    let err = marquee::db::import::import_movielens(&app.state.db, dir.path(), "broken", None)
         .await
         .unwrap_err();
     let msg = err.to_string();
@@ -122,3 +122,61 @@ async fn a_malformed_file_stops_the_import_with_its_line_and_changes_nothing(app
     assert_eq!(app.count("ratings").await, 0);
 }
 api_test!(a_malformed_file_stops_the_import_with_its_line_and_changes_nothing);
+
+async fn two_datasets_imported_one_after_the_other_never_collide(app: TestApp) {
+    let (Some(small), Some(latest)) = (dataset("ml-100k"), dataset("ml-latest-small")) else {
+        return;
+    };
+    use marquee::db::import::import_movielens;
+    import_movielens(&app.state.db, &small, "ml-100k", None)
+        .await
+        .unwrap();
+    let r = import_movielens(&app.state.db, &latest, "ml-latest-small", None)
+        .await
+        .unwrap();
+    // Every rating of both landed, on its own users.
+    assert_eq!(app.count("ratings").await, 100_000 + 100_836);
+    assert_eq!(app.count("users").await, 943 + 610);
+    assert_eq!(r.users_added, 610);
+    let rated = |ext: &'static str| {
+        let app = &app;
+        async move {
+            let t = app.user_token(ext);
+            app.graphql(
+                "{ me { ratings(first: 1) { totalCount } } }",
+                serde_json::json!({}),
+                Some(&t),
+            )
+            .await
+        }
+    };
+    // User 1 of each dataset keeps exactly their own ratings.
+    let a = rated("ml-100k:1").await;
+    assert_eq!(a["data"]["me"]["ratings"]["totalCount"], 272, "{a}");
+    let b = rated("ml-latest-small:1").await;
+    assert_eq!(b["data"]["me"]["ratings"]["totalCount"], 232, "{b}");
+    // ml-latest-small's user 1 rated Grumpier Old Men (its movie 3), which must not land on
+    // ml-100k's movie 3 (Four Rooms).
+    let joined = "ratings r JOIN movies m ON m.id = r.movie_id JOIN users u ON u.id = r.user_id";
+    let of_user = "u.external_id = 'ml-latest-small:1'";
+    assert_eq!(
+        app.count_where(
+            joined,
+            &format!("{of_user} AND m.title = 'Grumpier Old Men'")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count_where(joined, &format!("{of_user} AND m.title = 'Four Rooms'"))
+            .await,
+        0
+    );
+    // Re-importing the second source changes nothing.
+    let again = import_movielens(&app.state.db, &latest, "ml-latest-small", None)
+        .await
+        .unwrap();
+    assert_eq!((again.movies_added, again.users_added), (0, 0));
+    assert_eq!(app.count("ratings").await, 100_000 + 100_836);
+}
+api_test!(two_datasets_imported_one_after_the_other_never_collide);

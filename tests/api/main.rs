@@ -1,6 +1,7 @@
 //! Integration tests through HTTP against the real application, on SQLite and PostgreSQL.
 mod helpers;
 
+mod abuse;
 mod admission;
 mod auth;
 mod catalogue;
@@ -10,6 +11,7 @@ mod feedback;
 mod health;
 mod import;
 mod migrations;
+mod outage;
 mod privacy;
 mod recommendations;
 mod schema;

@@ -72,8 +72,9 @@ async fn recommendation_logs_become_one_row_per_list_and_back(app: TestApp) {
     .unwrap();
     assert_eq!(app.count("recommendation_lists").await, 1);
 
-    // Down: one row per item, named as the items were.
-    Migrator::down(db, Some(1)).await.unwrap();
+    // Down (past the later migrations too): one row per item, named as the items were.
+    let later = Migrator::migrations().len() - 6;
+    Migrator::down(db, Some(later as u32 + 1)).await.unwrap();
     assert_eq!(app.count("recommendation_logs").await, 2);
     let row = db
         .query_one_raw(Statement::from_string(

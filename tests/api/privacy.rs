@@ -86,6 +86,11 @@ async fn references(app: &TestApp, uid: i32, external: &str) -> Vec<String> {
     let backend = db.get_database_backend();
     let mut found = vec![];
     for (t, c, text) in columns(app).await {
+        // The tombstone keeps the erased row id (to strip models trained elsewhere) and a hash
+        // of the external id (to refuse tokens from before the erasure): checked below.
+        if t == "erasures" {
+            continue;
+        }
         let mut conds = vec![];
         if c.ends_with("user_id") {
             conds.push(format!("{c} = {uid}"));
@@ -220,6 +225,26 @@ async fn a_completed_deletion_leaves_no_trace_in_the_database_or_the_model(app: 
     let snap =
         marquee_core::recommender::snapshot::Snapshot::from_bytes(&stored.blob.unwrap()).unwrap();
     assert!(snap.history(uid as i64, &[], None).user.is_none());
+    // What is left is the tombstone: the old row id and a hash, never the external id.
+    let tomb = marquee::db::repo::privacy::erased_user_ids(&app.state.db, None)
+        .await
+        .unwrap();
+    assert_eq!(tomb, vec![uid]);
+    assert!(
+        marquee::db::repo::privacy::last_erasure_of(&app.state.db, external)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The person's old token cannot bring the account back.
+    let r = app.graphql("{ me { id } }", json!({}), Some(&t)).await;
+    assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+    assert!(
+        marquee::db::repo::users::find_by_external_id(&app.state.db, external)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // A staff lookup finds nothing; a repeat is refused.
     let u = app
         .graphql(
@@ -509,3 +534,132 @@ async fn dashboard_figures_count_activity_per_day(app: TestApp) {
     assert_eq!(error_code(&r), Some("FORBIDDEN"));
 }
 api_test!(dashboard_figures_count_activity_per_day);
+
+/// Requests, approves and completes the deletion of `external` (as the user, then compliance).
+async fn erase_through_the_api(app: &TestApp, external: &str) {
+    let t = app.user_token(external);
+    let r = app.graphql(REQUEST, json!({}), Some(&t)).await;
+    let id = r["data"]["requestDataDeletion"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    let c = app.staff_token("compliance").await;
+    app.graphql(APPROVE, json!({ "id": id }), Some(&c)).await;
+    let done = app.graphql(COMPLETE, json!({ "id": id }), Some(&c)).await;
+    assert_eq!(
+        done["data"]["completeDeletionRequest"]["status"], "COMPLETED",
+        "{done}"
+    );
+}
+
+fn another_process(app: &TestApp) -> marquee::app::model::RecommenderHandle {
+    marquee::app::model::RecommenderHandle::new(app.state.settings.recommender.model.clone(), false)
+}
+
+async fn stored_model_knows(app: &TestApp, uid: i32) -> bool {
+    let v = marquee::db::repo::training::active_version(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let snap = marquee_core::recommender::snapshot::Snapshot::from_bytes(&v.blob.unwrap()).unwrap();
+    snap.history(uid as i64, &[], None).user.is_some()
+}
+
+async fn erasure_reaches_models_trained_in_other_processes(app: TestApp) {
+    demo_with_model(&app).await;
+    let none = &marquee_core::recommender::no_progress;
+    let a = "demo-0009";
+    let a_id = user_id_of(&app, a).await;
+
+    // `marquee train` in another process stores a newer version than the one this server
+    // serves; the erasure then completes here.
+    let other = another_process(&app);
+    other.train(&app.state.db, none).await.unwrap();
+    assert!(stored_model_knows(&app, a_id).await);
+    erase_through_the_api(&app, a).await;
+    assert!(!stored_model_knows(&app, a_id).await);
+    let restarted = another_process(&app);
+    assert!(restarted.load_active(&app.state.db).await.unwrap());
+    assert!(!restarted.knows_user(a_id));
+
+    // A training that read its data before an erasure committed elsewhere (the tombstone is
+    // there, the rows it read were not yet gone) stores its model without the person.
+    let b = "demo-0011";
+    let b_id = user_id_of(&app, b).await;
+    let tombstone = |id: i32, ext: &str| marquee::db::entities::erasures::ActiveModel {
+        user_id: sea_orm::Set(id),
+        subject_hash: sea_orm::Set(marquee::db::repo::privacy::subject_hash(ext)),
+        erased_at: sea_orm::Set(chrono::Utc::now()),
+        ..Default::default()
+    };
+    use sea_orm::ActiveModelTrait;
+    tombstone(b_id, b).insert(&app.state.db).await.unwrap();
+    let other = another_process(&app);
+    other.train(&app.state.db, none).await.unwrap();
+    assert!(!other.knows_user(b_id));
+    assert!(!stored_model_knows(&app, b_id).await);
+
+    // A stored model that still holds someone erased (written by an older process) is
+    // stripped when loaded, and its stored parameters are rewritten.
+    let c = "demo-0013";
+    let c_id = user_id_of(&app, c).await;
+    let other = another_process(&app);
+    other.train(&app.state.db, none).await.unwrap();
+    assert!(stored_model_knows(&app, c_id).await);
+    tombstone(c_id, c).insert(&app.state.db).await.unwrap();
+    let restarted = another_process(&app);
+    assert!(restarted.load_active(&app.state.db).await.unwrap());
+    assert!(!restarted.knows_user(c_id));
+    assert!(!stored_model_knows(&app, c_id).await);
+}
+api_test!(erasure_reaches_models_trained_in_other_processes);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erased_rows_cannot_be_read_back_from_the_sqlite_file() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    marquee::db::seed::load_demo(&app.state.db, &app.state.settings.demo)
+        .await
+        .unwrap();
+    let external = "demo-0005";
+    let t = app.user_token(external);
+    let marker = format!("erase-me-{}", uuid::Uuid::new_v4().simple());
+    let movie = app
+        .graphql("{ movies(first: 1) { nodes { id } } }", json!({}), Some(&t))
+        .await["data"]["movies"]["nodes"][0]["id"]
+        .clone();
+    let r = app
+        .graphql(
+            "mutation($m: ID!, $c: JSON) { recordEvent(input: { movieId: $m, kind: VIEW_START, context: $c }) { id } }",
+            json!({ "m": movie, "c": { "note": marker } }),
+            Some(&t),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let path = app
+        .state
+        .settings
+        .database
+        .url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let on_disk = |p: &str| -> bool {
+        [p.to_owned(), format!("{p}-wal")].iter().any(|f| {
+            std::fs::read(f)
+                .is_ok_and(|bytes| bytes.windows(marker.len()).any(|w| w == marker.as_bytes()))
+        })
+    };
+    assert!(
+        on_disk(&path),
+        "the marker must be on disk before the erasure"
+    );
+    erase_through_the_api(&app, external).await;
+    assert!(
+        !on_disk(&path),
+        "erased bytes are still in the database file or its log"
+    );
+}

@@ -310,6 +310,22 @@ async fn staff_train_models_and_see_versions_while_users_cannot(app: TestApp) {
     assert_eq!(versions[0]["active"], true);
     assert!(versions[0]["timings"]["train_seconds"].as_f64().is_some());
 
+    // Another start right away is refused with the wait, not queued.
+    let r = app
+        .graphql(
+            "mutation { trainModels { running } }",
+            json!({}),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("RATE_LIMITED"), "{r}");
+    assert!(
+        r["errors"][0]["extensions"]["retryAfterMs"]
+            .as_u64()
+            .unwrap()
+            > 60_000
+    );
+
     // A restarted server serves the stored model at once.
     let restarted = marquee::startup::build_state(app.state.settings.clone())
         .await
@@ -372,3 +388,22 @@ async fn similar_trending_and_popular_lists_answer(app: TestApp) {
     assert_eq!(error_code(&r), Some("BAD_USER_INPUT"));
 }
 api_test!(similar_trending_and_popular_lists_answer);
+
+async fn old_model_versions_keep_their_metrics_but_not_their_parameters(app: TestApp) {
+    demo_with_model(&app).await;
+    for _ in 0..3 {
+        app.state
+            .recommender
+            .train(&app.state.db, &marquee_core::recommender::no_progress)
+            .await
+            .unwrap();
+    }
+    let versions = marquee::db::repo::training::versions(&app.state.db, 100)
+        .await
+        .unwrap();
+    assert_eq!(versions.len(), 4);
+    let with_blob = app.count_where("model_versions", "blob IS NOT NULL").await;
+    // The active version and the two before it (`recommender.keep_previous_versions`).
+    assert_eq!(with_blob, 3);
+}
+api_test!(old_model_versions_keep_their_metrics_but_not_their_parameters);

@@ -206,7 +206,8 @@ async fn the_cached_user_state_answers_as_a_fresh_load_would(app: TestApp) {
         "the cached answers were not served from the cache"
     );
 
-    // A privacy deletion forgets the person's state: the same external id starts afresh.
+    // A privacy deletion forgets the person's state: the same external id starts afresh, with
+    // a new token.
     let old_id = user_id(&app, &t).await;
     let staff = app.staff_token("compliance").await;
     let r = app
@@ -231,6 +232,16 @@ async fn the_cached_user_state_answers_as_a_fresh_load_would(app: TestApp) {
             .await;
         ok(&r);
     }
+    // The old token does not bring the account back; a token issued after the erasure signs
+    // the external id up as a new person (`iat` has one-second steps: wait past it).
+    let r = app.graphql(RECS, json!({ "n": 30 }), Some(&t)).await;
+    assert_eq!(
+        crate::helpers::error_code(&r),
+        Some("UNAUTHENTICATED"),
+        "{r}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let t = app.user_token(external);
     let after = answer(&app.graphql(RECS, json!({ "n": 30 }), Some(&t)).await);
     let new_id = user_id(&app, &t).await;
     assert_ne!(new_id, old_id);

@@ -5,6 +5,7 @@ pub mod collection_items;
 pub mod collections;
 pub mod deletion_requests;
 pub mod diversity_settings;
+pub mod erasures;
 pub mod events;
 pub mod genres;
 pub mod model_versions;

@@ -2,13 +2,18 @@
 //! then writes movies, genres, users, ratings and tags in one transaction. Re-running is
 //! idempotent (existing movies and users are kept, ratings are upserted); a failure anywhere
 //! leaves the database as it was.
+//!
+//! Every import has a source name (by default its folder's name, e.g. `ml-100k`), and the ids
+//! it brings are kept under it (`ml-100k:1`): user 1 of one dataset is not user 1 of another,
+//! so two imports never write over each other. A movie that another source already brought
+//! with the same IMDb or TMDB id is the same movie, and is shared.
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
 use chrono::{DateTime, TimeZone, Utc};
 use indicatif::ProgressBar;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
     Set, TransactionTrait,
@@ -43,6 +48,42 @@ pub struct ImportReport {
     pub tags_in_file: usize,
     pub tags_written: usize,
     pub seconds: f64,
+}
+
+/// The source name of a dataset folder when none is given: its name, lower-case, with
+/// anything but letters, digits, `-`, `_` and `.` replaced by `-`.
+pub fn default_source(dir: &Path) -> String {
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "import".into());
+    name.to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(40)
+        .collect()
+}
+
+fn check_source(source: &str) -> Result<(), ImportError> {
+    let ok = (1..=40).contains(&source.len())
+        && source
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ImportError::Invalid(format!(
+            "source {source:?} must be 1 to 40 characters of a-z, 0-9, '-', '_' or '.'"
+        )))
+    }
 }
 
 /// Rows per multi-row INSERT (kept well below SQLite's and PostgreSQL's parameter limits).
@@ -119,12 +160,46 @@ pub(crate) async fn id_map_users<C: ConnectionTrait>(
     Ok(rows.into_iter().map(|(id, ext)| (ext, id)).collect())
 }
 
-/// Imports a MovieLens folder. `bar` (if any) is advanced by rows written.
+/// Movies that carry an IMDb or TMDB id, by that id.
+async fn movies_by_public_id<C: ConnectionTrait>(
+    db: &C,
+) -> Result<(HashMap<String, i32>, HashMap<i64, i32>), DbErr> {
+    let rows: Vec<(i32, Option<String>, Option<i64>)> = movies::Entity::find()
+        .select_only()
+        .column(movies::Column::Id)
+        .column(movies::Column::ImdbId)
+        .column(movies::Column::TmdbId)
+        .filter(
+            movies::Column::ImdbId
+                .is_not_null()
+                .or(movies::Column::TmdbId.is_not_null()),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut imdb = HashMap::new();
+    let mut tmdb = HashMap::new();
+    for (id, i, t) in rows {
+        if let Some(i) = i {
+            imdb.entry(i).or_insert(id);
+        }
+        if let Some(t) = t {
+            tmdb.entry(t).or_insert(id);
+        }
+    }
+    Ok((imdb, tmdb))
+}
+
+/// Imports a MovieLens folder under `source` (see the module). `bar` (if any) is advanced by
+/// rows written.
 pub async fn import_movielens(
     db: &DatabaseConnection,
     dir: &Path,
+    source: &str,
     bar: Option<&ProgressBar>,
 ) -> Result<ImportReport, ImportError> {
+    check_source(source)?;
+    let key = |id: i64| format!("{source}:{id}");
     let started = Instant::now();
     let ds = {
         let dir = dir.to_path_buf();
@@ -167,31 +242,46 @@ pub async fn import_movielens(
         .zip(ensure_genres(&txn, &genre_names).await?)
         .collect();
 
-    // Movies that are not there yet, with their genres.
+    // Movies that are not there yet (under this source, or from another source by their
+    // IMDb or TMDB id), with their genres.
     let existing = id_map_movies(&txn).await?;
+    let (by_imdb, by_tmdb) = movies_by_public_id(&txn).await?;
     let links: HashMap<i64, &dataset::Link> = ds.links.iter().map(|l| (l.movie, l)).collect();
-    let new_movies: Vec<&dataset::Movie> = ds
-        .movies
-        .iter()
-        .filter(|m| !existing.contains_key(&m.id.to_string()))
-        .collect();
-    for chunk in new_movies.chunks(CHUNK) {
-        let rows = chunk.iter().map(|m| {
-            let link = links.get(&m.id);
-            movies::ActiveModel {
-                external_id: Set(Some(m.id.to_string())),
-                title: Set(m.title.clone()),
-                year: Set(m.year),
-                imdb_id: Set(m
-                    .imdb_id
-                    .clone()
-                    .or_else(|| link.and_then(|l| l.imdb_id.clone()))),
-                tmdb_id: Set(m.tmdb_id.or_else(|| link.and_then(|l| l.tmdb_id))),
-                available: Set(true),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+    let imdb_of = |m: &dataset::Movie| {
+        m.imdb_id
+            .clone()
+            .or_else(|| links.get(&m.id).and_then(|l| l.imdb_id.clone()))
+    };
+    let tmdb_of = |m: &dataset::Movie| {
+        m.tmdb_id
+            .or_else(|| links.get(&m.id).and_then(|l| l.tmdb_id))
+    };
+    // Dataset movie id → database id, for the movies already there.
+    let mut movie_ids: HashMap<i64, i32> = HashMap::new();
+    let mut new_movies: Vec<&dataset::Movie> = vec![];
+    for m in &ds.movies {
+        let known = existing
+            .get(&key(m.id))
+            .or_else(|| imdb_of(m).and_then(|i| by_imdb.get(&i)))
+            .or_else(|| tmdb_of(m).and_then(|t| by_tmdb.get(&t)));
+        match known {
+            Some(&id) => {
+                movie_ids.insert(m.id, id);
             }
+            None => new_movies.push(m),
+        }
+    }
+    for chunk in new_movies.chunks(CHUNK) {
+        let rows = chunk.iter().map(|m| movies::ActiveModel {
+            external_id: Set(Some(key(m.id))),
+            title: Set(m.title.clone()),
+            year: Set(m.year),
+            imdb_id: Set(imdb_of(m)),
+            tmdb_id: Set(tmdb_of(m)),
+            available: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
         });
         movies::Entity::insert_many(rows)
             .exec_without_returning(&txn)
@@ -200,10 +290,15 @@ pub async fn import_movielens(
     }
     tick(ds.movies.len() - new_movies.len());
     report.movies_added = new_movies.len();
-    let movie_ids = id_map_movies(&txn).await?;
+    let by_key = id_map_movies(&txn).await?;
+    for m in &new_movies {
+        if let Some(&id) = by_key.get(&key(m.id)) {
+            movie_ids.insert(m.id, id);
+        }
+    }
     let mut links_rows = Vec::new();
     for m in &new_movies {
-        let Some(&mid) = movie_ids.get(&m.id.to_string()) else {
+        let Some(&mid) = movie_ids.get(&m.id) else {
             continue;
         };
         for g in &m.genres {
@@ -226,16 +321,16 @@ pub async fn import_movielens(
             .await?;
     }
 
-    // Users, keeping their MovieLens id as external id.
+    // Users, their external id the source's name and their MovieLens id (`ml-100k:1`).
     let existing = id_map_users(&txn).await?;
     let new_users: Vec<&dataset::User> = ds
         .users
         .iter()
-        .filter(|u| !existing.contains_key(&u.id.to_string()))
+        .filter(|u| !existing.contains_key(&key(u.id)))
         .collect();
     for chunk in new_users.chunks(CHUNK) {
         let rows = chunk.iter().map(|u| users::ActiveModel {
-            external_id: Set(u.id.to_string()),
+            external_id: Set(key(u.id)),
             age_band: Set(u.age.map(|a| age_band(a).to_owned())),
             gender: Set(u.gender.as_ref().map(|g| g.to_ascii_uppercase())),
             occupation: Set(u.occupation.as_ref().map(|o| o.to_lowercase())),
@@ -256,9 +351,9 @@ pub async fn import_movielens(
     // Ratings, upserted.
     let lookup = |user: i64, movie: i64| -> Result<(i32, i32), ImportError> {
         let u = user_ids
-            .get(&user.to_string())
+            .get(&key(user))
             .ok_or_else(|| ImportError::Invalid(format!("user {user} is missing after import")))?;
-        let m = movie_ids.get(&movie.to_string()).ok_or_else(|| {
+        let m = movie_ids.get(&movie).ok_or_else(|| {
             ImportError::Invalid(format!("movie {movie} is missing after import"))
         })?;
         Ok((*u, *m))
@@ -347,6 +442,22 @@ pub async fn import_movielens(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_are_named_after_their_folder_and_checked() {
+        assert_eq!(
+            default_source(Path::new("/data/ml-latest-small")),
+            "ml-latest-small"
+        );
+        assert_eq!(
+            default_source(Path::new("/data/My Ratings 2026")),
+            "my-ratings-2026"
+        );
+        assert!(check_source("ml-100k").is_ok());
+        assert!(check_source("").is_err());
+        assert!(check_source("has:colon").is_err());
+        assert!(check_source(&"x".repeat(41)).is_err());
+    }
 
     #[test]
     fn ages_map_to_bands() {

@@ -10,9 +10,47 @@ use sea_orm::{
 use serde_json::{json, Value};
 
 use crate::db::entities::{
-    audit_log, deletion_requests, events, movies, ratings, recommendation_lists, tags, user_tags,
-    users,
+    audit_log, deletion_requests, erasures, events, movies, ratings, recommendation_lists, tags,
+    user_tags, users,
 };
+
+/// How an erased person's external id is kept in their tombstone: SHA-256, hex. Enough to
+/// recognise a token naming them, not to read who they were.
+pub fn subject_hash(external_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(external_id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// When the person with this external id was last erased, if ever.
+pub async fn last_erasure_of<C: ConnectionTrait>(
+    db: &C,
+    external_id: &str,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    Ok(erasures::Entity::find()
+        .filter(erasures::Column::SubjectHash.eq(subject_hash(external_id)))
+        .order_by_desc(erasures::Column::ErasedAt)
+        .one(db)
+        .await?
+        .map(|e| e.erased_at))
+}
+
+/// The ids of users erased at or after `since` (every erased user when None): a model trained
+/// from data read before their erasure, in any process, is stripped of them.
+pub async fn erased_user_ids<C: ConnectionTrait>(
+    db: &C,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<i32>, DbErr> {
+    let mut q = erasures::Entity::find()
+        .select_only()
+        .column(erasures::Column::UserId);
+    if let Some(t) = since {
+        q = q.filter(erasures::Column::ErasedAt.gte(t));
+    }
+    q.into_tuple::<i32>().all(db).await
+}
 
 /// The states of a deletion request, as stored.
 pub const PENDING: &str = "PENDING";
@@ -196,6 +234,16 @@ pub async fn erase_user<C: ConnectionTrait>(
             .await?
             .rows_affected,
     );
+    if let Some(u) = users::Entity::find_by_id(user_id).one(db).await? {
+        erasures::ActiveModel {
+            user_id: Set(user_id),
+            subject_hash: Set(subject_hash(&u.external_id)),
+            erased_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
     counts.insert(
         "users",
         users::Entity::delete_by_id(user_id)

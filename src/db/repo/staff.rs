@@ -45,6 +45,7 @@ pub async fn create<C: ConnectionTrait>(
         disabled: Set(false),
         created_at: Set(Utc::now()),
         last_login_at: Set(None),
+        token_version: Set(0),
         ..Default::default()
     }
     .insert(db)
@@ -59,7 +60,8 @@ pub async fn touch_login<C: ConnectionTrait>(db: &C, m: staff::Model) -> Result<
     Ok(())
 }
 
-/// Changes an account's role, disabled flag or password hash (each when given).
+/// Changes an account's role, disabled flag or password hash (each when given). Any change
+/// bumps the token version, so tokens issued before it stop working.
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     m: staff::Model,
@@ -67,7 +69,12 @@ pub async fn update<C: ConnectionTrait>(
     disabled: Option<bool>,
     password_hash: Option<String>,
 ) -> Result<staff::Model, DbErr> {
+    let changes = role.is_some() || disabled.is_some() || password_hash.is_some();
+    let version = m.token_version;
     let mut am: staff::ActiveModel = m.into();
+    if changes {
+        am.token_version = Set(version.wrapping_add(1));
+    }
     if let Some(r) = role {
         am.role = Set(r.to_owned());
     }

@@ -260,6 +260,35 @@ pub async fn replace_blob<C: ConnectionTrait>(db: &C, id: i32, blob: Vec<u8>) ->
     Ok(())
 }
 
+/// Drops the blobs of inactive versions but the newest `keep_previous`: their metrics stay.
+/// Returns how many were dropped.
+pub async fn prune_blobs<C: ConnectionTrait>(db: &C, keep_previous: u64) -> Result<u64, DbErr> {
+    let old: Vec<i32> = model_versions::Entity::find()
+        .select_only()
+        .column(model_versions::Column::Id)
+        .filter(model_versions::Column::Active.eq(false))
+        .filter(model_versions::Column::Blob.is_not_null())
+        .order_by_desc(model_versions::Column::Id)
+        .into_tuple::<i32>()
+        .all(db)
+        .await?
+        .into_iter()
+        .skip(keep_previous as usize)
+        .collect();
+    if old.is_empty() {
+        return Ok(0);
+    }
+    Ok(model_versions::Entity::update_many()
+        .col_expr(
+            model_versions::Column::Blob,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .filter(model_versions::Column::Id.is_in(old))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Drops the blobs of every version but the active one: their metrics stay, their parameters
 /// (which hold people's vectors) go. Such versions can no longer be activated.
 pub async fn drop_inactive_blobs<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {

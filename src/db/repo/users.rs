@@ -23,9 +23,15 @@ pub struct ProfileUpdate {
 pub async fn find_or_create<C: ConnectionTrait>(
     db: &C,
     external_id: &str,
-) -> Result<users::Model, DbErr> {
+    issued_at: i64,
+) -> Result<Option<users::Model>, DbErr> {
     if let Some(u) = find_by_external_id(db, external_id).await? {
-        return Ok(u);
+        return Ok(Some(u));
+    }
+    if let Some(erased_at) = super::privacy::last_erasure_of(db, external_id).await? {
+        if issued_at <= erased_at.timestamp() {
+            return Ok(None);
+        }
     }
     let now = Utc::now();
     let am = users::ActiveModel {
@@ -47,6 +53,7 @@ pub async fn find_or_create<C: ConnectionTrait>(
     find_by_external_id(db, external_id)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("user {external_id}")))
+        .map(Some)
 }
 
 /// Finds a user by external id.

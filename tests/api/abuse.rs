@@ -1,0 +1,228 @@
+//! The abuse suite: requests built to stall, bloat or crash the server, sent to 127.0.0.1 only,
+//! each answered quickly with a clear code (docs/security.md).
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::api_test;
+use crate::helpers::{error_code, spawn_app_with, Backend, TestApp};
+
+/// `query { ...F<levels> }`, each fragment spreading the previous one twice: 2^levels fields.
+fn fragment_bomb(levels: usize) -> String {
+    let mut q = format!("query {{ ...F{levels} }}\nfragment F0 on QueryRoot {{ __typename }}\n");
+    for i in 1..=levels {
+        q.push_str(&format!(
+            "fragment F{i} on QueryRoot {{ ...F{p} ...F{p} }}\n",
+            p = i - 1
+        ));
+    }
+    q
+}
+
+/// `{ a0: <field> a1: <field> … }`.
+fn aliased(field: &str, times: usize) -> String {
+    let body: Vec<String> = (0..times).map(|i| format!("a{i}: {field}")).collect();
+    format!("{{ {} }}", body.join(" "))
+}
+
+async fn post_raw(app: &TestApp, body: Value) -> (u16, Value) {
+    let r = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+async fn a_fragment_bomb_is_refused_before_it_runs(app: TestApp) {
+    let started = Instant::now();
+    let r = app.graphql(&fragment_bomb(24), json!({}), None).await;
+    assert_eq!(error_code(&r), Some("QUERY_TOO_COMPLEX"), "{r}");
+    assert!(r["data"].is_null());
+    // Expanded, this is 16.7 M fields: refusing it without expanding takes microseconds;
+    // the bound only guards against the expansion coming back.
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The server is not held up: the next request is answered.
+    let r = app.graphql("{ __typename }", json!({}), None).await;
+    assert_eq!(r["data"]["__typename"], "QueryRoot");
+}
+api_test!(a_fragment_bomb_is_refused_before_it_runs);
+
+async fn alias_floods_and_costly_lists_are_refused(app: TestApp) {
+    // 1 000 aliases of a cheap chart: refused for the aliases alone.
+    let r = app
+        .graphql(
+            &aliased("trending(first: 100) { score }", 1000),
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("QUERY_TOO_COMPLEX"), "{r}");
+    // Few aliases, but each a page of 100 with its movie: refused for its cost.
+    let r = app
+        .graphql(
+            &aliased("popular(first: 100) { score movie { title year } }", 20),
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("QUERY_TOO_COMPLEX"), "{r}");
+    // The cost counts page sizes passed as variables too.
+    let r = app
+        .graphql(
+            "query($n: Int) { a: popular(first: $n) { score movie { title year } } b: popular(first: $n) { score movie { title year } } c: popular(first: $n) { score movie { title year } } d: popular(first: $n) { score movie { title year } } e: popular(first: $n) { score movie { title year } } f: popular(first: $n) { score movie { title year } } g: popular(first: $n) { score movie { title year } } h: popular(first: $n) { score movie { title year } } i: popular(first: $n) { score movie { title year } } j: popular(first: $n) { score movie { title year } } k: popular(first: $n) { score movie { title year } } l: popular(first: $n) { score movie { title year } } m: popular(first: $n) { score movie { title year } } }",
+            json!({ "n": 100 }),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("QUERY_TOO_COMPLEX"), "{r}");
+    // A modest request of the same shape is served.
+    let r = app
+        .graphql(
+            &aliased("popular(first: 10) { score movie { title } }", 3),
+            json!({}),
+            None,
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+}
+api_test!(alias_floods_and_costly_lists_are_refused);
+
+async fn batches_are_bounded(app: TestApp) {
+    let one = json!({ "query": "{ __typename }" });
+    let max = app.state.settings.graphql.max_batch;
+    let (status, body) = post_raw(&app, Value::Array(vec![one.clone(); max])).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.as_array().map(Vec::len), Some(max));
+    let (status, body) = post_raw(&app, Value::Array(vec![one; max + 1])).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), Some("QUERY_TOO_COMPLEX"), "{body}");
+}
+api_test!(batches_are_bounded);
+
+async fn login_is_asked_once_per_request(app: TestApp) {
+    let email = "twice@example.test";
+    let hash = marquee::auth::password::hash(crate::helpers::STAFF_PASSWORD).unwrap();
+    marquee::db::repo::staff::create(&app.state.db, email, hash, "editor")
+        .await
+        .unwrap();
+    let guess = |alias: &str, password: &str| {
+        format!("{alias}: login(email: \"{email}\", password: \"{password}\") {{ token }}")
+    };
+    let q = format!(
+        "mutation {{ {} {} }}",
+        guess("a", "wrong-password-1"),
+        guess("b", crate::helpers::STAFF_PASSWORD)
+    );
+    let r = app.graphql(&q, json!({}), None).await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+    assert!(!r.to_string().contains("token\":\""), "{r}");
+    // Nor spread over a batch.
+    let one =
+        |password: &str| json!({ "query": format!("mutation {{ {} }}", guess("a", password)) });
+    let (_, body) = post_raw(
+        &app,
+        json!([one("wrong-password-1"), one(crate::helpers::STAFF_PASSWORD)]),
+    )
+    .await;
+    assert_eq!(
+        body[1]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    assert!(body[1]["data"].is_null());
+}
+api_test!(login_is_asked_once_per_request);
+
+/// graphql-js's `getIntrospectionQuery()`, which GraphiQL and codegen tools send.
+const STANDARD_INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) {
+    name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+  }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }
+}
+"#;
+
+async fn standard_introspection_works_by_default(app: TestApp) {
+    let r = app.graphql(STANDARD_INTROSPECTION, json!({}), None).await;
+    assert!(r["errors"].is_null(), "{r}");
+    assert_eq!(r["data"]["__schema"]["queryType"]["name"], "QueryRoot");
+}
+api_test!(standard_introspection_works_by_default);
+
+#[tokio::test]
+async fn introspection_can_be_turned_off() {
+    let app = spawn_app_with(Backend::Sqlite, |s| s.graphql.introspection = false)
+        .await
+        .unwrap();
+    let r = app.graphql(STANDARD_INTROSPECTION, json!({}), None).await;
+    assert!(r["data"]["__schema"].is_null(), "{r}");
+    assert!(!r.to_string().contains("recommendations"), "{r}");
+    // Ordinary queries are unaffected.
+    let r = app
+        .graphql("{ genres { movieCount } }", json!({}), None)
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> Value {
+    app.graphql(
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+        json!({ "e": email, "p": password }),
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn repeated_sign_in_attempts_are_throttled_per_account_then_per_address() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.auth.login_attempts_per_minute_per_account = 3;
+        s.auth.login_attempts_per_minute_per_address = 6;
+    })
+    .await
+    .unwrap();
+    let hash = marquee::auth::password::hash(crate::helpers::STAFF_PASSWORD).unwrap();
+    marquee::db::repo::staff::create(&app.state.db, "target@example.test", hash, "admin")
+        .await
+        .unwrap();
+    for i in 0..3 {
+        let r = login(&app, "target@example.test", &format!("guess-{i}")).await;
+        assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+    }
+    // The right password, once the account's attempts are spent, is refused without a token.
+    let r = login(&app, "Target@Example.test", crate::helpers::STAFF_PASSWORD).await;
+    assert_eq!(error_code(&r), Some("RATE_LIMITED"), "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["retryable"], true);
+    let wait = r["errors"][0]["extensions"]["retryAfterMs"]
+        .as_u64()
+        .unwrap();
+    assert!(wait > 0 && wait <= 20_000, "{r}");
+    assert!(r["data"].is_null() || r["data"]["login"].is_null());
+    // The address has spent four of its six: two more for other accounts, then it is refused.
+    for i in 0..2 {
+        let r = login(&app, &format!("nobody-{i}@example.test"), "guess").await;
+        assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+    }
+    let r = login(&app, "nobody-9@example.test", "guess").await;
+    assert_eq!(error_code(&r), Some("RATE_LIMITED"), "{r}");
+}
