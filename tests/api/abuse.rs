@@ -226,3 +226,96 @@ async fn repeated_sign_in_attempts_are_throttled_per_account_then_per_address() 
     let r = login(&app, "nobody-9@example.test", "guess").await;
     assert_eq!(error_code(&r), Some("RATE_LIMITED"), "{r}");
 }
+
+/// Valid requests the fuzzer starts from.
+const CORPUS: &[&str] = &[
+    "{ movies(first: 5) { totalCount edges { cursor node { id title year genres { name } } } } }",
+    "query Q($n: Int, $a: String) { movies(first: $n, after: $a) { nodes { id title } } }",
+    "{ popular(first: 10) { score movie { id title credits { person { name } } } } }",
+    "{ trending(first: 3, window: WEEK) { score movie { title } } }",
+    "{ me { id ratings(first: 2) { totalCount } } }",
+    "mutation { login(email: \"a@b.c\", password: \"x\") { token } }",
+    "mutation($m: ID!) { rateMovie(movieId: $m, score: 4.5) { score } }",
+    "{ genres { name movieCount } }",
+    "query { ...F } fragment F on QueryRoot { genres { name } }",
+    "{ recommendations(first: 5) { edges { node { reason { text } } } } }",
+];
+
+fn mutate(rng: &mut impl rand::Rng, q: &str) -> String {
+    let mut b: Vec<char> = q.chars().collect();
+    for _ in 0..rng.random_range(1..6) {
+        if b.is_empty() {
+            break;
+        }
+        let i = rng.random_range(0..b.len());
+        match rng.random_range(0..8) {
+            0 => {
+                b.remove(i);
+            }
+            1 => b.insert(i, ['{', '}', '(', ')', '$', '"', '\\', '…', '\0'][rng.random_range(0..9)]),
+            2 => b.truncate(i),
+            3 => {
+                let dup: Vec<char> = b[i..].to_vec();
+                b.extend(dup);
+            }
+            4 => b.splice(i..i, "a: __typename ".chars()).for_each(drop),
+            5 => b.splice(i..i, "(first: 99999999999)".chars()).for_each(drop),
+            6 => b.splice(i..i, " ...F ".chars()).for_each(drop),
+            _ => b[i] = char::from(rng.random_range(32u8..127)),
+        }
+    }
+    b.into_iter().collect()
+}
+
+async fn fuzzed_requests_never_crash_or_stall_the_server(app: TestApp) {
+    use rand::{Rng, SeedableRng};
+    let seed = 11;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let tokens = [
+        None,
+        Some(app.user_token("fuzz-user")),
+        Some("not.a.token".to_owned()),
+        Some(app.user_token("fuzz-user").replace('.', "")),
+    ];
+    for case in 0..300 {
+        let base = CORPUS[rng.random_range(0..CORPUS.len())];
+        let q = mutate(&mut rng, base);
+        let variables = match rng.random_range(0..4) {
+            0 => json!({}),
+            1 => json!({ "n": rng.random_range(-5i64..1_000_000), "a": "b2Zmc2V0Ojk5OTk5OTk5OTk5OTk5OTk5OTk" }),
+            2 => json!({ "m": "TW92aWU6OTk5OTk5OTk5OTk5", "n": "ten" }),
+            _ => json!([1, 2, 3]),
+        };
+        let mut req = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .json(&json!({ "query": q, "variables": variables }));
+        if let Some(t) = &tokens[rng.random_range(0..tokens.len())] {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap_or_else(|e| panic!("seed {seed} case {case}: {e}: {q}"));
+        let status = r.status().as_u16();
+        assert!(status < 500, "seed {seed} case {case}: HTTP {status} for {q}");
+        let body: Value = r
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("seed {seed} case {case}: not JSON ({e}) for {q}"));
+        if let Some(errors) = body["errors"].as_array() {
+            for e in errors {
+                let code = e["extensions"]["code"].as_str();
+                assert!(
+                    code.is_some_and(|c| c != "INTERNAL"),
+                    "seed {seed} case {case}: {e} for {q}"
+                );
+            }
+        }
+    }
+    let r = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+api_test!(fuzzed_requests_never_crash_or_stall_the_server);
