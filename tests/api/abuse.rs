@@ -252,14 +252,19 @@ fn mutate(rng: &mut impl rand::Rng, q: &str) -> String {
             0 => {
                 b.remove(i);
             }
-            1 => b.insert(i, ['{', '}', '(', ')', '$', '"', '\\', '…', '\0'][rng.random_range(0..9)]),
+            1 => b.insert(
+                i,
+                ['{', '}', '(', ')', '$', '"', '\\', '…', '\0'][rng.random_range(0..9)],
+            ),
             2 => b.truncate(i),
             3 => {
                 let dup: Vec<char> = b[i..].to_vec();
                 b.extend(dup);
             }
             4 => b.splice(i..i, "a: __typename ".chars()).for_each(drop),
-            5 => b.splice(i..i, "(first: 99999999999)".chars()).for_each(drop),
+            5 => b
+                .splice(i..i, "(first: 99999999999)".chars())
+                .for_each(drop),
             6 => b.splice(i..i, " ...F ".chars()).for_each(drop),
             _ => b[i] = char::from(rng.random_range(32u8..127)),
         }
@@ -282,7 +287,9 @@ async fn fuzzed_requests_never_crash_or_stall_the_server(app: TestApp) {
         let q = mutate(&mut rng, base);
         let variables = match rng.random_range(0..4) {
             0 => json!({}),
-            1 => json!({ "n": rng.random_range(-5i64..1_000_000), "a": "b2Zmc2V0Ojk5OTk5OTk5OTk5OTk5OTk5OTk" }),
+            1 => {
+                json!({ "n": rng.random_range(-5i64..1_000_000), "a": "b2Zmc2V0Ojk5OTk5OTk5OTk5OTk5OTk5OTk" })
+            }
             2 => json!({ "m": "TW92aWU6OTk5OTk5OTk5OTk5", "n": "ten" }),
             _ => json!([1, 2, 3]),
         };
@@ -293,9 +300,15 @@ async fn fuzzed_requests_never_crash_or_stall_the_server(app: TestApp) {
         if let Some(t) = &tokens[rng.random_range(0..tokens.len())] {
             req = req.bearer_auth(t);
         }
-        let r = req.send().await.unwrap_or_else(|e| panic!("seed {seed} case {case}: {e}: {q}"));
+        let r = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("seed {seed} case {case}: {e}: {q}"));
         let status = r.status().as_u16();
-        assert!(status < 500, "seed {seed} case {case}: HTTP {status} for {q}");
+        assert!(
+            status < 500,
+            "seed {seed} case {case}: HTTP {status} for {q}"
+        );
         let body: Value = r
             .json()
             .await
