@@ -2,19 +2,9 @@ use crate::api_test;
 use crate::helpers::TestApp;
 
 async fn health_and_readiness_answer(app: TestApp) {
-    let r = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/healthz").await;
     assert_eq!(r.status(), 200);
-    let r = app
-        .client
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/readyz").await;
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["migrations"], true);
@@ -30,15 +20,7 @@ async fn metrics_count_operations_and_error_codes(app: TestApp) {
     .await;
     app.graphql("query Me { me { id } }", serde_json::json!({}), None)
         .await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.get("/metrics").await.text().await.unwrap();
     assert!(
         text.contains("marquee_graphql_requests_total{operation=\"ListGenres\"} 1"),
         "{text}"
@@ -99,15 +81,7 @@ async fn invented_operation_names_cannot_grow_the_metrics(app: TestApp) {
         )
         .await;
     }
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.get("/metrics").await.text().await.unwrap();
     let labelled = text
         .lines()
         .filter(|l| l.starts_with("marquee_graphql_requests_total{"))
@@ -122,24 +96,14 @@ api_test!(invented_operation_names_cannot_grow_the_metrics);
 
 async fn every_answer_carries_security_headers(app: TestApp) {
     for path in ["/graphql?query=%7B__typename%7D", "/healthz", "/admin"] {
-        let r = app
-            .client
-            .get(format!("{}{path}", app.address))
-            .send()
-            .await
-            .unwrap();
+        let r = app.get(path).await;
         let h = r.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
     }
-    let r = app
-        .client
-        .get(format!("{}/admin", app.address))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/admin").await;
     let csp = r.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("script-src 'self'"), "{csp}");
 }

@@ -127,6 +127,15 @@ impl TestApp {
             .expect("JSON body")
     }
 
+    /// GETs a path of the running server.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// Creates a staff account with `role` and signs it in through `login`.
     pub async fn staff_token(&self, role: &str) -> String {
         let email = format!("{role}-{}@example.test", uuid::Uuid::new_v4().simple());
