@@ -28,6 +28,19 @@ fn strip_users(snapshot: &mut Snapshot, users: &[i32]) -> bool {
     any
 }
 
+/// Stores `snapshot` as version `id`'s parameters (serialised off the async workers).
+async fn rewrite_blob(
+    db: &DatabaseConnection,
+    id: i32,
+    snapshot: Snapshot,
+) -> Result<(), EngineError> {
+    let blob = blocking(move || snapshot.to_bytes())
+        .await
+        .map_err(|e| EngineError::Join(e.to_string()))??;
+    training::replace_blob(db, id, blob).await?;
+    Ok(())
+}
+
 /// Errors of training and serving.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -281,11 +294,7 @@ impl RecommenderHandle {
         // them, and rewrite the stored parameters without them.
         let erased = crate::db::repo::privacy::erased_user_ids(db, None).await?;
         if strip_users(&mut snapshot, &erased) {
-            let s2 = snapshot.clone();
-            let blob = blocking(move || s2.to_bytes())
-                .await
-                .map_err(|e| EngineError::Join(e.to_string()))??;
-            training::replace_blob(db, v.id, blob).await?;
+            rewrite_blob(db, v.id, snapshot.clone()).await?;
         }
         self.swap(Active {
             snapshot,
@@ -473,11 +482,7 @@ impl RecommenderHandle {
         let in_other_process = strip_users(&mut snapshot, &erased);
         if self.strip_erased(&mut snapshot) | in_other_process {
             // Someone was erased while the blob was written: store it again without them.
-            let s2 = snapshot.clone();
-            let blob = blocking(move || s2.to_bytes())
-                .await
-                .map_err(|e| EngineError::Join(e.to_string()))??;
-            training::replace_blob(db, version.id, blob).await?;
+            rewrite_blob(db, version.id, snapshot.clone()).await?;
         }
         self.swap(Active {
             snapshot,
@@ -570,11 +575,7 @@ impl RecommenderHandle {
             .lock()
             .map(|e| e.iter().copied().collect())
             .unwrap_or_default();
-        let mut any = false;
-        for id in ids {
-            any |= snapshot.remove_user(id as i64);
-        }
-        any
+        strip_users(snapshot, &ids)
     }
 
     /// Privacy deletion, after the person's rows are gone: removes them from the live snapshot
@@ -593,11 +594,7 @@ impl RecommenderHandle {
         }
         let served = self.forget_user(user_id);
         if let Some(a) = &served {
-            let snapshot = a.snapshot.clone();
-            let blob = blocking(move || snapshot.to_bytes())
-                .await
-                .map_err(|e| EngineError::Join(e.to_string()))??;
-            training::replace_blob(db, a.version_id, blob).await?;
+            rewrite_blob(db, a.version_id, a.snapshot.clone()).await?;
         }
         // The stored active version may be one this process does not serve (stored by
         // `marquee train` or another replica): strip the person from it too.
