@@ -62,6 +62,39 @@ pub enum BenchCommand {
     /// The serving pipeline on a MovieLens folder: NDCG@10, diversity, calibration, coverage
     /// and exposure with and without the diversity rules, and home-feed time per user.
     Serving(BenchServingArgs),
+    /// Write seeded synthetic ratings in the ml-25m CSV layout (for `bench/scale.sh`).
+    Synth(BenchSynthArgs),
+}
+
+/// `marquee bench synth` arguments.
+#[derive(Args, Debug)]
+pub struct BenchSynthArgs {
+    /// About how many ratings: a number, or with a K or M suffix (`1M`, `25M`).
+    #[arg(long, value_parser = parse_count)]
+    pub ratings: usize,
+    /// Folder to write `movies.csv` and `ratings.csv` to (created; keep it outside the repo).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed: the same seed and size give the same files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// `25M`, `500k`, `1000000`.
+pub fn parse_count(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (digits, scale) = match t.chars().last() {
+        Some('k' | 'K') => (&t[..t.len() - 1], 1_000),
+        Some('m' | 'M') => (&t[..t.len() - 1], 1_000_000),
+        _ => (t, 1),
+    };
+    let n: f64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a count like 1000000, 500k or 25M"))?;
+    if !(n.is_finite() && n >= 1.0) {
+        return Err(format!("{s:?} must be at least 1"));
+    }
+    Ok((n * scale as f64).round() as usize)
 }
 
 /// `marquee bench serving` arguments.
@@ -260,6 +293,16 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn counts_parse() {
+        assert_eq!(parse_count("25M"), Ok(25_000_000));
+        assert_eq!(parse_count("1.5m"), Ok(1_500_000));
+        assert_eq!(parse_count("500k"), Ok(500_000));
+        assert_eq!(parse_count("1234"), Ok(1234));
+        assert!(parse_count("0").is_err());
+        assert!(parse_count("lots").is_err());
     }
 
     #[test]

@@ -84,6 +84,25 @@ pub struct Settings {
     pub recommender: RecommenderSettings,
     #[serde(default)]
     pub serving: ServingSettings,
+    #[serde(default)]
+    pub replication: ReplicationSettings,
+}
+
+/// Several replicas on one PostgreSQL database (`[replication]`; nothing to do on SQLite).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ReplicationSettings {
+    /// Besides listening for other replicas' changes, check this often for a newer model
+    /// version and for erasures (catches what a lost notice would miss).
+    pub poll_interval_ms: u64,
+}
+
+impl Default for ReplicationSettings {
+    fn default() -> Self {
+        Self {
+            poll_interval_ms: 2000,
+        }
+    }
 }
 
 /// Serving under load (`[serving]`).
@@ -123,8 +142,9 @@ pub struct RecommenderSettings {
     pub retrain_interval_minutes: u64,
     /// Store offline metrics (80/20 holdout) with each model version.
     pub evaluate_after_training: bool,
-    /// Train after `marquee import`.
-    pub train_after_import: bool,
+    /// Those metrics use the ratings of at most this many users (a fixed sample), so they cost
+    /// the same at any scale.
+    pub evaluation_max_users: usize,
     /// Inactive model versions that keep their stored parameters (older ones keep metrics only).
     pub keep_previous_versions: u64,
     /// Least time between two trainings started on demand (`trainModels`), in minutes.
@@ -139,7 +159,7 @@ impl Default for RecommenderSettings {
             train_on_start: true,
             retrain_interval_minutes: 0,
             evaluate_after_training: true,
-            train_after_import: true,
+            evaluation_max_users: 20_000,
             keep_previous_versions: 2,
             min_minutes_between_trainings: 10,
             model: Default::default(),

@@ -8,8 +8,8 @@ use migration::{Migrator, MigratorTrait};
 
 use marquee::auth::{password, JwtKeys, Role};
 use marquee::cli::{
-    parse_ttl, BenchCommand, BenchServingArgs, Cli, Command, EvaluateArgs, ImportCommand,
-    MigrateAction, ReportFormat, StaffCommand,
+    parse_ttl, BenchCommand, BenchServingArgs, BenchSynthArgs, Cli, Command, EvaluateArgs,
+    ImportCommand, MigrateAction, ReportFormat, StaffCommand,
 };
 use marquee::config::Settings;
 use marquee::startup::{build_state, Application};
@@ -44,6 +44,9 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             db::seed::load_demo_if_empty(&state).await?;
             marquee::startup::spawn_training_jobs(state.clone());
             marquee::startup::spawn_maintenance_jobs(state.clone());
+            marquee::app::replication::spawn_follower(state.clone())
+                .await
+                .context("listening for other replicas' changes")?;
             let app = Application::from_state(state)?;
             tracing::info!(
                 port = app.port(),
@@ -186,6 +189,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         }
         Command::Evaluate(args) => evaluate(args).await?,
         Command::Bench(BenchCommand::Serving(args)) => bench_serving(args).await?,
+        Command::Bench(BenchCommand::Synth(args)) => bench_synth(args)?,
         Command::Token(args) => {
             let ttl = parse_ttl(&args.ttl).map_err(anyhow::Error::msg)?;
             let keys = JwtKeys::from_settings(&settings.auth)?;
@@ -235,6 +239,48 @@ fn dataset_name(dir: &std::path::Path) -> String {
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| dir.display().to_string())
+}
+
+fn bench_synth(args: BenchSynthArgs) -> anyhow::Result<()> {
+    use std::io::{BufWriter, Write};
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let create = |name: &str| -> anyhow::Result<BufWriter<std::fs::File>> {
+        let path = args.out.join(name);
+        let f =
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok(BufWriter::with_capacity(1 << 20, f))
+    };
+    let (mut movies, mut ratings) = (create("movies.csv")?, create("ratings.csv")?);
+    let bar = ProgressBar::new(args.ratings as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:<8} [{bar:30}] {pos}/{len} ratings ({elapsed}, {eta} left)",
+        )?
+        .progress_chars("=> "),
+    );
+    bar.set_message("writing");
+    let t = std::time::Instant::now();
+    let s = marquee::bench::synth::generate(
+        args.ratings,
+        args.seed,
+        &mut movies,
+        &mut ratings,
+        &|n| bar.set_position(n as u64),
+    )?;
+    movies.flush()?;
+    ratings.flush()?;
+    bar.finish_and_clear();
+    println!(
+        "Wrote {} ratings by {} users of {} movies to {} in {:.1}s (seed {})",
+        s.ratings,
+        s.users,
+        s.movies,
+        args.out.display(),
+        t.elapsed().as_secs_f64(),
+        args.seed
+    );
+    Ok(())
 }
 
 async fn bench_serving(args: BenchServingArgs) -> anyhow::Result<()> {

@@ -31,11 +31,14 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         .context("applying migrations")?;
     let jwt = JwtKeys::from_settings(&settings.auth).context("loading token keys")?;
     let metrics = crate::http::metrics::Metrics::new().context("registering metrics")?;
+    let replica = Arc::new(crate::app::replication::Replica::default());
     let recommender = RecommenderHandle::new(
         settings.recommender.model.clone(),
         settings.recommender.evaluate_after_training,
     )
-    .with_retention(settings.recommender.keep_previous_versions);
+    .with_retention(settings.recommender.keep_previous_versions)
+    .with_evaluation_users(settings.recommender.evaluation_max_users)
+    .with_replica_id(&replica.id);
     match recommender.load_active(&db).await {
         Ok(true) => tracing::info!("serving the stored model version"),
         Ok(false) => {}
@@ -69,6 +72,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
             settings_ranked_capacity,
         )),
         movie_rows: Default::default(),
+        replica,
     }))
 }
 

@@ -12,6 +12,7 @@ pub mod lru;
 pub mod model;
 pub mod movie_rows;
 pub mod privacy;
+pub mod replication;
 pub mod serving;
 pub mod serving_cache;
 pub mod staff;

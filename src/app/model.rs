@@ -46,6 +46,8 @@ async fn rewrite_blob(
 pub enum EngineError {
     #[error("a training is already running")]
     Busy,
+    #[error("a training is already running in another process (replica or `marquee train`)")]
+    BusyElsewhere,
     #[error("nothing to train on: no ratings or events from consenting users")]
     NoData,
     #[error(transparent)]
@@ -59,7 +61,9 @@ pub enum EngineError {
 impl From<EngineError> for crate::error::AppError {
     fn from(e: EngineError) -> Self {
         match e {
-            EngineError::Busy => crate::error::AppError::Conflict(e.to_string()),
+            EngineError::Busy | EngineError::BusyElsewhere => {
+                crate::error::AppError::Conflict(e.to_string())
+            }
             EngineError::NoData => crate::error::AppError::bad_input(e.to_string()),
             EngineError::Db(d) => d.into(),
             other => crate::error::AppError::Unexpected(anyhow::anyhow!(other.to_string())),
@@ -72,6 +76,8 @@ pub struct Active {
     pub snapshot: Snapshot,
     pub version_id: i32,
     pub trained_at: DateTime<Utc>,
+    /// When this process began serving the version.
+    pub loaded_at: DateTime<Utc>,
 }
 
 pub use marquee_core::catalogue::CatalogueIndex;
@@ -214,6 +220,12 @@ pub struct RecommenderHandle {
     erased_during_training: Mutex<HashSet<i32>>,
     /// Inactive versions that keep their stored parameters; older ones keep only their metrics.
     keep_previous_versions: u64,
+    /// One load of a newer version at a time ([`Self::follow`]).
+    following: tokio::sync::Mutex<()>,
+    /// Sent with change notices, so this process skips its own.
+    replica_id: String,
+    /// Offline metrics after training use the ratings of at most this many users.
+    evaluation_max_users: usize,
 }
 
 /// A user's demographics as the models take them.
@@ -255,6 +267,9 @@ impl RecommenderHandle {
             foldin_micros: Default::default(),
             erased_during_training: Mutex::new(HashSet::new()),
             keep_previous_versions: 2,
+            following: tokio::sync::Mutex::new(()),
+            replica_id: String::new(),
+            evaluation_max_users: 20_000,
         }
     }
 
@@ -296,20 +311,74 @@ impl RecommenderHandle {
         if strip_users(&mut snapshot, &erased) {
             rewrite_blob(db, v.id, snapshot.clone()).await?;
         }
-        self.swap(Active {
+        Ok(self.swap(Active {
             snapshot,
             version_id: v.id,
             trained_at: v.trained_at,
-        });
-        Ok(true)
+            loaded_at: Utc::now(),
+        }))
     }
 
-    fn swap(&self, a: Active) {
+    /// Serves `a` unless a newer version is served already (a replica never goes back to an
+    /// older model). Returns whether it was swapped in.
+    fn swap(&self, a: Active) -> bool {
         let version = a.version_id;
-        self.active.store(Some(Arc::new(a)));
-        if let Ok(mut f) = self.folded.lock() {
-            f.retain_version(version);
+        let next = Arc::new(a);
+        let mut swapped = false;
+        self.active.rcu(|current| match current {
+            Some(c) if c.version_id > version => {
+                swapped = false;
+                Some(c.clone())
+            }
+            _ => {
+                swapped = true;
+                Some(next.clone())
+            }
+        });
+        if swapped {
+            if let Ok(mut f) = self.folded.lock() {
+                f.retain_version(version);
+            }
         }
+        swapped
+    }
+
+    /// Loads the active stored version if it is newer than the one served (another replica
+    /// or `marquee train` stored it). Returns the version now served, if it changed. One load
+    /// at a time: notices arriving meanwhile find it served.
+    pub async fn follow(&self, db: &DatabaseConnection) -> Result<Option<i32>, EngineError> {
+        let _one = self.following.lock().await;
+        let Some(id) = training::active_version_id(db).await? else {
+            return Ok(None);
+        };
+        if self.active().is_some_and(|a| a.version_id >= id) {
+            return Ok(None);
+        }
+        Ok(if self.load_active(db).await? {
+            self.active().map(|a| a.version_id)
+        } else {
+            None
+        })
+    }
+
+    /// Forgets every user's re-solved factors (after change notices may have been lost): each
+    /// user's next request solves them again from the database.
+    pub fn forget_all_folded(&self) {
+        if let Ok(mut f) = self.folded.lock() {
+            f.entries.clear();
+        }
+    }
+
+    /// Offline metrics after training sample at most `n` users (default 20 000).
+    pub fn with_evaluation_users(mut self, n: usize) -> Self {
+        self.evaluation_max_users = n.max(1);
+        self
+    }
+
+    /// This process's replica id (stamped on the notices it sends).
+    pub fn with_replica_id(mut self, id: &str) -> Self {
+        self.replica_id = id.to_owned();
+        self
     }
 
     /// The catalogue index, loaded on first use and after every catalogue change.
@@ -364,11 +433,31 @@ impl RecommenderHandle {
                 return Err(EngineError::Busy);
             }
             s.running = true;
+        }
+        // One training at a time across replicas and `marquee train` (PostgreSQL advisory
+        // lock; released when this ends, or with the connection if the process dies). A
+        // training refused here never started: it sets no start time.
+        let lease = match crate::db::notify::try_training_lease(db).await {
+            Ok(Some(lease)) => lease,
+            refused => {
+                let e = match refused {
+                    Err(e) => EngineError::from(e),
+                    _ => EngineError::BusyElsewhere,
+                };
+                self.set_status(|s| {
+                    s.running = false;
+                    s.last_error = Some(e.to_string());
+                });
+                return Err(e);
+            }
+        };
+        self.set_status(|s| {
             s.stage = Some("loading".into());
             s.started_at = Some(Utc::now());
             s.last_error = None;
-        }
+        });
         let result = self.train_inner(db, progress).await;
+        lease.release().await;
         self.set_status(|s| {
             s.running = false;
             s.stage = None;
@@ -393,13 +482,17 @@ impl RecommenderHandle {
         // Erasures committed from here on, by this process or another, are stripped from the
         // result (a minute's margin for clocks of different replicas).
         let reading_from = Utc::now() - chrono::Duration::minutes(1);
-        let interactions = training::interactions(db, None).await?;
+        let interactions = training::interactions(db).await?;
         if interactions.is_empty() {
             return Err(EngineError::NoData);
         }
         let catalogue = training::catalogue(db).await?;
         let demographics = training::demographics(db).await?;
         let cutoff = interactions.iter().map(|i| i.timestamp).max();
+        // The evaluation sample is taken now, so the full interactions go before training.
+        let eval_data = self
+            .evaluate_after_training
+            .then(|| dataset_from(&interactions, &catalogue, self.evaluation_max_users));
         let input = TrainingInput {
             feedback: interactions.iter().map(feedback).collect(),
             catalogue: catalogue.iter().map(|e| e.movie_id as i64).collect(),
@@ -413,6 +506,7 @@ impl RecommenderHandle {
                 .collect(),
             now: Some(Utc::now().timestamp()),
         };
+        drop(interactions);
         let load_seconds = t0.elapsed().as_secs_f64();
         self.set_status(|s| s.stage = Some("training".into()));
 
@@ -439,9 +533,9 @@ impl RecommenderHandle {
         let train_seconds = t1.elapsed().as_secs_f64();
 
         let t2 = Instant::now();
-        let metrics = if self.evaluate_after_training {
+        let evaluation_users = eval_data.as_ref().map_or(0, |d| d.users.len());
+        let metrics = if let Some(ds) = eval_data {
             self.set_status(|s| s.stage = Some("evaluating".into()));
-            let ds = dataset_from(&interactions, &catalogue);
             blocking(move || offline_metrics(&ds))
                 .await
                 .map_err(|e| EngineError::Join(e.to_string()))?
@@ -463,7 +557,7 @@ impl RecommenderHandle {
             .map_err(|e| EngineError::Join(e.to_string()))??;
         let timings = serde_json::json!({
             "load_seconds": load_seconds, "train_seconds": train_seconds, "evaluate_seconds": evaluate_seconds,
-            "blob_bytes": blob.len(),
+            "blob_bytes": blob.len(), "evaluation_users": evaluation_users,
         });
         let version = training::store_active_version(
             db,
@@ -488,7 +582,20 @@ impl RecommenderHandle {
             snapshot,
             version_id: version.id,
             trained_at: version.trained_at,
+            loaded_at: Utc::now(),
         });
+        // Other replicas load it now (delivered once this autocommit statement runs).
+        if let Err(e) = crate::app::replication::announce(
+            db,
+            &self.replica_id,
+            crate::app::replication::Notice::Model {
+                version: version.id,
+            },
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "telling other replicas of the new model failed; their poll finds it");
+        }
         let pruned = training::prune_blobs(db, self.keep_previous_versions).await?;
         if pruned > 0 {
             tracing::info!(pruned, "stored parameters of old model versions dropped");
@@ -660,15 +767,18 @@ impl RecommenderHandle {
                 result = None;
                 return None;
             };
-            let mut snapshot = a.snapshot.clone();
-            if !snapshot.remove_user(user_id as i64) {
+            // (cloning a large model is costly: only when the user is in it)
+            if !a.snapshot.holds_user(user_id as i64) {
                 result = Some(a.clone());
                 return Some(a.clone());
             }
+            let mut snapshot = a.snapshot.clone();
+            snapshot.remove_user(user_id as i64);
             let next = Arc::new(Active {
                 snapshot,
                 version_id: a.version_id,
                 trained_at: a.trained_at,
+                loaded_at: a.loaded_at,
             });
             result = Some(next.clone());
             Some(next)
@@ -688,10 +798,38 @@ impl RecommenderHandle {
 }
 
 /// The database's ratings as a dataset for offline evaluation.
-fn dataset_from(inter: &[Interaction], catalogue: &[CatalogueEntry]) -> dataset::Dataset {
+/// The ratings of at most `max_users` users (a fixed pseudo-random sample by user id, the same
+/// from one training to the next while the users stay), as an offline evaluation dataset:
+/// offline metrics then cost the same at any scale.
+fn dataset_from(
+    inter: &[Interaction],
+    catalogue: &[CatalogueEntry],
+    max_users: usize,
+) -> dataset::Dataset {
+    let mut raters: Vec<i32> = inter
+        .iter()
+        .filter(|i| !i.rating.is_nan())
+        .map(|i| i.user_id)
+        .collect();
+    raters.dedup();
+    raters.sort_unstable();
+    raters.dedup();
+    let sampled: Option<HashSet<i32>> = (raters.len() > max_users).then(|| {
+        // splitmix64 of the id: a sample that does not follow id order
+        let mix = |id: i32| {
+            let mut z = (id as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        raters.sort_unstable_by_key(|&u| mix(u));
+        raters.truncate(max_users);
+        raters.into_iter().collect()
+    });
     let ratings: Vec<dataset::Rating> = inter
         .iter()
         .filter(|i| !i.rating.is_nan())
+        .filter(|i| sampled.as_ref().is_none_or(|s| s.contains(&i.user_id)))
         .map(|i| dataset::Rating {
             user: i.user_id as i64,
             movie: i.movie_id as i64,
@@ -807,11 +945,38 @@ mod tests {
             snapshot,
             version_id,
             trained_at: Utc::now(),
+            loaded_at: Utc::now(),
         }
     }
 
     fn handle() -> RecommenderHandle {
         RecommenderHandle::new(SnapshotParams::default(), false)
+    }
+
+    #[test]
+    fn a_replica_never_goes_back_to_an_older_model() {
+        let h = handle();
+        let snap = snapshot();
+        assert!(h.swap(active(snap.clone(), 2)));
+        assert!(
+            !h.swap(active(snap.clone(), 1)),
+            "an older version is not served"
+        );
+        assert_eq!(h.active().unwrap().version_id, 2);
+        assert!(h.swap(active(snap, 3)));
+        assert_eq!(h.active().unwrap().version_id, 3);
+    }
+
+    #[test]
+    fn forgetting_someone_the_model_never_held_keeps_the_same_snapshot() {
+        let h = handle();
+        h.swap(active(snapshot(), 1));
+        let before = h.active().unwrap();
+        let after = h.forget_user(424_242).unwrap();
+        assert!(Arc::ptr_eq(&before, &after));
+        let changed = h.forget_user(3).unwrap();
+        assert!(!Arc::ptr_eq(&before, &changed));
+        assert!(!changed.snapshot.holds_user(3));
     }
 
     #[test]

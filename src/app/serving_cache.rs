@@ -399,6 +399,11 @@ impl RankedMemos {
         lock(&self.lru).remove(&user_id);
     }
 
+    /// Forgets everyone.
+    pub fn clear(&self) {
+        lock(&self.lru).retain(|_, _| false);
+    }
+
     /// (hits, misses) of rankings so far.
     pub fn hit_counts(&self) -> (u64, u64) {
         (

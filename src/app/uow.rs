@@ -9,6 +9,7 @@
 //! a state that was rolled back. Dropping a unit of work without committing rolls it back.
 use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 
+use super::replication::{announce, Notice};
 use super::user_state::WriteGuard;
 use crate::db::entities::users;
 use crate::db::repo::audit::{self, Actor};
@@ -26,6 +27,21 @@ pub enum Effect {
     /// A user was erased: they leave the live model, its stored parameters and the serving
     /// cache.
     Erasure(i32),
+    /// A user's profile changed (the service replaces this process's cached row itself;
+    /// other replicas drop theirs).
+    Profile(i32),
+}
+
+impl Effect {
+    /// The notice other replicas get.
+    fn notice(self) -> Notice {
+        match self {
+            Effect::Curation => Notice::Curation,
+            Effect::Catalogue => Notice::Catalogue,
+            Effect::Erasure(user) => Notice::Erasure { user },
+            Effect::Profile(user) => Notice::Profile { user },
+        }
+    }
 }
 
 struct Entry {
@@ -126,12 +142,20 @@ impl<'a> UnitOfWork<'a> {
         }
     }
 
-    /// Appends the audit entries, commits, then applies the effects in the order declared.
+    /// Appends the audit entries, queues a notice of each effect for the other replicas
+    /// (delivered with the commit), commits, then applies the effects in the order declared.
     /// An effect that fails (erasing a user from the stored model) is reported after the
     /// others have been applied: the commit itself stands.
     pub async fn commit(self) -> Result<(), AppError> {
         for e in self.entries {
             audit::append(&self.txn, &self.actor, e.action, Some(e.target), e.details).await?;
+        }
+        let me = &self.st.replica.id;
+        for effect in &self.effects {
+            announce(&self.txn, me, effect.notice()).await?;
+        }
+        if let Some(p) = &self.feedback {
+            announce(&self.txn, me, Notice::Feedback { user: p.user_id }).await?;
         }
         self.txn.commit().await?;
         if let Some(p) = self.feedback {
@@ -165,6 +189,7 @@ async fn apply(st: &AppState, effect: Effect) -> Result<(), AppError> {
             // write-ahead log's older copies of those pages into the file and empties it.
             crate::db::flush_deleted_pages(&st.db).await?;
         }
+        Effect::Profile(_) => {}
     }
     Ok(())
 }

@@ -3,8 +3,8 @@
 //!
 //! A profile change replaces the cached row after its commit and an erasure drops it; both
 //! move an epoch under the cache's lock, and a loader inserts what it read only if the epoch
-//! has not moved since it began, so a row read before a change never overwrites it. Other
-//! replicas' changes are not seen here until the entry is evicted (the scale-out issue).
+//! has not moved since it began, so a row read before a change never overwrites it. Another
+//! replica's change drops the row here (`app/replication.rs`).
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::app::lru::Lru;
@@ -76,8 +76,20 @@ impl UserRows {
 
     /// A user erased.
     pub fn erased(&self, user_id: i32) {
+        self.forget(user_id);
+    }
+
+    /// Drops a user's row (changed by another replica): the next request reads it again.
+    pub fn forget(&self, user_id: i32) {
         let mut inner = self.lock();
         inner.epoch += 1;
         inner.rows.retain(|_, u| u.id != user_id);
+    }
+
+    /// Drops every row.
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.epoch += 1;
+        inner.rows.retain(|_, _| false);
     }
 }

@@ -161,6 +161,16 @@ impl UserStates {
         drop(guard);
     }
 
+    /// Forgets every user (after change notices may have been lost).
+    pub fn clear(&self) {
+        let mut lru = self.lru.lock().unwrap_or_else(|p| p.into_inner());
+        // a load that began before this must not insert what it read
+        for s in &self.stripes {
+            s.epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        lru.retain(|_, _| false);
+    }
+
     /// Users cached now.
     pub fn len(&self) -> usize {
         self.lru.lock().unwrap_or_else(|p| p.into_inner()).len()

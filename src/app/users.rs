@@ -1,5 +1,5 @@
 //! The users service: end users seen for the first time, and their own profile changes.
-use super::{Actor, UnitOfWork};
+use super::{Actor, Effect, UnitOfWork};
 use crate::db::entities::users;
 use crate::db::repo;
 use crate::error::AppError;
@@ -33,11 +33,12 @@ pub async fn update_profile(
     update: ProfileUpdate,
 ) -> Result<users::Model, AppError> {
     let update = validate(update)?;
-    let uow = UnitOfWork::begin(st, Actor::User { id: user_id }).await?;
+    let mut uow = UnitOfWork::begin(st, Actor::User { id: user_id }).await?;
     let u = repo::users::get(uow.db(), user_id)
         .await?
         .ok_or(AppError::NotFound("user"))?;
     let u = repo::users::update_profile(uow.db(), u, update).await?;
+    uow.touches(Effect::Profile(user_id));
     uow.commit().await?;
     st.user_rows.changed(&u);
     Ok(u)

@@ -2,6 +2,7 @@
 //! queries), the MovieLens import and the demo seed.
 pub mod entities;
 pub mod import;
+pub mod notify;
 pub mod repo;
 pub mod seed;
 

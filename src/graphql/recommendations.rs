@@ -252,10 +252,17 @@ pub struct TrainingStatusGql {
     pub last_version_id: Option<ID>,
     /// Microseconds the latest fold-in of new feedback took.
     pub last_fold_in_micros: u64,
+    /// The model version this replica serves (none before the first training).
+    pub served_version_id: Option<ID>,
+    /// When this replica began serving it.
+    pub served_since: Option<DateTime<Utc>>,
+    /// This replica's id (random per process start; `/readyz` shows it too).
+    pub replica_id: String,
 }
 
 fn status(st: &crate::state::AppState) -> TrainingStatusGql {
     let s = st.recommender.status();
+    let active = st.recommender.active();
     TrainingStatusGql {
         running: s.running,
         stage: s.stage,
@@ -266,6 +273,11 @@ fn status(st: &crate::state::AppState) -> TrainingStatusGql {
             .last_version_id
             .map(|id| ids::encode(Kind::ModelVersion, id as i64)),
         last_fold_in_micros: st.recommender.last_foldin_micros(),
+        served_version_id: active
+            .as_ref()
+            .map(|a| ids::encode(Kind::ModelVersion, a.version_id as i64)),
+        served_since: active.as_ref().map(|a| a.loaded_at),
+        replica_id: st.replica.id.clone(),
     }
 }
 

@@ -16,7 +16,8 @@ pub async fn healthz() -> HttpResponse {
 const READY_CHECK: std::time::Duration = std::time::Duration::from_millis(800);
 
 /// Readiness: 200 when the database answers within [`READY_CHECK`], every migration is
-/// applied and (SQLite) its disk has `database.min_free_disk_mb` free; else 503.
+/// applied and (SQLite) its disk has `database.min_free_disk_mb` free; else 503. The body also
+/// names this replica and the model version it serves (`model: null` before the first one).
 pub async fn readyz(state: web::Data<Arc<AppState>>) -> HttpResponse {
     let check = async {
         let db_ok = state.db.ping().await.is_ok();
@@ -29,11 +30,20 @@ pub async fn readyz(state: web::Data<Arc<AppState>>) -> HttpResponse {
     let free = db::sqlite_free_bytes(&state.settings.database.url);
     let disk_ok = free.is_none_or(|b| b >= state.settings.database.min_free_disk_mb << 20);
     let ready = db_ok && migrated && disk_ok;
+    let model = state.recommender.active().map(|a| {
+        serde_json::json!({
+            "version": a.version_id,
+            "trainedAt": a.trained_at,
+            "loadedAt": a.loaded_at,
+        })
+    });
     let body = serde_json::json!({
         "status": if ready { "ready" } else { "not ready" },
         "database": db_ok,
         "migrations": migrated,
         "disk": { "ok": disk_ok, "freeBytes": free },
+        "replica": state.replica.id,
+        "model": model,
     });
     if ready {
         HttpResponse::Ok().json(body)

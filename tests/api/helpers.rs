@@ -109,6 +109,26 @@ pub async fn spawn_app_with(
     })
 }
 
+/// Starts one more replica on `settings`' database (which must exist), following the others
+/// as `marquee serve` does.
+pub async fn spawn_replica(settings: Settings) -> TestApp {
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    marquee::app::replication::spawn_follower(state.clone())
+        .await
+        .expect("replica follows the others");
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        state,
+        client: reqwest::Client::new(),
+        _tmp: None,
+    }
+}
+
 impl TestApp {
     /// POSTs a GraphQL request and returns the JSON body.
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {

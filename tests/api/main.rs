@@ -14,6 +14,7 @@ mod migrations;
 mod outage;
 mod privacy;
 mod recommendations;
+mod replicas;
 mod schema;
 mod serving_state;
 mod units_of_work;

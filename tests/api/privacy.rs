@@ -536,7 +536,7 @@ async fn dashboard_figures_count_activity_per_day(app: TestApp) {
 api_test!(dashboard_figures_count_activity_per_day);
 
 /// Requests, approves and completes the deletion of `external` (as the user, then compliance).
-async fn erase_through_the_api(app: &TestApp, external: &str) {
+pub(crate) async fn erase_through_the_api(app: &TestApp, external: &str) {
     let t = app.user_token(external);
     let r = app.graphql(REQUEST, json!({}), Some(&t)).await;
     let id = r["data"]["requestDataDeletion"]["id"]

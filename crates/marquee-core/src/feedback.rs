@@ -179,28 +179,35 @@ impl MovieFeedback {
 }
 
 /// Folds ratings and events into one [`Interaction`] per (user, movie).
+///
+/// Ratings are kept as interactions from the start (32 bytes each, nothing else: the bulk of the
+/// data at scale), events in a map by (user, movie); `build` sorts the ratings, keeps the last
+/// one given for a pair, and folds the events in.
 #[derive(Debug, Default)]
 pub struct InteractionBuilder {
-    map: HashMap<(i32, i32), MovieFeedback>,
+    rated: Vec<Interaction>,
+    events: HashMap<(i32, i32), MovieFeedback>,
+}
+
+fn pair(i: &Interaction) -> (i32, i32) {
+    (i.user_id, i.movie_id)
 }
 
 impl InteractionBuilder {
-    /// A builder sized for about `n` interactions.
-    pub fn with_capacity(n: usize) -> Self {
+    /// A builder sized for about `ratings` ratings.
+    pub fn with_capacity(ratings: usize) -> Self {
         Self {
-            map: HashMap::with_capacity(n),
+            rated: Vec::with_capacity(ratings),
+            events: HashMap::new(),
         }
     }
 
-    fn entry(&mut self, user_id: i32, movie_id: i32) -> &mut MovieFeedback {
-        self.map
-            .entry((user_id, movie_id))
-            .or_insert(MovieFeedback::EMPTY)
-    }
-
     /// A star rating: it counts as confidence 1 and excludes the movie from recommendations.
+    /// A later rating of the same movie by the same user replaces an earlier one.
     pub fn rating(&mut self, user_id: i32, movie_id: i32, score: f32, at: i64) {
-        self.entry(user_id, movie_id).rate(score, at);
+        let mut f = MovieFeedback::EMPTY;
+        f.rate(score, at);
+        self.rated.push(f.interaction(user_id, movie_id));
     }
 
     /// An event, weighted by its kind.
@@ -212,18 +219,43 @@ impl InteractionBuilder {
         progress: Option<f64>,
         at: i64,
     ) {
-        self.entry(user_id, movie_id).event(kind, progress, at);
+        self.events
+            .entry((user_id, movie_id))
+            .or_insert(MovieFeedback::EMPTY)
+            .event(kind, progress, at);
     }
 
     /// The interactions, ordered by (user, movie).
     pub fn build(self) -> Vec<Interaction> {
-        let mut out: Vec<Interaction> = self
-            .map
-            .into_iter()
-            .map(|((u, m), f)| f.interaction(u, m))
-            .collect();
-        out.sort_by_key(|i| (i.user_id, i.movie_id));
-        out
+        let Self { mut rated, events } = self;
+        // Stable, so that the last rating given for a pair is the last of its run.
+        rated.sort_by_key(pair);
+        let mut kept = 0;
+        for r in 0..rated.len() {
+            if kept > 0 && pair(&rated[kept - 1]) == pair(&rated[r]) {
+                rated[kept - 1] = rated[r];
+            } else {
+                rated[kept] = rated[r];
+                kept += 1;
+            }
+        }
+        rated.truncate(kept);
+        let mut unrated = Vec::new();
+        for ((u, m), mut f) in events {
+            match rated.binary_search_by_key(&(u, m), pair) {
+                Ok(i) => {
+                    // a rating-only interaction holds the score and its time
+                    f.rate(rated[i].rating, rated[i].timestamp);
+                    rated[i] = f.interaction(u, m);
+                }
+                Err(_) => unrated.push(f.interaction(u, m)),
+            }
+        }
+        if !unrated.is_empty() {
+            rated.extend(unrated);
+            rated.sort_unstable_by_key(pair);
+        }
+        rated
     }
 }
 
@@ -347,6 +379,23 @@ mod tests {
         assert!(v[0].excluded);
         assert!(v[1].rating.is_nan() && !v[1].excluded && v[1].confidence == 0.0);
         assert!(v[2].excluded && v[2].confidence < 0.0);
+    }
+
+    #[test]
+    fn the_last_rating_of_a_pair_wins_and_the_output_is_sorted() {
+        let mut b = InteractionBuilder::with_capacity(4);
+        b.rating(2, 5, 1.0, 10);
+        b.rating(1, 7, 3.0, 30);
+        b.event(1, 7, EventKind::Click, None, 20);
+        b.rating(2, 5, 4.0, 5);
+        b.event(3, 1, EventKind::Click, None, 1);
+        let v = b.build();
+        let keys: Vec<_> = v.iter().map(|i| (i.user_id, i.movie_id)).collect();
+        assert_eq!(keys, [(1, 7), (2, 5), (3, 1)]);
+        assert_eq!((v[1].rating, v[1].timestamp), (4.0, 5));
+        assert_eq!(v[0].rating, 3.0);
+        assert!(v[0].confidence > 1.0 && v[0].timestamp == 30);
+        assert!(v[2].rating.is_nan() && v[2].confidence > 0.0);
     }
 
     #[test]

@@ -52,6 +52,22 @@ pub async fn erased_user_ids<C: ConnectionTrait>(
     q.into_tuple::<i32>().all(db).await
 }
 
+/// Erasures recorded after tombstone `after_id`: (tombstone id, user id), oldest first.
+pub async fn erasures_after<C: ConnectionTrait>(
+    db: &C,
+    after_id: i32,
+) -> Result<Vec<(i32, i32)>, DbErr> {
+    erasures::Entity::find()
+        .select_only()
+        .column(erasures::Column::Id)
+        .column(erasures::Column::UserId)
+        .filter(erasures::Column::Id.gt(after_id))
+        .order_by_asc(erasures::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// The states of a deletion request, as stored.
 pub const PENDING: &str = "PENDING";
 pub const APPROVED: &str = "APPROVED";

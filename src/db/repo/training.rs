@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 pub use marquee_core::catalogue::CatalogueEntry;
@@ -21,65 +22,88 @@ use crate::db::entities::{
 /// (user, movie, kind, progress, time) of one event.
 type EventRow = (i32, i32, String, Option<f64>, DateTime<Utc>);
 
-/// Ratings (user, movie, score, time) and non-impression events of users: all users with
-/// consent, or one user (events in the order they were recorded).
+/// Ratings (user, movie, score, time) and non-impression events of one user (events in the
+/// order they were recorded).
 async fn feedback_rows<C: ConnectionTrait>(
     db: &C,
-    only_user: Option<i32>,
+    user: i32,
 ) -> Result<(Vec<(i32, i32, f64, DateTime<Utc>)>, Vec<EventRow>), DbErr> {
-    let consenting = Query::select()
-        .column(users::Column::Id)
-        .from(users::Entity)
-        .and_where(Expr::col(users::Column::PersonalizationConsent).eq(true))
-        .to_owned();
-    let mut rq = ratings::Entity::find()
+    let rq = ratings::Entity::find()
         .select_only()
         .column(ratings::Column::UserId)
         .column(ratings::Column::MovieId)
         .column(ratings::Column::Score)
-        .column(ratings::Column::UpdatedAt);
-    let mut eq = events::Entity::find()
+        .column(ratings::Column::UpdatedAt)
+        .filter(ratings::Column::UserId.eq(user));
+    let eq = events::Entity::find()
         .select_only()
         .column(events::Column::UserId)
         .column(events::Column::MovieId)
         .column(events::Column::Kind)
         .column(events::Column::Progress)
         .column(events::Column::OccurredAt)
-        .filter(events::Column::Kind.ne(EventKind::Impression.as_str()));
-    match only_user {
-        Some(u) => {
-            rq = rq.filter(ratings::Column::UserId.eq(u));
-            eq = eq
-                .filter(events::Column::UserId.eq(u))
-                .order_by_asc(events::Column::Id);
-        }
-        None => {
-            rq = rq.filter(ratings::Column::UserId.in_subquery(consenting.clone()));
-            eq = eq.filter(events::Column::UserId.in_subquery(consenting));
-        }
-    }
+        .filter(events::Column::Kind.ne(EventKind::Impression.as_str()))
+        .filter(events::Column::UserId.eq(user))
+        .order_by_asc(events::Column::Id);
     Ok((
         rq.into_tuple().all(db).await?,
         eq.into_tuple().all(db).await?,
     ))
 }
 
-/// Aggregated interactions of users (all users with consent, or one user), ratings and events.
-pub async fn interactions<C: ConnectionTrait>(
-    db: &C,
-    only_user: Option<i32>,
-) -> Result<Vec<Interaction>, DbErr> {
-    let (rs, es) = feedback_rows(db, only_user).await?;
-    let mut b = InteractionBuilder::with_capacity(rs.len() + es.len() / 2);
-    for (u, m, s, at) in rs {
+/// Aggregated interactions of all users with consent, ratings and events. Rows are streamed
+/// from the database into the builder (never held as a result set), so memory is the
+/// interactions' own 32 bytes each.
+pub async fn interactions(db: &DatabaseConnection) -> Result<Vec<Interaction>, DbErr> {
+    let consenting = Query::select()
+        .column(users::Column::Id)
+        .from(users::Entity)
+        .and_where(Expr::col(users::Column::PersonalizationConsent).eq(true))
+        .to_owned();
+    let n_ratings: i64 = ratings::Entity::find()
+        .select_only()
+        .column_as(ratings::Column::Id.count(), "n")
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or(0);
+    let mut b = InteractionBuilder::with_capacity(std::cmp::Ord::max(n_ratings, 0) as usize);
+    let mut rows = ratings::Entity::find()
+        .select_only()
+        .column(ratings::Column::UserId)
+        .column(ratings::Column::MovieId)
+        .column(ratings::Column::Score)
+        .column(ratings::Column::UpdatedAt)
+        .filter(ratings::Column::UserId.in_subquery(consenting.clone()))
+        .into_tuple::<(i32, i32, f64, DateTime<Utc>)>()
+        .stream(db)
+        .await?;
+    while let Some(row) = rows.next().await {
+        let (u, m, s, at) = row?;
         b.rating(u, m, s as f32, at.timestamp());
     }
-    for (u, m, kind, progress, at) in es {
+    drop(rows);
+    let mut rows = events::Entity::find()
+        .select_only()
+        .column(events::Column::UserId)
+        .column(events::Column::MovieId)
+        .column(events::Column::Kind)
+        .column(events::Column::Progress)
+        .column(events::Column::OccurredAt)
+        .filter(events::Column::Kind.ne(EventKind::Impression.as_str()))
+        .filter(events::Column::UserId.in_subquery(consenting))
+        .order_by_asc(events::Column::Id)
+        .into_tuple::<EventRow>()
+        .stream(db)
+        .await?;
+    while let Some(row) = rows.next().await {
+        let (u, m, kind, progress, at) = row?;
         // Kinds are validated on the way in; an unknown stored name carries no signal.
         if let Ok(kind) = kind.parse::<EventKind>() {
             b.event(u, m, kind, progress, at.timestamp());
         }
     }
+    drop(rows);
     Ok(b.build())
 }
 
@@ -88,7 +112,7 @@ pub async fn user_feedback<C: ConnectionTrait>(
     db: &C,
     user_id: i32,
 ) -> Result<UserFeedback, DbErr> {
-    let (rs, es) = feedback_rows(db, Some(user_id)).await?;
+    let (rs, es) = feedback_rows(db, user_id).await?;
     let mut f = UserFeedback::new(user_id);
     for (_, movie_id, score, at) in rs {
         f.apply(&FeedbackChange::Rated {
@@ -302,6 +326,18 @@ pub async fn drop_inactive_blobs<C: ConnectionTrait>(db: &C) -> Result<u64, DbEr
         .exec(db)
         .await?
         .rows_affected)
+}
+
+/// The id of the active model version (without reading its blob).
+pub async fn active_version_id<C: ConnectionTrait>(db: &C) -> Result<Option<i32>, DbErr> {
+    model_versions::Entity::find()
+        .select_only()
+        .column(model_versions::Column::Id)
+        .filter(model_versions::Column::Active.eq(true))
+        .order_by_desc(model_versions::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await
 }
 
 /// The active model version with its blob.

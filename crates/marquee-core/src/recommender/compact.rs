@@ -208,6 +208,32 @@ pub mod neighbours {
     }
 }
 
+/// `#[serde(with = "compact::json")]` for a free-form `serde_json::Value` (a model's
+/// parameters): itself in human-readable formats, its JSON text in binary ones (which cannot
+/// describe an arbitrary value).
+pub mod json {
+    use super::*;
+
+    /// Serialises as the value itself or as its JSON text.
+    pub fn serialize<S: Serializer>(v: &serde_json::Value, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            v.serialize(s)
+        } else {
+            s.serialize_str(&v.to_string())
+        }
+    }
+
+    /// Reads what [`serialize`] wrote.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
+        if d.is_human_readable() {
+            serde_json::Value::deserialize(d)
+        } else {
+            let text = String::deserialize(d)?;
+            serde_json::from_str(&text).map_err(de::Error::custom)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,5 +271,27 @@ mod tests {
         };
         let b: T = serde_json::from_str(&serde_json::to_string(&nan).unwrap()).unwrap();
         assert!(b.v[0].is_nan());
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct P {
+        #[serde(with = "json")]
+        params: serde_json::Value,
+        #[serde(with = "f32s")]
+        v: Vec<f32>,
+    }
+
+    #[test]
+    fn binary_encoding_keeps_values_and_arrays_exact() {
+        let p = P {
+            params: serde_json::json!({"factors": 64, "reg": 0.05, "names": ["a", null]}),
+            v: vec![0.1, f32::MIN_POSITIVE, -2.5],
+        };
+        let bytes = postcard::to_allocvec(&p).unwrap();
+        assert!(bytes.len() < 80, "{}", bytes.len());
+        assert_eq!(postcard::from_bytes::<P>(&bytes).unwrap(), p);
+        let text = serde_json::to_string(&p).unwrap();
+        assert!(text.starts_with(r#"{"params":{"#), "{text}");
+        assert_eq!(serde_json::from_str::<P>(&text).unwrap(), p);
     }
 }

@@ -41,7 +41,7 @@ pub struct ComponentSpec {
     /// demographic, content`.
     pub name: String,
     /// Parameters as JSON (`{}` = defaults).
-    #[serde(default)]
+    #[serde(default, with = "super::compact::json")]
     pub params: serde_json::Value,
 }
 

@@ -152,8 +152,17 @@ pub struct Snapshot {
     removed: BTreeSet<u32>,
 }
 
-/// Blob format: 1 = plain JSON arrays; 2 = base64 arrays, compact neighbour lists, shared kNN.
-const VERSION: u32 = 2;
+/// Blob format: 1 = plain JSON arrays; 2 = base64 arrays, compact neighbour lists, shared kNN
+/// (both JSON); 3 = binary: [`MAGIC`], the version as a little-endian `u32`, then the snapshot in
+/// postcard (varint integers, raw little-endian floats). Readers take all three.
+const VERSION: u32 = 3;
+
+/// First bytes of a binary snapshot blob (a JSON blob starts with `{`).
+pub const MAGIC: &[u8; 8] = b"MARQUEE\x00";
+
+fn blob_error(e: impl std::fmt::Display) -> RecommendError {
+    RecommendError::Encoding(serde::de::Error::custom(format!("model blob: {e}")))
+}
 
 impl Snapshot {
     /// Trains every model of the snapshot. Progress is reported per stage. Fails with
@@ -262,15 +271,34 @@ impl Snapshot {
         })
     }
 
-    /// Serialises the snapshot (JSON) for storage as a blob.
+    /// Serialises the snapshot (binary format 3) for storage as a blob.
     pub fn to_bytes(&self) -> Result<Vec<u8>, RecommendError> {
-        Ok(serde_json::to_vec(self)?)
+        let mut out = Vec::with_capacity(1 << 16);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        postcard::to_io(self, &mut out).map_err(blob_error)?;
+        Ok(out)
     }
 
-    /// Restores a snapshot stored with [`Self::to_bytes`] (also reads version-1 blobs). Refuses,
-    /// like [`Self::train`], a blob whose blends hold a model that cannot forget a person.
+    /// Restores a snapshot stored with [`Self::to_bytes`] (also reads the JSON blobs of formats
+    /// 1 and 2). Refuses, like [`Self::train`], a blob whose blends hold a model that cannot
+    /// forget a person, and a binary blob of a format it does not know.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, RecommendError> {
-        let mut s: Snapshot = serde_json::from_slice(bytes)?;
+        let mut s: Snapshot = match bytes.strip_prefix(MAGIC.as_slice()) {
+            Some(rest) => {
+                let (version, body) = rest
+                    .split_at_checked(4)
+                    .ok_or_else(|| blob_error("truncated"))?;
+                let version = u32::from_le_bytes(version.try_into().expect("4 bytes"));
+                if version != VERSION {
+                    return Err(blob_error(format!(
+                        "format {version} is not one this build reads (it reads 1 to {VERSION})"
+                    )));
+                }
+                postcard::from_bytes(body).map_err(blob_error)?
+            }
+            None => serde_json::from_slice(bytes)?,
+        };
         if s.knn.is_none() && s.ranking.knn_rank().is_none() {
             return Err(RecommendError::Encoding(serde::de::Error::custom(
                 "snapshot without an item-kNN model",
@@ -536,6 +564,13 @@ impl Snapshot {
         out
     }
 
+    /// Whether the snapshot holds `user`'s data (known, not removed): erasing them would change it.
+    pub fn holds_user(&self, user: i64) -> bool {
+        self.vocab
+            .user(user)
+            .is_some_and(|u| !self.removed.contains(&u.0))
+    }
+
     /// Privacy deletion: every model forgets the user at once ([`ForgetUser`]: vectors and
     /// biases dropped); from now on the user is served only from the history the caller passes
     /// (normally none). Returns whether the user was known.
@@ -767,6 +802,80 @@ mod tests {
         assert!(!snap.remove_user(424242));
         let h2 = snap.history(1002, &[], None);
         assert!(h2.user.is_none());
+    }
+
+    /// Prints what each part of a snapshot weighs, binary and JSON (`cargo test --release -p
+    /// marquee-core blob_composition -- --ignored --nocapture`, with MARQUEE_DATASET=DIR).
+    #[test]
+    #[ignore]
+    fn blob_composition() {
+        let dir = std::env::var("MARQUEE_DATASET").expect("MARQUEE_DATASET");
+        let ds = crate::dataset::load(std::path::Path::new(&dir)).unwrap();
+        let input = TrainingInput {
+            feedback: ds
+                .ratings
+                .iter()
+                .map(|r| Feedback::rating(r.user, r.movie, r.score, r.timestamp))
+                .collect(),
+            catalogue: ds.movies.iter().map(|m| m.id).collect(),
+            item_tokens: ds.genre_tokens(),
+            demographics: vec![],
+            now: None,
+        };
+        let snap = Snapshot::train(
+            &input,
+            &SnapshotParams::default(),
+            &crate::recommender::no_progress,
+        )
+        .unwrap();
+        fn sizes<T: Serialize>(name: &str, v: &T) {
+            let b = postcard::to_allocvec(v).unwrap().len();
+            let j = serde_json::to_vec(v).unwrap().len();
+            println!("{name:<12} binary {:>10} json {:>10}", b, j);
+        }
+        sizes("vocab", &snap.vocab);
+        sizes("ranking", &snap.ranking);
+        sizes("rating", &snap.rating);
+        sizes("knn", &snap.knn);
+        sizes("content", &snap.content);
+        sizes("popularity", &snap.popularity);
+        sizes("trending", &snap.trending);
+        sizes("demographic", &snap.demographic);
+        sizes("total", &snap);
+        println!("ratings {}", ds.ratings.len());
+        if let Ok(out) = std::env::var("MARQUEE_BLOB_OUT") {
+            std::fs::write(out, snap.to_bytes().unwrap()).unwrap();
+        }
+    }
+
+    #[test]
+    fn blobs_are_binary_and_json_blobs_of_earlier_formats_still_load() {
+        let snap = train_small();
+        let binary = snap.to_bytes().unwrap();
+        assert!(binary.starts_with(MAGIC));
+        let json = serde_json::to_vec(&snap).unwrap();
+        assert!(
+            binary.len() * 3 < json.len() * 2,
+            "{} vs {}",
+            binary.len(),
+            json.len()
+        );
+        let h = snap.history(1002, &[(20, 5.0, 1.0), (40, 4.0, 1.0)], None);
+        let want = snap.recommend(&h.view(), 5, &[], &|_| true);
+        for blob in [&binary, &json] {
+            let back = Snapshot::from_bytes(blob).unwrap();
+            assert_eq!(back.recommend(&h.view(), 5, &[], &|_| true), want);
+            assert_eq!(
+                back.meta.params.ranking.components.len(),
+                snap.meta.params.ranking.components.len()
+            );
+        }
+        let mut future = binary.clone();
+        future[MAGIC.len()] = 9;
+        let err = Snapshot::from_bytes(&future).unwrap_err().to_string();
+        assert!(err.contains("format 9"), "{err}");
+        assert!(Snapshot::from_bytes(&binary[..binary.len() / 2]).is_err());
+        assert!(Snapshot::from_bytes(&binary[..MAGIC.len() + 2]).is_err());
     }
 
     #[test]

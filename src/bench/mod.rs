@@ -5,6 +5,8 @@
 //! and for intra-list diversity, genre calibration (KL, Steck 2018), catalogue coverage and
 //! exposure Gini. It also times one home feed per user (candidates, rows, rules, diversity,
 //! explanations; the database queries of a live request are not included).
+
+pub mod synth;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 use std::time::Instant;
