@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.request
 
-QUERY = "query { recommendations(first: 10) { edges { node { movie { title } reason } } } }"
+QUERY = "query { recommendations(first: 10) { edges { node { movie { title } reason { text } } } } }"
 
 
 def latency(url, tokens_file, n, out):
@@ -40,7 +40,8 @@ def latency(url, tokens_file, n, out):
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
     pick = lambda q: times[min(len(times) - 1, int(q * len(times)))]
-    json.dump({"p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": times[-1], "errors": errors, "n": len(times)}, open(out, "w"))
+    json.dump({"p50_ms": round(pick(0.5), 2), "p99_ms": round(pick(0.99), 2), "max_ms": round(times[-1], 2),
+               "errors": errors, "n": len(times)}, open(out, "w"))
 
 
 def implicit_fit(ratings, threads, out):

@@ -3,6 +3,11 @@
 //! idempotent (existing movies and users are kept, ratings are upserted); a failure anywhere
 //! leaves the database as it was.
 //!
+//! Ratings are never all in memory: a first pass over the file checks every rating and collects
+//! the raters, a second one streams them in batches of multi-row upserts (built directly, not
+//! through the query builder). Into an empty ratings table, the index by movie is dropped and
+//! rebuilt after the load, inside the same transaction.
+//!
 //! Every import has a source name (by default its folder's name, e.g. `ml-100k`), and the ids
 //! it brings are kept under it (`ml-100k:1`): user 1 of one dataset is not user 1 of another,
 //! so two imports never write over each other. A movie that another source already brought
@@ -15,14 +20,14 @@ use chrono::{DateTime, TimeZone, Utc};
 use indicatif::ProgressBar;
 use sea_orm::sea_query::{ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, Set, Statement, TransactionTrait,
 };
 use serde::Serialize;
 
 use crate::db::entities::{movie_genres, movies, ratings, user_tags, users};
 use crate::db::repo::movies::{ensure_genres, ensure_tags};
-use marquee_core::dataset::{self, Dataset, DatasetError};
+use marquee_core::dataset::{self, DatasetError};
 
 /// Why an import failed. Nothing was written in any case.
 #[derive(Debug, thiserror::Error)]
@@ -106,29 +111,90 @@ fn ts(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(secs, 0).single().unwrap_or_else(Utc::now)
 }
 
-/// Checks what the parser cannot: scores in range and ratings that name known movies and users.
-fn check(ds: &Dataset) -> Result<(), ImportError> {
-    let movie_ids: std::collections::HashSet<i64> = ds.movies.iter().map(|m| m.id).collect();
-    for (i, r) in ds.ratings.iter().enumerate() {
-        if !(0.5..=5.0).contains(&r.score) || (r.score * 2.0).fract() != 0.0 {
-            return Err(ImportError::Invalid(format!(
-                "rating #{} (user {}, movie {}): score {} is not 0.5–5 in steps of 0.5",
-                i + 1,
-                r.user,
-                r.movie,
-                r.score
-            )));
-        }
-        if !movie_ids.contains(&r.movie) {
-            return Err(ImportError::Invalid(format!(
-                "rating #{} (user {}): movie {} is not in the movies file",
-                i + 1,
-                r.user,
-                r.movie
-            )));
-        }
+/// Checks what the parser cannot: a score in range and a known movie (`n`: 1-based position).
+fn check_rating(
+    n: u64,
+    r: &dataset::Rating,
+    movie_ids: &std::collections::HashSet<i64>,
+) -> Result<(), ImportError> {
+    if !(0.5..=5.0).contains(&r.score) || (r.score * 2.0).fract() != 0.0 {
+        return Err(ImportError::Invalid(format!(
+            "rating #{n} (user {}, movie {}): score {} is not 0.5–5 in steps of 0.5",
+            r.user, r.movie, r.score
+        )));
+    }
+    if !movie_ids.contains(&r.movie) {
+        return Err(ImportError::Invalid(format!(
+            "rating #{n} (user {}): movie {} is not in the movies file",
+            r.user, r.movie
+        )));
     }
     Ok(())
+}
+
+/// Ratings per upsert statement: SQLite binds 5 parameters per row (its limit is 32 766);
+/// PostgreSQL takes the batch as four arrays, so the statement's size does not grow with it.
+const RATINGS_PER_STATEMENT: usize = 6000;
+
+/// One multi-row upsert of ratings `(user, movie, score, unix seconds)`.
+fn ratings_upsert(backend: DbBackend, rows: &[(i32, i32, f32, i64)]) -> Statement {
+    use std::fmt::Write;
+    const ON_CONFLICT: &str = " ON CONFLICT (user_id, movie_id) DO UPDATE SET score = excluded.score, updated_at = excluded.updated_at";
+    if backend == DbBackend::Postgres {
+        // Arrays sent as their text form: one parameter per column for the whole batch.
+        let array = |f: &dyn Fn(&(i32, i32, f32, i64), &mut String)| {
+            let mut out = String::with_capacity(rows.len() * 8 + 2);
+            out.push('{');
+            for (i, r) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                f(r, &mut out);
+            }
+            out.push('}');
+            sea_orm::Value::from(out)
+        };
+        let values = vec![
+            array(&|r, o| {
+                let _ = write!(o, "{}", r.0);
+            }),
+            array(&|r, o| {
+                let _ = write!(o, "{}", r.1);
+            }),
+            array(&|r, o| {
+                let _ = write!(o, "{}", r.2);
+            }),
+            array(&|r, o| {
+                let _ = write!(o, "{}", r.3);
+            }),
+        ];
+        let sql = format!(
+            "INSERT INTO ratings (user_id, movie_id, score, created_at, updated_at) \
+             SELECT u, m, s, to_timestamp(t), to_timestamp(t) \
+             FROM unnest($1::text::int[], $2::text::int[], $3::text::float8[], $4::text::bigint[]) AS x(u, m, s, t)\
+             {ON_CONFLICT}"
+        );
+        return Statement::from_sql_and_values(backend, sql, values);
+    }
+    let mut sql = String::with_capacity(rows.len() * 12 + 200);
+    sql.push_str("INSERT INTO ratings (user_id, movie_id, score, created_at, updated_at) VALUES ");
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * 5);
+    for (i, &(u, m, score, at)) in rows.iter().enumerate() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?)");
+        let t = ts(at);
+        values.extend([
+            u.into(),
+            m.into(),
+            (score as f64).into(),
+            t.into(),
+            t.into(),
+        ]);
+    }
+    sql.push_str(ON_CONFLICT);
+    Statement::from_sql_and_values(backend, sql, values)
 }
 
 async fn id_map_movies<C: ConnectionTrait>(db: &C) -> Result<HashMap<String, i32>, DbErr> {
@@ -201,15 +267,48 @@ pub async fn import_movielens(
     check_source(source)?;
     let key = |id: i64| format!("{source}:{id}");
     let started = Instant::now();
-    let ds = {
+    // First pass, before anything is written: everything but the ratings in full, then every
+    // rating checked (and its user collected) without keeping it.
+    let (mut ds, raters, n_ratings) = {
         let dir = dir.to_path_buf();
-        tokio::task::spawn_blocking(move || dataset::load(&dir))
-            .await
-            .map_err(|e| ImportError::Invalid(format!("reading the dataset failed: {e}")))??
+        tokio::task::spawn_blocking(move || -> Result<_, ImportError> {
+            let ds = dataset::load_catalogue(&dir)?;
+            let movie_ids: std::collections::HashSet<i64> =
+                ds.movies.iter().map(|m| m.id).collect();
+            let mut raters = std::collections::BTreeSet::new();
+            let mut n = 0u64;
+            let mut bad = None;
+            dataset::for_each_rating(&dir, |r| {
+                n += 1;
+                if let Err(e) = check_rating(n, &r, &movie_ids) {
+                    bad = Some(e);
+                    return Err(DatasetError::Stopped);
+                }
+                raters.insert(r.user);
+                Ok(())
+            })
+            .map_err(|e| bad.take().unwrap_or(ImportError::Dataset(e)))?;
+            Ok((ds, raters, n as usize))
+        })
+        .await
+        .map_err(|e| ImportError::Invalid(format!("reading the dataset failed: {e}")))??
     };
-    check(&ds)?;
+    let known: std::collections::HashSet<i64> = ds.users.iter().map(|u| u.id).collect();
+    ds.users.extend(
+        raters
+            .into_iter()
+            .filter(|u| !known.contains(u))
+            .map(|id| dataset::User {
+                id,
+                age: None,
+                gender: None,
+                occupation: None,
+                zip: None,
+            }),
+    );
+    ds.users.sort_by_key(|u| u.id);
     if let Some(b) = bar {
-        b.set_length((ds.movies.len() + ds.users.len() + ds.ratings.len() + ds.tags.len()) as u64);
+        b.set_length((ds.movies.len() + ds.users.len() + n_ratings + ds.tags.len()) as u64);
         b.set_position(0);
     }
     let tick = |n: usize| {
@@ -221,7 +320,7 @@ pub async fn import_movielens(
         format: format!("{:?}", ds.format),
         movies_in_file: ds.movies.len(),
         users_in_file: ds.users.len(),
-        ratings_in_file: ds.ratings.len(),
+        ratings_in_file: n_ratings,
         tags_in_file: ds.tags.len(),
         ..Default::default()
     };
@@ -348,7 +447,7 @@ pub async fn import_movielens(
     report.users_added = new_users.len();
     let user_ids = id_map_users(&txn).await?;
 
-    // Ratings, upserted.
+    // Ratings, upserted, streamed from the file a second time in batches.
     let lookup = |user: i64, movie: i64| -> Result<(i32, i32), ImportError> {
         let u = user_ids
             .get(&key(user))
@@ -358,30 +457,90 @@ pub async fn import_movielens(
         })?;
         Ok((*u, *m))
     };
-    for chunk in ds.ratings.chunks(CHUNK) {
-        let mut rows = Vec::with_capacity(chunk.len());
-        for r in chunk {
-            let (u, m) = lookup(r.user, r.movie)?;
-            rows.push(ratings::ActiveModel {
-                user_id: Set(u),
-                movie_id: Set(m),
-                score: Set(r.score as f64),
-                created_at: Set(ts(r.timestamp)),
-                updated_at: Set(ts(r.timestamp)),
-                ..Default::default()
-            });
-        }
-        ratings::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([ratings::Column::UserId, ratings::Column::MovieId])
-                    .update_columns([ratings::Column::Score, ratings::Column::UpdatedAt])
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
+    let backend = txn.get_database_backend();
+    let bulk = ratings::Entity::find().one(&txn).await?.is_none() && n_ratings > CHUNK;
+    if bulk {
+        // Into an empty table the index by movie is cheaper built once at the end than kept up
+        // row by row (DDL is transactional on both databases).
+        txn.execute_unprepared("DROP INDEX IF EXISTS idx_ratings_movie")
             .await?;
-        tick(chunk.len());
     }
-    report.ratings_written = ds.ratings.len();
+    if backend == DbBackend::Sqlite {
+        // A bigger page cache for this connection while the indexes grow.
+        txn.execute_unprepared("PRAGMA cache_size = -262144")
+            .await?;
+    }
+    let by_user: HashMap<i64, i32> = ds
+        .users
+        .iter()
+        .filter_map(|u| user_ids.get(&key(u.id)).map(|&id| (u.id, id)))
+        .collect();
+    let (tx, mut rx) =
+        tokio::sync::mpsc::channel::<Result<Vec<(i32, i32, f32, i64)>, ImportError>>(2);
+    let reader = {
+        let dir = dir.to_path_buf();
+        let movie_ids = movie_ids.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut batch = Vec::with_capacity(RATINGS_PER_STATEMENT);
+            let sent = dataset::for_each_rating(&dir, |r| {
+                let row = match (by_user.get(&r.user), movie_ids.get(&r.movie)) {
+                    (Some(&u), Some(&m)) => Ok((u, m, r.score, r.timestamp)),
+                    _ => Err(ImportError::Invalid(format!(
+                        "rating of movie {} by user {}: the file changed during the import",
+                        r.movie, r.user
+                    ))),
+                };
+                match row {
+                    Ok(row) => batch.push(row),
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return Err(DatasetError::Stopped);
+                    }
+                }
+                if batch.len() == RATINGS_PER_STATEMENT {
+                    let full =
+                        std::mem::replace(&mut batch, Vec::with_capacity(RATINGS_PER_STATEMENT));
+                    tx.blocking_send(Ok(full))
+                        .map_err(|_| DatasetError::Stopped)?;
+                }
+                Ok(())
+            });
+            match sent {
+                Ok(_) if !batch.is_empty() => {
+                    let _ = tx.blocking_send(Ok(batch));
+                }
+                Ok(_) | Err(DatasetError::Stopped) => {}
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e.into()));
+                }
+            }
+        })
+    };
+    let mut written = 0;
+    while let Some(batch) = rx.recv().await {
+        let batch = batch?;
+        txn.execute_raw(ratings_upsert(backend, &batch)).await?;
+        written += batch.len();
+        tick(batch.len());
+    }
+    reader
+        .await
+        .map_err(|e| ImportError::Invalid(format!("reading the ratings failed: {e}")))?;
+    if written != n_ratings {
+        return Err(ImportError::Invalid(format!(
+            "ratings.csv changed during the import ({n_ratings} ratings checked, {written} read)"
+        )));
+    }
+    if bulk {
+        txn.execute_unprepared(
+            "CREATE INDEX IF NOT EXISTS idx_ratings_movie ON ratings (movie_id)",
+        )
+        .await?;
+    }
+    if backend == DbBackend::Sqlite {
+        txn.execute_unprepared("PRAGMA cache_size = -2000").await?;
+    }
+    report.ratings_written = written;
 
     // Users' free-text tags.
     if !ds.tags.is_empty() {

@@ -56,6 +56,9 @@ pub enum DatasetError {
         /// What was wrong with it.
         reason: String,
     },
+    /// A caller's callback ([`for_each_rating`]) asked to stop; it holds the reason.
+    #[error("stopped by the caller")]
+    Stopped,
 }
 
 /// A movie as described by the dataset.
@@ -182,8 +185,38 @@ pub fn load(dir: &Path) -> Result<Dataset, DatasetError> {
     match detect(dir)? {
         Format::Ml100k => parse::load_100k(dir),
         Format::Ml1m => parse::load_1m(dir),
-        Format::MlCsv => parse::load_csv(dir),
+        Format::MlCsv => parse::load_csv(dir, true),
     }
+}
+
+/// Everything but the ratings, which [`for_each_rating`] streams (for the CSV layout the
+/// users are then only those of the tags file: the caller collects the raters).
+pub fn load_catalogue(dir: &Path) -> Result<Dataset, DatasetError> {
+    let mut ds = match detect(dir)? {
+        Format::Ml100k => parse::load_100k(dir)?,
+        Format::Ml1m => parse::load_1m(dir)?,
+        Format::MlCsv => return parse::load_csv(dir, false),
+    };
+    ds.ratings = Vec::new();
+    Ok(ds)
+}
+
+/// Calls `f` with every rating of a MovieLens folder in file order, without holding them all
+/// (the CSV layout is read line by line; the older layouts are small). Returns the count.
+pub fn for_each_rating(
+    dir: &Path,
+    mut f: impl FnMut(Rating) -> Result<(), DatasetError>,
+) -> Result<u64, DatasetError> {
+    let all = match detect(dir)? {
+        Format::Ml100k => parse::ratings_100k(&dir.join("u.data"))?,
+        Format::Ml1m => parse::ratings_1m(&dir.join("ratings.dat"))?,
+        Format::MlCsv => return parse::for_each_rating_csv(&dir.join("ratings.csv"), f),
+    };
+    let n = all.len() as u64;
+    for r in all {
+        f(r)?;
+    }
+    Ok(n)
 }
 
 /// Loads only the ratings of a MovieLens folder (the fast path for offline evaluation).

@@ -447,17 +447,53 @@ fn for_each_csv(
     }
 }
 
+/// Calls `f` with each rating of a `ratings.csv` (`userId,movieId,rating,timestamp` after a
+/// header line), reading it line by line: a file of any size in constant memory. Returns how
+/// many ratings there were.
+pub(super) fn for_each_rating_csv(
+    path: &Path,
+    mut f: impl FnMut(Rating) -> Result<(), DatasetError>,
+) -> Result<u64, DatasetError> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut buf = Vec::with_capacity(128);
+    let (mut line, mut count) = (0u64, 0u64);
+    loop {
+        buf.clear();
+        if reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| io_err(path, e))?
+            == 0
+        {
+            return Ok(count);
+        }
+        line += 1;
+        let text = String::from_utf8_lossy(&buf);
+        let text = text.trim();
+        if line == 1 || text.is_empty() {
+            continue;
+        }
+        let mut it = text.split(',').map(|s| s.trim().trim_matches('"'));
+        let user = field(path, line, "userId", it.next())?;
+        let movie = field(path, line, "movieId", it.next())?;
+        let score = field(path, line, "rating", it.next())?;
+        check_score(path, line, score)?;
+        let timestamp = field(path, line, "timestamp", it.next())?;
+        f(Rating {
+            user,
+            movie,
+            score,
+            timestamp,
+        })?;
+        count += 1;
+    }
+}
+
 pub(super) fn ratings_csv(path: &Path) -> Result<Vec<Rating>, DatasetError> {
     let mut out = Vec::new();
-    for_each_csv(path, |n, r| {
-        let score = field(path, n, "rating", r.get(2))?;
-        check_score(path, n, score)?;
-        out.push(Rating {
-            user: field(path, n, "userId", r.get(0))?,
-            movie: field(path, n, "movieId", r.get(1))?,
-            score,
-            timestamp: field(path, n, "timestamp", r.get(3))?,
-        });
+    for_each_rating_csv(path, |r| {
+        out.push(r);
         Ok(())
     })?;
     Ok(out)
@@ -553,8 +589,14 @@ fn implicit_users(ratings: &[Rating], tags: &[Tag]) -> Vec<User> {
         .collect()
 }
 
-pub(super) fn load_csv(dir: &Path) -> Result<Dataset, DatasetError> {
-    let ratings = ratings_csv(&dir.join("ratings.csv"))?;
+/// The CSV layout; without `with_ratings` the ratings are left for [`for_each_rating_csv`]
+/// (and the users are those of the tags file).
+pub(super) fn load_csv(dir: &Path, with_ratings: bool) -> Result<Dataset, DatasetError> {
+    let ratings = if with_ratings {
+        ratings_csv(&dir.join("ratings.csv"))?
+    } else {
+        Vec::new()
+    };
     let mut movies = if dir.join("movies.csv").is_file() {
         movies_csv(&dir.join("movies.csv"))?
     } else {
