@@ -70,7 +70,7 @@ PG_URL=${MARQUEE_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/marquee_scale}
 PG_ADMIN=${MARQUEE_BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/marquee-scale.XXXXXX")
 cleanup() {
-  [[ -n ${SERVER_PID:-} ]] && kill "$SERVER_PID" 2>/dev/null || true
+  [[ -n ${SERVER_PID:-} ]] && pkill -P "$SERVER_PID" 2>/dev/null || true
   if [[ $KEEP == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -140,7 +140,7 @@ for size in "${SIZE_LIST[@]}"; do
     rss_after=$(awk '/VmRSS/ {print $2}' "/proc/$child/status")
     read -r p50 p99 errs < <(python3 -c "import json; d=json.load(open('$WORK/lat.json')); print(d['p50_ms'], d['p99_ms'], d['errors'])")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$ratings" "serve: recommendations p99 ms" "$p99" 0 "$rss_after" "p50 ${p50} ms, $errs errors, $REQUESTS sequential" >> "$WORK/steps.tsv"
-    kill $SERVER_PID; wait $SERVER_PID 2>/dev/null || true; SERVER_PID=""
+    kill "$child" 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; SERVER_PID=""
   fi
   if [[ -n ${IMPLICIT_PY:-} ]] && ! skip implicit; then
     run "$size" "$ratings" "implicit ALS fit ($THREADS threads, load included)" "-" \

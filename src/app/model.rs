@@ -853,16 +853,7 @@ fn dataset_from(
                 tmdb_id: None,
             })
             .collect(),
-        users: user_ids
-            .into_iter()
-            .map(|id| dataset::User {
-                id,
-                age: None,
-                gender: None,
-                occupation: None,
-                zip: None,
-            })
-            .collect(),
+        users: user_ids.into_iter().map(dataset::User::anonymous).collect(),
         ratings,
         tags: vec![],
         links: vec![],

@@ -298,13 +298,7 @@ pub async fn import_movielens(
         raters
             .into_iter()
             .filter(|u| !known.contains(u))
-            .map(|id| dataset::User {
-                id,
-                age: None,
-                gender: None,
-                occupation: None,
-                zip: None,
-            }),
+            .map(dataset::User::anonymous),
     );
     ds.users.sort_by_key(|u| u.id);
     if let Some(b) = bar {

@@ -22,20 +22,19 @@ use crate::db::entities::{
 /// (user, movie, kind, progress, time) of one event.
 type EventRow = (i32, i32, String, Option<f64>, DateTime<Utc>);
 
-/// Ratings (user, movie, score, time) and non-impression events of one user (events in the
-/// order they were recorded).
-async fn feedback_rows<C: ConnectionTrait>(
-    db: &C,
-    user: i32,
-) -> Result<(Vec<(i32, i32, f64, DateTime<Utc>)>, Vec<EventRow>), DbErr> {
-    let rq = ratings::Entity::find()
+/// Ratings as (user, movie, score, time).
+fn rating_rows() -> sea_orm::Select<ratings::Entity> {
+    ratings::Entity::find()
         .select_only()
         .column(ratings::Column::UserId)
         .column(ratings::Column::MovieId)
         .column(ratings::Column::Score)
         .column(ratings::Column::UpdatedAt)
-        .filter(ratings::Column::UserId.eq(user));
-    let eq = events::Entity::find()
+}
+
+/// Events but impressions, as [`EventRow`]s in the order they were recorded.
+fn event_rows() -> sea_orm::Select<events::Entity> {
+    events::Entity::find()
         .select_only()
         .column(events::Column::UserId)
         .column(events::Column::MovieId)
@@ -43,11 +42,26 @@ async fn feedback_rows<C: ConnectionTrait>(
         .column(events::Column::Progress)
         .column(events::Column::OccurredAt)
         .filter(events::Column::Kind.ne(EventKind::Impression.as_str()))
-        .filter(events::Column::UserId.eq(user))
-        .order_by_asc(events::Column::Id);
+        .order_by_asc(events::Column::Id)
+}
+
+/// Ratings (user, movie, score, time) and non-impression events of one user (events in the
+/// order they were recorded).
+async fn feedback_rows<C: ConnectionTrait>(
+    db: &C,
+    user: i32,
+) -> Result<(Vec<(i32, i32, f64, DateTime<Utc>)>, Vec<EventRow>), DbErr> {
     Ok((
-        rq.into_tuple().all(db).await?,
-        eq.into_tuple().all(db).await?,
+        rating_rows()
+            .filter(ratings::Column::UserId.eq(user))
+            .into_tuple()
+            .all(db)
+            .await?,
+        event_rows()
+            .filter(events::Column::UserId.eq(user))
+            .into_tuple()
+            .all(db)
+            .await?,
     ))
 }
 
@@ -68,12 +82,7 @@ pub async fn interactions(db: &DatabaseConnection) -> Result<Vec<Interaction>, D
         .await?
         .unwrap_or(0);
     let mut b = InteractionBuilder::with_capacity(std::cmp::Ord::max(n_ratings, 0) as usize);
-    let mut rows = ratings::Entity::find()
-        .select_only()
-        .column(ratings::Column::UserId)
-        .column(ratings::Column::MovieId)
-        .column(ratings::Column::Score)
-        .column(ratings::Column::UpdatedAt)
+    let mut rows = rating_rows()
         .filter(ratings::Column::UserId.in_subquery(consenting.clone()))
         .into_tuple::<(i32, i32, f64, DateTime<Utc>)>()
         .stream(db)
@@ -83,16 +92,8 @@ pub async fn interactions(db: &DatabaseConnection) -> Result<Vec<Interaction>, D
         b.rating(u, m, s as f32, at.timestamp());
     }
     drop(rows);
-    let mut rows = events::Entity::find()
-        .select_only()
-        .column(events::Column::UserId)
-        .column(events::Column::MovieId)
-        .column(events::Column::Kind)
-        .column(events::Column::Progress)
-        .column(events::Column::OccurredAt)
-        .filter(events::Column::Kind.ne(EventKind::Impression.as_str()))
+    let mut rows = event_rows()
         .filter(events::Column::UserId.in_subquery(consenting))
-        .order_by_asc(events::Column::Id)
         .into_tuple::<EventRow>()
         .stream(db)
         .await?;

@@ -93,6 +93,19 @@ pub struct User {
     pub zip: Option<String>,
 }
 
+impl User {
+    /// A user known by id only (a rater of a layout without a users file).
+    pub fn anonymous(id: i64) -> Self {
+        User {
+            id,
+            age: None,
+            gender: None,
+            occupation: None,
+            zip: None,
+        }
+    }
+}
+
 /// One explicit rating.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rating {

@@ -578,15 +578,7 @@ fn implicit_users(ratings: &[Rating], tags: &[Tag]) -> Vec<User> {
         .map(|r| r.user)
         .chain(tags.iter().map(|t| t.user))
         .collect();
-    ids.into_iter()
-        .map(|id| User {
-            id,
-            age: None,
-            gender: None,
-            occupation: None,
-            zip: None,
-        })
-        .collect()
+    ids.into_iter().map(User::anonymous).collect()
 }
 
 /// The CSV layout; without `with_ratings` the ratings are left for [`for_each_rating_csv`]
