@@ -136,37 +136,30 @@ fn check_rating(
 /// PostgreSQL takes the batch as four arrays, so the statement's size does not grow with it.
 const RATINGS_PER_STATEMENT: usize = 6000;
 
+/// A PostgreSQL array literal (`{1,2,3}`) of numbers, as a text parameter.
+fn pg_array<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> sea_orm::Value {
+    use std::fmt::Write;
+    let mut out = String::from("{");
+    for (i, x) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{x}");
+    }
+    out.push('}');
+    out.into()
+}
+
 /// One multi-row upsert of ratings `(user, movie, score, unix seconds)`.
 fn ratings_upsert(backend: DbBackend, rows: &[(i32, i32, f32, i64)]) -> Statement {
-    use std::fmt::Write;
     const ON_CONFLICT: &str = " ON CONFLICT (user_id, movie_id) DO UPDATE SET score = excluded.score, updated_at = excluded.updated_at";
     if backend == DbBackend::Postgres {
         // Arrays sent as their text form: one parameter per column for the whole batch.
-        let array = |f: &dyn Fn(&(i32, i32, f32, i64), &mut String)| {
-            let mut out = String::with_capacity(rows.len() * 8 + 2);
-            out.push('{');
-            for (i, r) in rows.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                f(r, &mut out);
-            }
-            out.push('}');
-            sea_orm::Value::from(out)
-        };
         let values = vec![
-            array(&|r, o| {
-                let _ = write!(o, "{}", r.0);
-            }),
-            array(&|r, o| {
-                let _ = write!(o, "{}", r.1);
-            }),
-            array(&|r, o| {
-                let _ = write!(o, "{}", r.2);
-            }),
-            array(&|r, o| {
-                let _ = write!(o, "{}", r.3);
-            }),
+            pg_array(rows.iter().map(|r| r.0)),
+            pg_array(rows.iter().map(|r| r.1)),
+            pg_array(rows.iter().map(|r| r.2)),
+            pg_array(rows.iter().map(|r| r.3)),
         ];
         let sql = format!(
             "INSERT INTO ratings (user_id, movie_id, score, created_at, updated_at) \
