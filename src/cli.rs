@@ -45,6 +45,9 @@ pub enum Command {
     Token(TokenArgs),
     /// Train every model from the database, store it as the active model version.
     Train,
+    /// Move ALS factors in and out (NumPy `.npy` files and a JSON manifest; docs/scaling.md).
+    #[command(subcommand)]
+    Model(ModelCommand),
     /// Prune what is kept only for a while: recommendation logs older than
     /// `serving.log_retention_days` (the server also does this every
     /// `serving.prune_interval_minutes`).
@@ -167,6 +170,27 @@ pub enum MigrateAction {
     Down,
     /// List applied and pending migrations.
     Status,
+}
+
+/// `marquee model …`.
+#[derive(Subcommand, Debug)]
+pub enum ModelCommand {
+    /// Write a model version's ALS factors, vocabularies and blend recipe to a folder
+    /// (people erased since are left out).
+    Export {
+        /// The folder to write (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The model version (default: the active one).
+        #[arg(long)]
+        version: Option<i32>,
+    },
+    /// Serve factors from a folder (exported, or trained elsewhere): fits every other model
+    /// from the database as `train` does, stores the result as the active model version.
+    Import {
+        /// The folder holding manifest.json and the .npy files.
+        dir: PathBuf,
+    },
 }
 
 /// Import subcommands.

@@ -9,7 +9,7 @@ use migration::{Migrator, MigratorTrait};
 use marquee::auth::{password, JwtKeys, Role};
 use marquee::cli::{
     parse_ttl, BenchCommand, BenchServingArgs, BenchSynthArgs, Cli, Command, EvaluateArgs,
-    ImportCommand, MigrateAction, ReportFormat, StaffCommand,
+    ImportCommand, MigrateAction, ModelCommand, ReportFormat, StaffCommand,
 };
 use marquee::config::Settings;
 use marquee::startup::{build_state, Application};
@@ -170,6 +170,51 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::Train => {
             let state = build_state(settings).await?;
             train(&state).await?;
+        }
+        Command::Model(ModelCommand::Export { out, version }) => {
+            let (db, _) = db::connect(&settings.database).await?;
+            let t = std::time::Instant::now();
+            let (id, factors) = marquee::app::model::export_factors(&db, version).await?;
+            let source = format!("marquee {} model version {id}", env!("CARGO_PKG_VERSION"));
+            let (dir, f) = (out.clone(), factors.clone());
+            tokio::task::spawn_blocking(move || marquee_core::exchange::write(&dir, &f, &source))
+                .await??;
+            println!("| model version | users | items | factors | folder | seconds |");
+            println!("|---|---|---|---|---|---|");
+            println!(
+                "| {id} | {} | {} | {} | {} | {:.2} |",
+                factors.users.len(),
+                factors.items.len(),
+                factors.factors,
+                out.display(),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        Command::Model(ModelCommand::Import { dir }) => {
+            let factors =
+                tokio::task::spawn_blocking(move || marquee_core::exchange::read(&dir)).await??;
+            let state = build_state(settings).await?;
+            let bar = stage_bar()?;
+            let o = state
+                .recommender
+                .import_factors(&state.db, factors, &|p| show(&bar, p))
+                .await?;
+            bar.finish_and_clear();
+            let r = o.imported.unwrap_or_default();
+            println!("| | matched | skipped (unknown here) | without a row |");
+            println!("|---|---|---|---|");
+            println!(
+                "| users | {} | {} | {} (folded in from their history) |",
+                r.users_matched, r.users_unknown, r.users_folded
+            );
+            println!(
+                "| movies | {} | {} | {} (not ranked by ALS) |",
+                r.items_matched, r.items_unknown, r.items_without_factors
+            );
+            println!(
+                "Stored model version {} as the active one ({} interactions; load {:.1}s, fit {:.1}s)",
+                o.version_id, o.interactions, o.load_seconds, o.train_seconds
+            );
         }
         Command::Maintenance => {
             let state = build_state(settings).await?;

@@ -15,6 +15,7 @@ use crate::db::repo::training::{self, CatalogueEntry, Interaction, NewModelVersi
 use marquee_core::dataset;
 use marquee_core::demographics::AgeBand;
 use marquee_core::eval::{self, EvalConfig, Protocol};
+use marquee_core::recommender::factors::{FactorModel, ImportReport};
 use marquee_core::recommender::hybrid::ComponentSpec;
 use marquee_core::recommender::snapshot::{Snapshot, SnapshotParams, TrainingInput};
 use marquee_core::recommender::{Demographics, Feedback, Folded, ItemIdx, OwnedHistory, Progress};
@@ -56,6 +57,8 @@ pub enum EngineError {
     Model(#[from] marquee_core::recommender::RecommendError),
     #[error("training task failed: {0}")]
     Join(String),
+    #[error("{0}")]
+    NoModel(String),
 }
 
 impl From<EngineError> for crate::error::AppError {
@@ -64,7 +67,9 @@ impl From<EngineError> for crate::error::AppError {
             EngineError::Busy | EngineError::BusyElsewhere => {
                 crate::error::AppError::Conflict(e.to_string())
             }
-            EngineError::NoData => crate::error::AppError::bad_input(e.to_string()),
+            EngineError::NoData | EngineError::NoModel(_) => {
+                crate::error::AppError::bad_input(e.to_string())
+            }
             EngineError::Db(d) => d.into(),
             other => crate::error::AppError::Unexpected(anyhow::anyhow!(other.to_string())),
         }
@@ -104,6 +109,8 @@ pub struct TrainOutcome {
     pub train_seconds: f64,
     pub evaluate_seconds: f64,
     pub metrics: serde_json::Value,
+    /// How imported factors met the data (`marquee model import`); `None` for a training.
+    pub imported: Option<ImportReport>,
 }
 
 /// Most users whose re-solved factors are kept between trainings; past it the least recently
@@ -424,6 +431,30 @@ impl RecommenderHandle {
         db: &DatabaseConnection,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<TrainOutcome, EngineError> {
+        self.build(db, progress, None).await
+    }
+
+    /// Like [`Self::train`], but the ranking blend serves `factors` (ALS trained elsewhere, or
+    /// exported by [`export_factors`]): every other model is fitted from the database, the
+    /// blend takes the factors' recipe or ranks by ALS alone (see
+    /// `marquee_core::recommender::factors`). Takes the same training lease; no offline metrics
+    /// (they would measure models trained here, not the factors).
+    #[tracing::instrument(skip_all)]
+    pub async fn import_factors(
+        &self,
+        db: &DatabaseConnection,
+        factors: FactorModel,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<TrainOutcome, EngineError> {
+        self.build(db, progress, Some(factors)).await
+    }
+
+    async fn build(
+        &self,
+        db: &DatabaseConnection,
+        progress: &(dyn Fn(Progress) + Sync),
+        factors: Option<FactorModel>,
+    ) -> Result<TrainOutcome, EngineError> {
         {
             let mut s = self
                 .status
@@ -456,7 +487,7 @@ impl RecommenderHandle {
             s.started_at = Some(Utc::now());
             s.last_error = None;
         });
-        let result = self.train_inner(db, progress).await;
+        let result = self.train_inner(db, progress, factors).await;
         lease.release().await;
         self.set_status(|s| {
             s.running = false;
@@ -474,6 +505,7 @@ impl RecommenderHandle {
         &self,
         db: &DatabaseConnection,
         progress: &(dyn Fn(Progress) + Sync),
+        factors: Option<FactorModel>,
     ) -> Result<TrainOutcome, EngineError> {
         let t0 = Instant::now();
         if let Ok(mut e) = self.erased_during_training.lock() {
@@ -490,8 +522,7 @@ impl RecommenderHandle {
         let demographics = training::demographics(db).await?;
         let cutoff = interactions.iter().map(|i| i.timestamp).max();
         // The evaluation sample is taken now, so the full interactions go before training.
-        let eval_data = self
-            .evaluate_after_training
+        let eval_data = (self.evaluate_after_training && factors.is_none())
             .then(|| dataset_from(&interactions, &catalogue, self.evaluation_max_users));
         let input = TrainingInput {
             feedback: interactions.iter().map(feedback).collect(),
@@ -504,7 +535,10 @@ impl RecommenderHandle {
                 .iter()
                 .map(|u| (u.id as i64, demographics_of(u)))
                 .collect(),
-            now: Some(Utc::now().timestamp()),
+            now: factors
+                .as_ref()
+                .and_then(|f| f.trained_at)
+                .or(Some(Utc::now().timestamp())),
         };
         drop(interactions);
         let load_seconds = t0.elapsed().as_secs_f64();
@@ -512,12 +546,17 @@ impl RecommenderHandle {
 
         let params = self.params.clone();
         let t1 = Instant::now();
-        let snapshot = {
+        let (snapshot, imported) = {
             let (tx, rx) = std::sync::mpsc::channel::<Progress>();
             let job = blocking(move || {
-                Snapshot::train(&input, &params, &move |p| {
+                let progress = move |p| {
                     let _ = tx.send(p);
-                })
+                };
+                match factors {
+                    None => Snapshot::train(&input, &params, &progress).map(|s| (s, None)),
+                    Some(f) => Snapshot::from_factors(&input, &params, &f, &progress)
+                        .map(|(s, r)| (s, Some(r))),
+                }
             });
             // Relay progress from the blocking task to the caller's callback.
             let mut job = job;
@@ -555,15 +594,23 @@ impl RecommenderHandle {
         let (blob, snapshot) = blocking(move || snapshot.to_bytes().map(|b| (b, snapshot)))
             .await
             .map_err(|e| EngineError::Join(e.to_string()))??;
-        let timings = serde_json::json!({
+        let mut timings = serde_json::json!({
             "load_seconds": load_seconds, "train_seconds": train_seconds, "evaluate_seconds": evaluate_seconds,
             "blob_bytes": blob.len(), "evaluation_users": evaluation_users,
         });
+        if let Some(r) = &imported {
+            timings["imported"] = serde_json::to_value(r).unwrap_or_default();
+        }
         let version = training::store_active_version(
             db,
             NewModelVersion {
-                algorithm: "hybrid".into(),
-                params: serde_json::to_value(&self.params).unwrap_or_default(),
+                algorithm: if imported.is_some() {
+                    "imported_als"
+                } else {
+                    "hybrid"
+                }
+                .into(),
+                params: serde_json::to_value(&snapshot.meta.params).unwrap_or_default(),
                 metrics: metrics.clone(),
                 timings,
                 data_cutoff: cutoff.and_then(|c| Utc.timestamp_opt(c, 0).single()),
@@ -609,6 +656,7 @@ impl RecommenderHandle {
             train_seconds,
             evaluate_seconds,
             metrics,
+            imported,
         })
     }
 
@@ -884,6 +932,38 @@ fn offline_metrics(ds: &dataset::Dataset) -> serde_json::Value {
 }
 
 /// Maps a snapshot item to its movie id.
+/// The ALS factors of a stored model version (the active one if `version` is `None`), without
+/// anyone erased, for `marquee model export`. Returns the version's id with them.
+pub async fn export_factors(
+    db: &DatabaseConnection,
+    version: Option<i32>,
+) -> Result<(i32, FactorModel), EngineError> {
+    let v = match version {
+        Some(id) => training::version(db, id).await?,
+        None => training::active_version(db).await?,
+    };
+    let what = version.map_or("the active model version".to_string(), |id| {
+        format!("model version {id}")
+    });
+    let Some(v) = v else {
+        return Err(EngineError::NoModel(format!("there is no {what}")));
+    };
+    let Some(blob) = v.blob else {
+        return Err(EngineError::NoModel(format!(
+            "{what} no longer keeps its parameters (only the newest versions do)"
+        )));
+    };
+    let erased = crate::db::repo::privacy::erased_user_ids(db, None).await?;
+    let factors = blocking(move || -> Result<FactorModel, EngineError> {
+        let mut s = Snapshot::from_bytes(&blob)?;
+        strip_users(&mut s, &erased);
+        Ok(s.export_factors()?)
+    })
+    .await
+    .map_err(|e| EngineError::Join(e.to_string()))??;
+    Ok((v.id, factors))
+}
+
 pub fn movie_of(active: &Active, item: ItemIdx) -> Option<i32> {
     active.snapshot.vocab.item_id(item).map(|id| id as i32)
 }

@@ -21,6 +21,8 @@ fn every_command_has_help() {
         vec!["staff", "add"],
         vec!["token"],
         vec!["train"],
+        vec!["model", "export"],
+        vec!["model", "import"],
         vec!["evaluate"],
     ] {
         let out = marquee().args(&cmd).arg("--help").output().unwrap();

@@ -93,6 +93,11 @@ pub async fn spawn_app_with(
     backend: Backend,
     tweak: impl FnOnce(&mut Settings),
 ) -> Option<TestApp> {
+    // Server errors (an INTERNAL answer's cause) show in a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("error")
+        .with_test_writer()
+        .try_init();
     let (mut settings, tmp) = settings_for(backend).await?;
     tweak(&mut settings);
     let app = Application::build(settings)
@@ -130,6 +135,17 @@ pub async fn spawn_replica(settings: Settings) -> TestApp {
 }
 
 impl TestApp {
+    /// The same application state (database, keys) speaking to the server at `address`: another
+    /// process serving the same database.
+    pub fn at(&self, address: &str) -> TestApp {
+        TestApp {
+            address: address.to_owned(),
+            state: self.state.clone(),
+            client: reqwest::Client::new(),
+            _tmp: None,
+        }
+    }
+
     /// POSTs a GraphQL request and returns the JSON body.
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
         let mut req = self

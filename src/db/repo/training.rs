@@ -352,6 +352,14 @@ pub async fn active_version<C: ConnectionTrait>(
         .await
 }
 
+/// One model version with its blob.
+pub async fn version<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<model_versions::Model>, DbErr> {
+    model_versions::Entity::find_by_id(id).one(db).await
+}
+
 /// A model version's columns but its blob.
 type VersionRow = (
     i32,

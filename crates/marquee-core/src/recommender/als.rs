@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of [`Als`] (`[recommender.als]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AlsParams {
     /// Latent dimension.
@@ -308,6 +308,62 @@ impl Als {
     /// Item factor matrix, row-major `n_items × k`.
     pub fn item_factors(&self) -> &[f32] {
         &self.item_factors
+    }
+
+    /// User factor matrix, row-major `n_users × k` (forgotten users' rows are zero).
+    pub fn user_factors(&self) -> &[f32] {
+        &self.user_factors
+    }
+
+    /// Latent dimension.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// The parameters fold-in uses (`reg`, `alpha`, `negative_below`; the others are defaults).
+    pub fn fold_in_params(&self) -> AlsParams {
+        AlsParams {
+            factors: self.k,
+            reg: self.reg,
+            alpha: self.alpha,
+            negative_below: self.negative_below,
+            ..Default::default()
+        }
+    }
+
+    /// A model from factors trained elsewhere (row-major, `k` columns). Users in `untrained`
+    /// have no trained vector: they are folded in from their history, like a forgotten user.
+    pub fn from_factors(
+        k: usize,
+        p: &AlsParams,
+        user_factors: Vec<f32>,
+        item_factors: Vec<f32>,
+        untrained: impl IntoIterator<Item = UserIdx>,
+    ) -> Result<Self, RecommendError> {
+        if k == 0 || user_factors.len() % k != 0 || item_factors.len() % k != 0 {
+            return Err(RecommendError::InvalidParam {
+                name: "factors",
+                reason: format!(
+                    "{} user and {} item values do not make rows of {k}",
+                    user_factors.len(),
+                    item_factors.len()
+                ),
+            });
+        }
+        let mut removed = Forgotten::default();
+        for u in untrained {
+            removed.insert(u);
+        }
+        Ok(Als {
+            k,
+            alpha: p.alpha,
+            reg: p.reg,
+            negative_below: p.negative_below,
+            yty: gram(&item_factors, k),
+            user_factors,
+            item_factors,
+            removed,
+        })
     }
 }
 

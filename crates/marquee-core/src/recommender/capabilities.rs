@@ -58,21 +58,36 @@ pub trait SimilarItems {
 }
 
 /// The training users a model has forgotten (serialised as a plain list of indices, as the
-/// models stored it before this type existed).
+/// models stored it before this type existed). Kept sorted, so a lookup stays cheap when many
+/// users are listed (an imported factor model lists every user the file did not hold).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(from = "Vec<u32>", into = "Vec<u32>")]
 pub(crate) struct Forgotten(Vec<u32>);
+
+impl From<Vec<u32>> for Forgotten {
+    fn from(mut v: Vec<u32>) -> Self {
+        v.sort_unstable();
+        v.dedup();
+        Forgotten(v)
+    }
+}
+
+impl From<Forgotten> for Vec<u32> {
+    fn from(f: Forgotten) -> Self {
+        f.0
+    }
+}
 
 impl Forgotten {
     /// Records `u` as forgotten.
     pub(crate) fn insert(&mut self, u: UserIdx) {
-        if !self.contains(u) {
-            self.0.push(u.0);
+        if let Err(at) = self.0.binary_search(&u.0) {
+            self.0.insert(at, u.0);
         }
     }
     /// Whether `u` was forgotten.
     pub(crate) fn contains(&self, u: UserIdx) -> bool {
-        self.0.contains(&u.0)
+        self.0.binary_search(&u.0).is_ok()
     }
 }
 

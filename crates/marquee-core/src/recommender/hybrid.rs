@@ -275,7 +275,7 @@ pub enum Objective {
 }
 
 /// Hyperparameters of [`Hybrid`] (`[recommender.hybrid]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HybridParams {
     /// Blended models.
@@ -465,6 +465,67 @@ impl Hybrid {
         })
     }
 
+    /// A blend with known weights (`[intercept, w_1 … w_m]` per bucket, as [`Self::weights`]
+    /// returns them): components that `given` supplies are taken as they are, the others are
+    /// fitted on the data they would have been fitted on by [`Self::fit_with`] (all of it with
+    /// `refit`, else the same seeded validation split). Rebuilds a blend whose factor model was
+    /// trained elsewhere.
+    pub fn assemble(
+        data: &Interactions,
+        side: &SideInfo,
+        p: &HybridParams,
+        weights: Vec<Vec<f32>>,
+        mut given: impl FnMut(&ComponentSpec) -> Option<Component>,
+    ) -> Result<Self, RecommendError> {
+        let m = p.components.len();
+        if m == 0 || weights.len() != p.bounds_len() || weights.iter().any(|w| w.len() != m + 1) {
+            return Err(RecommendError::InvalidParam {
+                name: "weights",
+                reason: format!(
+                    "{} components and {} activity buckets need {} rows of {} weights",
+                    m,
+                    p.bounds_len(),
+                    p.bounds_len(),
+                    m + 1
+                ),
+            });
+        }
+        if weights.iter().flatten().any(|w| !w.is_finite()) {
+            return Err(RecommendError::InvalidParam {
+                name: "weights",
+                reason: "every weight must be a finite number".into(),
+            });
+        }
+        let split;
+        let fit_data = if p.refit {
+            data
+        } else {
+            split = validation_split(data, p.validation_fraction, p.seed).0;
+            &split
+        };
+        let given: Vec<Option<Component>> = p.components.iter().map(&mut given).collect();
+        let components = p
+            .components
+            .par_iter()
+            .zip(given)
+            .map(|(s, g)| match g {
+                Some(c) => Ok(c),
+                None => Component::fit(s, fit_data, side),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let (lo, hi) = rating_range(data);
+        Ok(Hybrid {
+            components,
+            objective: p.objective,
+            bounds: p.bucket_bounds.clone(),
+            weights,
+            fallback: data.global_mean(),
+            min_rating: lo,
+            max_rating: hi,
+            n_items: data.n_items(),
+        })
+    }
+
     /// The blended models.
     pub fn components(&self) -> &[Component] {
         &self.components
@@ -622,6 +683,15 @@ fn top_unseen(scores: &[f32], seen: &[ItemIdx], k: usize) -> Vec<ItemIdx> {
     buf.into_iter().map(|x| x.1).collect()
 }
 
+/// Validation users the ranking weights are learned on, at most (a fixed sample beyond): the
+/// search's cost and memory stop growing with the number of users.
+const MAX_WEIGHT_USERS: usize = 10_000;
+
+/// Per validation user and component, the best unseen items kept for the weight search. A blend's
+/// top 10 comes from the union of its components' top lists unless an item is mediocre in every
+/// component, so the search scores a few hundred items per user instead of the catalogue.
+const SHORTLIST: usize = 200;
+
 fn learn_ranking(
     comps: &[Component],
     fit_data: &Interactions,
@@ -633,21 +703,39 @@ fn learn_ranking(
     let m = comps.len();
     let all = full.triplets();
     let cands = all_items(full.n_items());
-    // per validation user: bucket, standardised component scores over all items, relevant set
-    type UserData = (usize, Vec<Vec<f32>>, HashSet<ItemIdx>, Vec<ItemIdx>);
-    let users: Vec<UserData> = (0..full.n_users())
-        .into_par_iter()
+    let mut pool: Vec<usize> = (0..full.n_users())
         .filter(|&u| !val[u].is_empty())
+        .collect();
+    if pool.len() > MAX_WEIGHT_USERS {
+        pool.shuffle(&mut ChaCha8Rng::seed_from_u64(p.seed.wrapping_add(1)));
+        pool.truncate(MAX_WEIGHT_USERS);
+        pool.sort_unstable();
+    }
+    // per validation user: bucket, shortlisted items (ascending), the components' standardised
+    // scores of those items (component-major), relevant set
+    type UserData = (usize, Vec<ItemIdx>, Vec<Vec<f32>>, HashSet<ItemIdx>);
+    let users: Vec<UserData> = pool
+        .into_par_iter()
         .map(|u| {
             let h = fit_data.history(UserIdx(u as u32));
-            let z = comps
+            let mut seen = h.items.to_vec();
+            seen.sort_unstable();
+            let z: Vec<Vec<f32>> = comps
                 .iter()
                 .map(|c| standardise(&c.scorer().score(&h, &cands)))
                 .collect();
+            let mut short: Vec<ItemIdx> = z
+                .iter()
+                .flat_map(|zc| top_unseen(zc, &seen, SHORTLIST))
+                .collect();
+            short.sort_unstable();
+            short.dedup();
+            let zs = z
+                .iter()
+                .map(|zc| short.iter().map(|i| zc[i.ix()]).collect())
+                .collect();
             let rel = val[u].iter().map(|&x| all[x].item).collect();
-            let mut seen = h.items.to_vec();
-            seen.sort_unstable();
-            (bucket_of(&p.bucket_bounds, h.len()), z, rel, seen)
+            (bucket_of(&p.bucket_bounds, h.len()), short, zs, rel)
         })
         .collect();
     let ndcg = |w: &[f32], b: Option<usize>| -> f64 {
@@ -657,17 +745,22 @@ fn learn_ranking(
             .collect();
         let total: f64 = sel
             .par_iter()
-            .map(|(_, z, rel, seen)| {
+            .map(|(_, short, z, rel)| {
                 // component by component (vectorises), in the same order of additions as a
                 // per-item sum starting from -0.0
-                let mut s = vec![-0.0f32; cands.len()];
+                let mut s = vec![-0.0f32; short.len()];
                 for (c, zc) in z.iter().enumerate() {
                     let wc = w[c + 1];
                     for (t, &x) in s.iter_mut().zip(zc) {
                         *t += wc * x;
                     }
                 }
-                rank_metrics(&top_unseen(&s, seen, 10), rel, 10).ndcg
+                // positions ascend with item index, so ties break as over the catalogue
+                let top: Vec<ItemIdx> = top_unseen(&s, &[], 10)
+                    .into_iter()
+                    .map(|pos| short[pos.ix()])
+                    .collect();
+                rank_metrics(&top, rel, 10).ndcg
             })
             .sum();
         total / sel.len().max(1) as f64

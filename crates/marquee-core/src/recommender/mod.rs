@@ -11,6 +11,7 @@ pub mod als;
 pub mod capabilities;
 pub(crate) mod compact;
 pub mod content;
+pub mod factors;
 pub mod foldin;
 pub mod hybrid;
 pub mod interactions;
@@ -322,6 +323,9 @@ pub fn rank_scores(
     if v.len() > n {
         v.select_nth_unstable_by(n - 1, cmp);
         v.truncate(n);
+        // do not keep a catalogue-sized allocation behind a short list (callers keep lists
+        // per user, and an in-place `into_iter().map().collect()` would keep it too)
+        v.shrink_to_fit();
     }
     v.sort_unstable_by(cmp);
     v.dedup_by_key(|x| x.0);

@@ -6,8 +6,10 @@
 //! [`Snapshot::from_bytes`] refuse a blend with a component that cannot (user-kNN) with
 //! [`RecommendError::CannotForget`], so [`Snapshot::remove_user`] always takes effect at once.
 
+use super::als::Als;
 use super::content::{Content, ContentParams};
-use super::hybrid::{knn_rank_params, ComponentSpec, Hybrid, HybridParams, SideInfo};
+use super::factors::{FactorModel, ImportReport, Recipe};
+use super::hybrid::{knn_rank_params, Component, ComponentSpec, Hybrid, HybridParams, SideInfo};
 use super::interactions::{Feedback, Interactions};
 use super::knn::{HistoryIndex, ItemKnn, KnnParams};
 use super::popularity::{
@@ -15,8 +17,9 @@ use super::popularity::{
     TrendingParams,
 };
 use super::{
-    all_items, rank_scores, Demographics, Evidence, Explanation, Fit, Folded, ForgetUser, ItemIdx,
-    OwnedHistory, Progress, RecommendError, Scorer, SimilarItems, Source, UserHistory, Vocab,
+    all_items, rank_scores, Demographics, Evidence, Explanation, Fit, FoldIn, Folded, ForgetUser,
+    ItemIdx, OwnedHistory, Progress, RecommendError, Scorer, SimilarItems, Source, UserHistory,
+    UserIdx, Vocab,
 };
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
@@ -173,6 +176,135 @@ impl Snapshot {
         p: &SnapshotParams,
         progress: &dyn Fn(Progress),
     ) -> Result<Self, RecommendError> {
+        Self::build(input, p, progress, &|data, side, _| {
+            Hybrid::fit_with(data, side, &p.ranking)
+        })
+    }
+
+    /// A snapshot whose ranking blend serves `f`'s ALS factors (see [`super::factors`]): the
+    /// recipe's blend with its weights (or ALS alone), every other model fitted from `input` with
+    /// `p` as [`Self::train`] fits it. Users of `input` the file does not hold are folded in from
+    /// their history; file rows the input does not know are skipped (counted in the report).
+    pub fn from_factors(
+        input: &TrainingInput,
+        p: &SnapshotParams,
+        f: &FactorModel,
+        progress: &dyn Fn(Progress),
+    ) -> Result<(Self, ImportReport), RecommendError> {
+        let k = f.factors;
+        if k == 0
+            || f.user_factors.len() != f.users.len() * k
+            || f.item_factors.len() != f.items.len() * k
+        {
+            return Err(RecommendError::InvalidParam {
+                name: "factors",
+                reason: format!(
+                    "{} users and {} items of {k} factors do not match {} and {} values",
+                    f.users.len(),
+                    f.items.len(),
+                    f.user_factors.len(),
+                    f.item_factors.len()
+                ),
+            });
+        }
+        let (ranking_params, weights) = match &f.recipe {
+            Some(r) => {
+                let n_als = r
+                    .params
+                    .components
+                    .iter()
+                    .filter(|c| c.name == "als")
+                    .count();
+                if n_als != 1 {
+                    return Err(RecommendError::InvalidParam {
+                        name: "ranking",
+                        reason: format!(
+                            "the recipe's blend must hold ALS exactly once (it holds it {n_als} times)"
+                        ),
+                    });
+                }
+                (r.params.clone(), r.weights.clone())
+            }
+            None => {
+                let mut hp = HybridParams::ranking();
+                hp.bucket_bounds.clear();
+                hp.components = vec![ComponentSpec::with(
+                    "als",
+                    serde_json::to_value(&f.als).map_err(RecommendError::Encoding)?,
+                )];
+                (hp, vec![vec![0.0, 1.0]])
+            }
+        };
+        let mut p = p.clone();
+        p.ranking = ranking_params;
+        let report = std::cell::RefCell::new(ImportReport::default());
+        let snapshot = Self::build(input, &p, progress, &|data, side, vocab| {
+            let (als, r) = place_factors(f, data, vocab)?;
+            *report.borrow_mut() = r;
+            let mut als = Some(als);
+            Hybrid::assemble(data, side, &p.ranking, weights.clone(), |spec| {
+                (spec.name == "als")
+                    .then(|| als.take().map(Component::Als))
+                    .flatten()
+            })
+        })?;
+        Ok((snapshot, report.into_inner()))
+    }
+
+    /// The ALS factors of the ranking blend, with their vocabularies and the blend's recipe, for
+    /// `marquee model export`. Users the snapshot no longer holds (erased) are left out.
+    pub fn export_factors(&self) -> Result<FactorModel, RecommendError> {
+        let als = self.ranking.components().iter().find_map(|c| match c {
+            Component::Als(a) => Some(a),
+            _ => None,
+        });
+        let Some(als) = als else {
+            return Err(RecommendError::InvalidParam {
+                name: "ranking",
+                reason: "the ranking blend has no ALS component: there are no factors to export"
+                    .into(),
+            });
+        };
+        let k = als.k();
+        let mut users = Vec::new();
+        let mut user_factors = Vec::new();
+        for u in 0..self.vocab.n_users() {
+            let idx = UserIdx(u as u32);
+            let (Some(ext), Some(v)) = (self.vocab.user_id(idx), als.trained_vector(idx)) else {
+                continue;
+            };
+            if self.removed.contains(&idx.0) {
+                continue;
+            }
+            users.push(ext);
+            user_factors.extend_from_slice(&v.factors);
+        }
+        let items: Vec<i64> = (0..self.vocab.n_items())
+            .filter_map(|i| self.vocab.item_id(ItemIdx(i as u32)))
+            .collect();
+        let item_factors = als.item_factors()[..items.len() * k].to_vec();
+        let params = self.meta.params.ranking.clone();
+        Ok(FactorModel {
+            users,
+            items,
+            factors: k,
+            user_factors,
+            item_factors,
+            als: als.fold_in_params(),
+            recipe: Some(Recipe {
+                weights: self.ranking.weights().to_vec(),
+                params,
+            }),
+            trained_at: Some(self.meta.trained_at),
+        })
+    }
+
+    fn build(
+        input: &TrainingInput,
+        p: &SnapshotParams,
+        progress: &dyn Fn(Progress),
+        ranking: &dyn Fn(&Interactions, &SideInfo, &Vocab) -> Result<Hybrid, RecommendError>,
+    ) -> Result<Self, RecommendError> {
         let t0 = std::time::Instant::now();
         let mut vocab = Vocab::default();
         for &i in &input.catalogue {
@@ -203,7 +335,7 @@ impl Snapshot {
             })
         };
         step(0, "ranking blend");
-        let mut ranking = Hybrid::fit_with(&data, &side, &p.ranking)?;
+        let mut ranking = ranking(&data, &side, &vocab)?;
         ranking.ensure_forgets()?;
         step(1, "rating blend");
         let rating = match &p.rating {
@@ -595,6 +727,60 @@ impl Snapshot {
     }
 }
 
+fn duplicate(what: &'static str, id: i64) -> RecommendError {
+    RecommendError::InvalidParam {
+        name: "factors",
+        reason: format!("{what} {id} has two rows"),
+    }
+}
+
+/// `f`'s rows placed at the dense indices of `vocab` (users and items the data knows); users
+/// without a row are folded in, items without one get zeros.
+fn place_factors(
+    f: &FactorModel,
+    data: &Interactions,
+    vocab: &Vocab,
+) -> Result<(Als, ImportReport), RecommendError> {
+    let k = f.factors;
+    let mut r = ImportReport::default();
+    let mut user_factors = vec![0f32; data.n_users() * k];
+    let mut has_row = vec![false; data.n_users()];
+    for (row, &ext) in f.users.iter().enumerate() {
+        match vocab.user(ext).filter(|u| u.ix() < data.n_users()) {
+            Some(u) if has_row[u.ix()] => return Err(duplicate("user", ext)),
+            Some(u) => {
+                user_factors[u.ix() * k..(u.ix() + 1) * k]
+                    .copy_from_slice(&f.user_factors[row * k..(row + 1) * k]);
+                has_row[u.ix()] = true;
+                r.users_matched += 1;
+            }
+            None => r.users_unknown += 1,
+        }
+    }
+    let mut item_factors = vec![0f32; data.n_items() * k];
+    let mut item_row = vec![false; data.n_items()];
+    for (row, &ext) in f.items.iter().enumerate() {
+        match vocab.item(ext).filter(|i| i.ix() < data.n_items()) {
+            Some(i) if item_row[i.ix()] => return Err(duplicate("item", ext)),
+            Some(i) => {
+                item_factors[i.ix() * k..(i.ix() + 1) * k]
+                    .copy_from_slice(&f.item_factors[row * k..(row + 1) * k]);
+                item_row[i.ix()] = true;
+                r.items_matched += 1;
+            }
+            None => r.items_unknown += 1,
+        }
+    }
+    r.items_without_factors = item_row.iter().filter(|&&x| !x).count();
+    let untrained: Vec<UserIdx> = (0..data.n_users())
+        .filter(|&u| !has_row[u])
+        .map(|u| UserIdx(u as u32))
+        .collect();
+    r.users_folded = untrained.len();
+    let als = Als::from_factors(k, &f.als, user_factors, item_factors, untrained)?;
+    Ok((als, r))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -674,6 +860,138 @@ mod tests {
 
     fn train_small() -> Snapshot {
         Snapshot::train(&input(), &small_params(), &crate::recommender::no_progress).unwrap()
+    }
+
+    /// Every user's history in external ids, from the training input.
+    fn histories(input: &TrainingInput) -> std::collections::BTreeMap<i64, Vec<(i64, f32, f32)>> {
+        let mut out = std::collections::BTreeMap::<i64, Vec<(i64, f32, f32)>>::new();
+        for f in &input.feedback {
+            out.entry(f.user)
+                .or_default()
+                .push((f.item, f.rating, f.confidence));
+        }
+        out
+    }
+
+    /// Top 10 (items and scores), similar items of every item, predictions of every item.
+    type Answers = Vec<(Vec<Recommendation>, Array1<f32>)>;
+
+    fn answers(s: &Snapshot, input: &TrainingInput) -> (Answers, Vec<Vec<(ItemIdx, f32)>>) {
+        let all = all_items(s.vocab.n_items());
+        let mut users: Vec<(i64, Vec<(i64, f32, f32)>)> = histories(input).into_iter().collect();
+        users.push((-1, vec![])); // someone new
+        let per_user = users
+            .iter()
+            .map(|(u, h)| {
+                let h = s.history(*u, h, None);
+                (
+                    s.recommend(&h.view(), 10, &[], &|_| true),
+                    s.predict(&h.view(), &all),
+                )
+            })
+            .collect();
+        let similar = all.iter().map(|&i| s.similar(i, 5)).collect();
+        (per_user, similar)
+    }
+
+    #[test]
+    fn a_snapshot_rebuilt_from_its_exported_factors_answers_exactly_the_same() {
+        let input = input();
+        let s = train_small();
+        let f = s.export_factors().unwrap();
+        assert_eq!(f.users.len(), s.vocab.n_users());
+        assert_eq!(f.factors, 8);
+        assert!(f.recipe.is_some());
+        let (t, report) = Snapshot::from_factors(
+            &input,
+            &small_params(),
+            &f,
+            &crate::recommender::no_progress,
+        )
+        .unwrap();
+        assert_eq!(report.users_matched, f.users.len());
+        assert_eq!((report.users_unknown, report.users_folded), (0, 0));
+        assert_eq!(report.items_without_factors, 0);
+        assert_eq!(answers(&s, &input), answers(&t, &input));
+        assert_eq!(t.export_factors().unwrap(), f);
+    }
+
+    #[test]
+    fn factors_from_elsewhere_rank_alone_and_users_missing_from_the_file_are_folded_in() {
+        let input = input();
+        let s = train_small();
+        let mut f = s.export_factors().unwrap();
+        f.recipe = None;
+        // the file lacks the first user and holds one the data does not know
+        let k = f.factors;
+        let first = f.users[0];
+        f.users[0] = 123_456;
+        let (t, report) = Snapshot::from_factors(
+            &input,
+            &small_params(),
+            &f,
+            &crate::recommender::no_progress,
+        )
+        .unwrap();
+        assert_eq!(report.users_unknown, 1);
+        assert_eq!(report.users_folded, 1);
+        assert_eq!(t.meta.params.ranking.components.len(), 1);
+        assert_eq!(t.meta.params.ranking.components[0].name, "als");
+        // ALS alone: a trained user's list is their factors' dot products, best first
+        let hist = histories(&input);
+        let (u, h) = hist.iter().nth(1).unwrap();
+        let row = f.users.iter().position(|x| x == u).unwrap();
+        let x = &f.user_factors[row * k..(row + 1) * k];
+        let view = t.history(*u, h, None);
+        let recs = t.recommend(&view.view(), 3, &[], &|_| true);
+        let score = |item: ItemIdx| -> f32 {
+            let ext = t.vocab.item_id(item).unwrap();
+            let r = f.items.iter().position(|&e| e == ext).unwrap();
+            x.iter()
+                .zip(&f.item_factors[r * k..(r + 1) * k])
+                .map(|(a, b)| a * b)
+                .sum()
+        };
+        let seen: Vec<i64> = h.iter().map(|x| x.0).collect();
+        let mut best: Vec<(f32, i64)> = f
+            .items
+            .iter()
+            .filter(|i| !seen.contains(i))
+            .map(|&i| (score(t.vocab.item(i).unwrap()), i))
+            .collect();
+        best.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let got: Vec<i64> = recs
+            .iter()
+            .map(|r| t.vocab.item_id(r.item).unwrap())
+            .collect();
+        let want: Vec<i64> = best.iter().take(3).map(|b| b.1).collect();
+        assert_eq!(got, want);
+        // the user missing from the file is served from their history, not a zero vector
+        let missing = t.history(first, &hist[&first], None);
+        let ranked = t.ranked(&missing.view(), 3, &[], &|_| true);
+        assert_eq!(ranked.len(), 3);
+        assert!(ranked.iter().all(|r| r.source == Source::Model));
+        assert!(ranked[0].score > ranked[2].score, "{ranked:?}");
+    }
+
+    #[test]
+    fn erased_users_are_not_exported_and_bad_factor_files_are_refused() {
+        let input = input();
+        let mut s = train_small();
+        assert!(s.remove_user(1002));
+        let f = s.export_factors().unwrap();
+        assert!(!f.users.contains(&1002));
+        assert_eq!(f.users.len(), s.vocab.n_users() - 1);
+        let mut twice = f.clone();
+        twice.users[1] = twice.users[0];
+        let err = Snapshot::from_factors(&input, &small_params(), &twice, &|_| {}).unwrap_err();
+        assert!(err.to_string().contains("two rows"), "{err}");
+        let mut short = f.clone();
+        short.item_factors.pop();
+        assert!(Snapshot::from_factors(&input, &small_params(), &short, &|_| {}).is_err());
+        let mut weights = f.clone();
+        weights.recipe.as_mut().unwrap().weights.pop();
+        assert!(Snapshot::from_factors(&input, &small_params(), &weights, &|_| {}).is_err());
     }
     impl Scorer for Served {
         fn name(&self) -> &'static str {

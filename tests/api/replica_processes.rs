@@ -1,0 +1,281 @@
+//! Two `marquee serve` processes on one PostgreSQL database, as operators run replicas: a
+//! rating, a pin and an erasure made through one are in the other's next answers within a
+//! second; killing the process that is training lets the other train; neither ever serves a
+//! model older than one it served before. (`replicas.rs` checks the same inside one process,
+//! where each replica's memory can be inspected.)
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{demo_with_model, error_code, settings_for, spawn_replica, Backend};
+
+const RECS: &str = "{ recommendations(first: 10) { edges { node { movie { id } } } } }";
+const WITHIN: Duration = Duration::from_secs(1);
+
+/// A `marquee serve` child, killed when dropped.
+struct Serve {
+    child: Child,
+    address: String,
+    log: std::path::PathBuf,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Serve {
+    async fn start(database_url: &str, logs: &std::path::Path, name: &str) -> Serve {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = logs.join(format!("{name}.log"));
+        let child = Command::new(env!("CARGO_BIN_EXE_marquee"))
+            .env("MARQUEE_ENV", "test")
+            .env(
+                "MARQUEE_CONFIG_DIR",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+            )
+            .args([
+                "--database-url",
+                database_url,
+                "serve",
+                "--no-demo",
+                "--bind",
+            ])
+            .arg(format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let s = Serve {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        let t = Instant::now();
+        while s.model().await.is_none() {
+            assert!(
+                t.elapsed() < Duration::from_secs(60),
+                "{name} not ready with a model: {}",
+                s.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        s
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines().rev().take(20).collect::<Vec<_>>().join("\n")
+    }
+
+    /// The model version `/readyz` says it serves.
+    async fn model(&self) -> Option<i64> {
+        let r = reqwest::get(format!("{}/readyz", self.address))
+            .await
+            .ok()?;
+        let body: Value = r.json().await.ok()?;
+        body["model"]["version"].as_i64()
+    }
+}
+
+fn movie_ids(r: &Value) -> Vec<String> {
+    r["data"]["recommendations"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|e| e["node"]["movie"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn within<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let t = Instant::now();
+    loop {
+        if check().await {
+            return t.elapsed();
+        }
+        assert!(t.elapsed() < limit, "{what}: not seen within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Watches a server's `/readyz` until stopped; fails if the version it serves ever goes down.
+fn never_goes_back(address: String, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<usize> {
+    tokio::spawn(async move {
+        let mut seen = 0i64;
+        let mut reads = 0;
+        while !stop.load(Ordering::Relaxed) {
+            if let Ok(r) = reqwest::get(format!("{address}/readyz")).await {
+                if let Some(v) = r
+                    .json::<Value>()
+                    .await
+                    .ok()
+                    .and_then(|b| b["model"]["version"].as_i64())
+                {
+                    assert!(v >= seen, "{address} went back from version {seen} to {v}");
+                    seen = v;
+                    reads += 1;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        reads
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_serve_processes_follow_each_other() {
+    let Some((settings, _)) = settings_for(Backend::Postgres).await else {
+        return;
+    };
+    let Some(ml100k) = crate::helpers::dataset("ml-100k") else {
+        assert!(std::env::var("MARQUEE_TEST_DATABASE_URL").is_err());
+        return;
+    };
+    // This process only seeds the database and mints tokens (same keys as the servers').
+    let h = spawn_replica(settings.clone()).await;
+    demo_with_model(&h).await;
+    let v1 = h.state.recommender.active().unwrap().version_id as i64;
+    let logs = tempfile::tempdir().unwrap();
+    let url = &settings.database.url;
+    let mut a = Some(Serve::start(url, logs.path(), "a").await);
+    let b = Serve::start(url, logs.path(), "b").await;
+    assert_eq!(b.model().await, Some(v1));
+    let stop = Arc::new(AtomicBool::new(false));
+    let watch_b = never_goes_back(b.address.clone(), stop.clone());
+    let on_a = h.at(&a.as_ref().unwrap().address);
+    let on_b = h.at(&b.address);
+
+    // A rating through A: B's next answer leaves the movie out.
+    let user = h.user_token("demo-0003");
+    let before = movie_ids(&on_b.graphql(RECS, json!({}), Some(&user)).await);
+    let rated = before[0].clone();
+    let r = on_a
+        .graphql(
+            "mutation($m: ID!) { rateMovie(movieId: $m, score: 4.5) { score } }",
+            json!({ "m": rated }),
+            Some(&user),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let t = within(WITHIN, "B leaves out the movie rated on A", || async {
+        !movie_ids(&on_b.graphql(RECS, json!({}), Some(&user)).await).contains(&rated)
+    })
+    .await;
+    eprintln!("rating followed across processes in {t:?}");
+
+    // A pin made through A is first on B.
+    let editor = on_a.staff_token("editor").await;
+    let now = movie_ids(&on_b.graphql(RECS, json!({}), Some(&user)).await);
+    let catalogue = on_a
+        .graphql(
+            "{ movies(first: 60) { nodes { id } } }",
+            json!({}),
+            Some(&user),
+        )
+        .await;
+    let pinned = catalogue["data"]["movies"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_owned())
+        .find(|m| !now.contains(m) && *m != rated)
+        .unwrap();
+    let r = on_a
+        .graphql(
+            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
+            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned } }),
+            Some(&editor),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let t = within(WITHIN, "B shows the pin made on A", || async {
+        movie_ids(&on_b.graphql(RECS, json!({}), Some(&user)).await).first() == Some(&pinned)
+    })
+    .await;
+    eprintln!("pin followed across processes in {t:?}");
+
+    // A deletion completed through A: B refuses the person and no longer ranks for them.
+    let gone = "demo-0007";
+    let gone_token = h.user_token(gone);
+    assert!(error_code(&on_b.graphql(RECS, json!({}), Some(&gone_token)).await).is_none());
+    crate::privacy::erase_through_the_api(&on_a, gone).await;
+    let t = within(WITHIN, "B refuses the person erased on A", || async {
+        error_code(&on_b.graphql(RECS, json!({}), Some(&gone_token)).await)
+            == Some("UNAUTHENTICATED")
+    })
+    .await;
+    eprintln!("erasure followed across processes in {t:?}");
+
+    // A larger catalogue, so a training lasts long enough to be interrupted; A trains and is
+    // killed while it holds the lease; B then trains, and A's half-done work is nowhere.
+    marquee::db::import::import_movielens(&h.state.db, &ml100k, "ml-100k", None)
+        .await
+        .unwrap();
+    let admin = on_a.admin_token().await;
+    let r = on_a
+        .graphql(
+            "mutation { trainModels { running } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let t = Instant::now();
+    while !marquee::db::notify::training_lease_taken(&h.state.db)
+        .await
+        .unwrap()
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "A never took the lease"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(a.take()); // SIGKILL mid-training
+    let versions = h.count("model_versions").await;
+    within(
+        Duration::from_secs(5),
+        "the lease is free once A is dead",
+        || async {
+            !marquee::db::notify::training_lease_taken(&h.state.db)
+                .await
+                .unwrap()
+        },
+    )
+    .await;
+    assert_eq!(
+        h.count("model_versions").await,
+        versions,
+        "A stored nothing"
+    );
+    let r = on_b
+        .graphql(
+            "mutation { trainModels { running } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let v2 = within(
+        Duration::from_secs(240),
+        "B trains and serves a new version",
+        || async { b.model().await.is_some_and(|v| v > v1) },
+    )
+    .await;
+    eprintln!("B trained after A was killed in {v2:?}");
+    stop.store(true, Ordering::Relaxed);
+    assert!(watch_b.await.unwrap() > 10, "B's version was watched");
+}
