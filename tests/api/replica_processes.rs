@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{demo_with_model, error_code, settings_for, spawn_replica, Backend};
+use crate::helpers::{demo_with_model, error_code, settings_for, spawn_replica, Backend, TestApp};
+use crate::replicas::{a_pin_reaches, a_rating_reaches, within, WITHIN};
 
 const RECS: &str = "{ recommendations(first: 10) { edges { node { movie { id } } } } }";
-const WITHIN: Duration = Duration::from_secs(1);
 
 /// A `marquee serve` child, killed when dropped.
 struct Serve {
@@ -87,28 +87,15 @@ impl Serve {
     }
 }
 
-fn movie_ids(r: &Value) -> Vec<String> {
-    r["data"]["recommendations"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{r}"))
-        .iter()
-        .map(|e| e["node"]["movie"]["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-async fn within<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let t = Instant::now();
-    loop {
-        if check().await {
-            return t.elapsed();
-        }
-        assert!(t.elapsed() < limit, "{what}: not seen within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+async fn start_training(app: &TestApp, admin: &str) {
+    let r = app
+        .graphql(
+            "mutation { trainModels { running } }",
+            json!({}),
+            Some(admin),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
 }
 
 /// Watches a server's `/readyz` until stopped; fails if the version it serves ever goes down.
@@ -158,54 +145,10 @@ async fn two_serve_processes_follow_each_other() {
     let on_a = h.at(&a.as_ref().unwrap().address);
     let on_b = h.at(&b.address);
 
-    // A rating through A: B's next answer leaves the movie out.
+    // A rating through A is left out of B's next answer; a pin made through A is first on B.
     let user = h.user_token("demo-0003");
-    let before = movie_ids(&on_b.graphql(RECS, json!({}), Some(&user)).await);
-    let rated = before[0].clone();
-    let r = on_a
-        .graphql(
-            "mutation($m: ID!) { rateMovie(movieId: $m, score: 4.5) { score } }",
-            json!({ "m": rated }),
-            Some(&user),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
-    let t = within(WITHIN, "B leaves out the movie rated on A", || async {
-        !movie_ids(&on_b.graphql(RECS, json!({}), Some(&user)).await).contains(&rated)
-    })
-    .await;
-    eprintln!("rating followed across processes in {t:?}");
-
-    // A pin made through A is first on B.
-    let editor = on_a.staff_token("editor").await;
-    let now = movie_ids(&on_b.graphql(RECS, json!({}), Some(&user)).await);
-    let catalogue = on_a
-        .graphql(
-            "{ movies(first: 60) { nodes { id } } }",
-            json!({}),
-            Some(&user),
-        )
-        .await;
-    let pinned = catalogue["data"]["movies"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["id"].as_str().unwrap().to_owned())
-        .find(|m| !now.contains(m) && *m != rated)
-        .unwrap();
-    let r = on_a
-        .graphql(
-            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
-            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned } }),
-            Some(&editor),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
-    let t = within(WITHIN, "B shows the pin made on A", || async {
-        movie_ids(&on_b.graphql(RECS, json!({}), Some(&user)).await).first() == Some(&pinned)
-    })
-    .await;
-    eprintln!("pin followed across processes in {t:?}");
+    let rated = a_rating_reaches(&on_a, &on_b, &user).await;
+    a_pin_reaches(&on_a, &on_b, &user, &rated).await;
 
     // A deletion completed through A: B refuses the person and no longer ranks for them.
     let gone = "demo-0007";
@@ -225,14 +168,7 @@ async fn two_serve_processes_follow_each_other() {
         .await
         .unwrap();
     let admin = on_a.admin_token().await;
-    let r = on_a
-        .graphql(
-            "mutation { trainModels { running } }",
-            json!({}),
-            Some(&admin),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    start_training(&on_a, &admin).await;
     let t = Instant::now();
     while !marquee::db::notify::training_lease_taken(&h.state.db)
         .await
@@ -261,14 +197,7 @@ async fn two_serve_processes_follow_each_other() {
         versions,
         "A stored nothing"
     );
-    let r = on_b
-        .graphql(
-            "mutation { trainModels { running } }",
-            json!({}),
-            Some(&admin),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    start_training(&on_b, &admin).await;
     let v2 = within(
         Duration::from_secs(240),
         "B trains and serves a new version",

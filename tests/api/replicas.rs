@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::helpers::{demo_with_model, error_code, settings_for, spawn_replica, Backend, TestApp};
 
 const RECS: &str = "{ recommendations(first: 10) { edges { node { movie { id } } } } }";
-const WITHIN: Duration = Duration::from_secs(1);
+pub(crate) const WITHIN: Duration = Duration::from_secs(1);
 
 fn movie_ids(r: &Value) -> Vec<String> {
     r["data"]["recommendations"]["edges"]
@@ -25,7 +25,7 @@ fn movie_ids(r: &Value) -> Vec<String> {
 }
 
 /// Polls `check` until it holds or `limit` passes; returns how long it took.
-async fn within<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
+pub(crate) async fn within<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -38,6 +38,60 @@ where
         assert!(t.elapsed() < limit, "{what}: not seen within {limit:?}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// A rating through `a` is left out of `b`'s next answer within a second; returns the movie.
+pub(crate) async fn a_rating_reaches(a: &TestApp, b: &TestApp, user: &str) -> String {
+    let before = movie_ids(&b.graphql(RECS, json!({}), Some(user)).await);
+    let rated = before[0].clone();
+    let r = a
+        .graphql(
+            "mutation($m: ID!) { rateMovie(movieId: $m, score: 4.5) { score } }",
+            json!({ "m": rated }),
+            Some(user),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let t = within(WITHIN, "B excludes the movie rated on A", || async {
+        !movie_ids(&b.graphql(RECS, json!({}), Some(user)).await).contains(&rated)
+    })
+    .await;
+    eprintln!("rating followed in {t:?}");
+    rated
+}
+
+/// A pin made through `a` (on a movie not on the user's list, not `rated`) is first on `b`'s
+/// list within a second.
+pub(crate) async fn a_pin_reaches(a: &TestApp, b: &TestApp, user: &str, rated: &str) {
+    let editor = a.staff_token("editor").await;
+    let now = movie_ids(&b.graphql(RECS, json!({}), Some(user)).await);
+    let catalogue = a
+        .graphql(
+            "{ movies(first: 60) { nodes { id } } }",
+            json!({}),
+            Some(user),
+        )
+        .await;
+    let pinned = catalogue["data"]["movies"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_owned())
+        .find(|m| !now.contains(m) && *m != rated)
+        .unwrap();
+    let r = a
+        .graphql(
+            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
+            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned } }),
+            Some(&editor),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let t = within(WITHIN, "B shows the pin made on A", || async {
+        movie_ids(&b.graphql(RECS, json!({}), Some(user)).await).first() == Some(&pinned)
+    })
+    .await;
+    eprintln!("pin followed in {t:?}");
 }
 
 fn served(app: &TestApp) -> Option<i32> {
@@ -82,54 +136,11 @@ async fn replicas_follow_each_other_within_a_second() {
         "{st}"
     );
 
-    // A rating on A: B's answer drops the rated movie (B had the user's state cached).
+    // A rating on A: B's answer drops the rated movie (B had the user's state cached); a pin
+    // made on A shows first on B.
     let user = a.user_token("demo-0003");
-    let before = movie_ids(&b.graphql(RECS, json!({}), Some(&user)).await);
-    let rated = before[0].clone();
-    let r = a
-        .graphql(
-            "mutation($m: ID!) { rateMovie(movieId: $m, score: 4.5) { score } }",
-            json!({ "m": rated }),
-            Some(&user),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
-    let t = within(WITHIN, "B excludes the movie rated on A", || async {
-        !movie_ids(&b.graphql(RECS, json!({}), Some(&user)).await).contains(&rated)
-    })
-    .await;
-    eprintln!("rating followed in {t:?}");
-
-    // A pin made on A shows first on B.
-    let editor = a.staff_token("editor").await;
-    let now = movie_ids(&b.graphql(RECS, json!({}), Some(&user)).await);
-    let catalogue = a
-        .graphql(
-            "{ movies(first: 60) { nodes { id } } }",
-            json!({}),
-            Some(&user),
-        )
-        .await;
-    let pinned = catalogue["data"]["movies"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["id"].as_str().unwrap().to_owned())
-        .find(|m| !now.contains(m) && *m != rated)
-        .unwrap();
-    let r = a
-        .graphql(
-            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
-            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned } }),
-            Some(&editor),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
-    let t = within(WITHIN, "B shows the pin made on A", || async {
-        movie_ids(&b.graphql(RECS, json!({}), Some(&user)).await).first() == Some(&pinned)
-    })
-    .await;
-    eprintln!("pin followed in {t:?}");
+    let rated = a_rating_reaches(&a, &b, &user).await;
+    a_pin_reaches(&a, &b, &user, &rated).await;
 
     // A deletion completed on A: gone from B's caches, answers and live model.
     let gone = "demo-0007";

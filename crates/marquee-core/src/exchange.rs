@@ -119,27 +119,14 @@ fn invalid(path: &Path, reason: impl Into<String>) -> ExchangeError {
 pub fn write(dir: &Path, m: &FactorModel, source: &str) -> Result<(), ExchangeError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let k = m.factors;
-    let arrays: [(
-        &str,
-        Box<dyn Fn(&mut BufWriter<File>) -> Result<(), String> + '_>,
-    ); 4] = [
-        ("users.npy", Box::new(|w| write_ids(w, &m.users))),
-        ("items.npy", Box::new(|w| write_ids(w, &m.items))),
-        (
-            "user_factors.npy",
-            Box::new(|w| write_matrix(w, &m.user_factors, m.users.len(), k)),
-        ),
-        (
-            "item_factors.npy",
-            Box::new(|w| write_matrix(w, &m.item_factors, m.items.len(), k)),
-        ),
-    ];
-    for (name, f) in arrays {
-        let path = dir.join(name);
-        let mut w = BufWriter::new(File::create(&path).map_err(io(&path))?);
-        f(&mut w).map_err(|e| invalid(&path, e))?;
-        w.flush().map_err(io(&path))?;
-    }
+    write_file(&dir.join("users.npy"), |w| write_ids(w, &m.users))?;
+    write_file(&dir.join("items.npy"), |w| write_ids(w, &m.items))?;
+    write_file(&dir.join("user_factors.npy"), |w| {
+        write_matrix(w, &m.user_factors, m.users.len(), k)
+    })?;
+    write_file(&dir.join("item_factors.npy"), |w| {
+        write_matrix(w, &m.item_factors, m.items.len(), k)
+    })?;
     let manifest = Manifest {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
@@ -159,6 +146,15 @@ pub fn write(dir: &Path, m: &FactorModel, source: &str) -> Result<(), ExchangeEr
     let text =
         serde_json::to_string_pretty(&manifest).map_err(|e| invalid(&path, e.to_string()))?;
     std::fs::write(&path, text + "\n").map_err(io(&path))
+}
+
+fn write_file(
+    path: &Path,
+    f: impl FnOnce(&mut BufWriter<File>) -> Result<(), String>,
+) -> Result<(), ExchangeError> {
+    let mut w = BufWriter::new(File::create(path).map_err(io(path))?);
+    f(&mut w).map_err(|e| invalid(path, e))?;
+    w.flush().map_err(io(path))
 }
 
 fn write_ids(w: &mut BufWriter<File>, ids: &[i64]) -> Result<(), String> {

@@ -1,5 +1,6 @@
 //! Staff accounts.
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -54,9 +55,14 @@ pub async fn create<C: ConnectionTrait>(
 
 /// Records a successful login.
 pub async fn touch_login<C: ConnectionTrait>(db: &C, m: staff::Model) -> Result<(), DbErr> {
-    let mut am: staff::ActiveModel = m.into();
-    am.last_login_at = Set(Some(Utc::now()));
-    am.update(db).await?;
+    // A plain UPDATE that reads nothing back: a sign-in in the SQLite test suite once failed
+    // INTERNAL with "Missing value for column 'token_version'" decoding a row, and the row read
+    // back by `ActiveModel::update` (UPDATE … RETURNING) is not needed here.
+    staff::Entity::update_many()
+        .col_expr(staff::Column::LastLoginAt, Expr::value(Some(Utc::now())))
+        .filter(staff::Column::Id.eq(m.id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -340,7 +340,8 @@ impl Als {
         item_factors: Vec<f32>,
         untrained: impl IntoIterator<Item = UserIdx>,
     ) -> Result<Self, RecommendError> {
-        if k == 0 || user_factors.len() % k != 0 || item_factors.len() % k != 0 {
+        if k == 0 || !user_factors.len().is_multiple_of(k) || !item_factors.len().is_multiple_of(k)
+        {
             return Err(RecommendError::InvalidParam {
                 name: "factors",
                 reason: format!(

@@ -364,6 +364,9 @@ fn neighbours(
                     out.select_nth_unstable_by(p.max_neighbors, cmp);
                     out.truncate(p.max_neighbors);
                 }
+                // the list is kept: give back the room every co-rated item took (items × items
+                // in all, 1.25 GB per model at 12 500 movies, 30 GB at 62 000)
+                out.shrink_to_fit();
                 out.sort_unstable_by(cmp);
                 out
             },

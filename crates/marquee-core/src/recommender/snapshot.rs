@@ -727,11 +727,36 @@ impl Snapshot {
     }
 }
 
-fn duplicate(what: &'static str, id: i64) -> RecommendError {
-    RecommendError::InvalidParam {
-        name: "factors",
-        reason: format!("{what} {id} has two rows"),
+/// `values`' rows (`k` wide, one per id) placed at the dense indices `index` gives their ids, in
+/// an `n`-row matrix of zeros. Returns the matrix, which indices got a row, and how many rows
+/// were skipped because `index` does not know their id; an index given two rows is an error.
+fn place_rows(
+    ids: &[i64],
+    values: &[f32],
+    k: usize,
+    n: usize,
+    what: &str,
+    index: impl Fn(i64) -> Option<usize>,
+) -> Result<(Vec<f32>, Vec<bool>, usize), RecommendError> {
+    let mut out = vec![0f32; n * k];
+    let mut has_row = vec![false; n];
+    let mut unknown = 0;
+    for (row, &ext) in ids.iter().enumerate() {
+        match index(ext).filter(|&x| x < n) {
+            Some(x) if has_row[x] => {
+                return Err(RecommendError::InvalidParam {
+                    name: "factors",
+                    reason: format!("{what} {ext} has two rows"),
+                })
+            }
+            Some(x) => {
+                out[x * k..(x + 1) * k].copy_from_slice(&values[row * k..(row + 1) * k]);
+                has_row[x] = true;
+            }
+            None => unknown += 1,
+        }
     }
+    Ok((out, has_row, unknown))
 }
 
 /// `f`'s rows placed at the dense indices of `vocab` (users and items the data knows); users
@@ -742,43 +767,28 @@ fn place_factors(
     vocab: &Vocab,
 ) -> Result<(Als, ImportReport), RecommendError> {
     let k = f.factors;
-    let mut r = ImportReport::default();
-    let mut user_factors = vec![0f32; data.n_users() * k];
-    let mut has_row = vec![false; data.n_users()];
-    for (row, &ext) in f.users.iter().enumerate() {
-        match vocab.user(ext).filter(|u| u.ix() < data.n_users()) {
-            Some(u) if has_row[u.ix()] => return Err(duplicate("user", ext)),
-            Some(u) => {
-                user_factors[u.ix() * k..(u.ix() + 1) * k]
-                    .copy_from_slice(&f.user_factors[row * k..(row + 1) * k]);
-                has_row[u.ix()] = true;
-                r.users_matched += 1;
-            }
-            None => r.users_unknown += 1,
-        }
-    }
-    let mut item_factors = vec![0f32; data.n_items() * k];
-    let mut item_row = vec![false; data.n_items()];
-    for (row, &ext) in f.items.iter().enumerate() {
-        match vocab.item(ext).filter(|i| i.ix() < data.n_items()) {
-            Some(i) if item_row[i.ix()] => return Err(duplicate("item", ext)),
-            Some(i) => {
-                item_factors[i.ix() * k..(i.ix() + 1) * k]
-                    .copy_from_slice(&f.item_factors[row * k..(row + 1) * k]);
-                item_row[i.ix()] = true;
-                r.items_matched += 1;
-            }
-            None => r.items_unknown += 1,
-        }
-    }
-    r.items_without_factors = item_row.iter().filter(|&&x| !x).count();
+    let (user_factors, user_row, users_unknown) =
+        place_rows(&f.users, &f.user_factors, k, data.n_users(), "user", |e| {
+            vocab.user(e).map(UserIdx::ix)
+        })?;
+    let (item_factors, item_row, items_unknown) =
+        place_rows(&f.items, &f.item_factors, k, data.n_items(), "item", |e| {
+            vocab.item(e).map(ItemIdx::ix)
+        })?;
     let untrained: Vec<UserIdx> = (0..data.n_users())
-        .filter(|&u| !has_row[u])
+        .filter(|&u| !user_row[u])
         .map(|u| UserIdx(u as u32))
         .collect();
-    r.users_folded = untrained.len();
+    let report = ImportReport {
+        users_matched: f.users.len() - users_unknown,
+        users_unknown,
+        users_folded: untrained.len(),
+        items_matched: f.items.len() - items_unknown,
+        items_unknown,
+        items_without_factors: item_row.iter().filter(|&&x| !x).count(),
+    };
     let als = Als::from_factors(k, &f.als, user_factors, item_factors, untrained)?;
-    Ok((als, r))
+    Ok((als, report))
 }
 
 #[cfg(test)]
@@ -862,9 +872,12 @@ mod tests {
         Snapshot::train(&input(), &small_params(), &crate::recommender::no_progress).unwrap()
     }
 
+    /// A user's interactions in external ids: `(item, rating, confidence)`.
+    type Interacted = Vec<(i64, f32, f32)>;
+
     /// Every user's history in external ids, from the training input.
-    fn histories(input: &TrainingInput) -> std::collections::BTreeMap<i64, Vec<(i64, f32, f32)>> {
-        let mut out = std::collections::BTreeMap::<i64, Vec<(i64, f32, f32)>>::new();
+    fn histories(input: &TrainingInput) -> std::collections::BTreeMap<i64, Interacted> {
+        let mut out = std::collections::BTreeMap::<i64, Interacted>::new();
         for f in &input.feedback {
             out.entry(f.user)
                 .or_default()
@@ -878,7 +891,7 @@ mod tests {
 
     fn answers(s: &Snapshot, input: &TrainingInput) -> (Answers, Vec<Vec<(ItemIdx, f32)>>) {
         let all = all_items(s.vocab.n_items());
-        let mut users: Vec<(i64, Vec<(i64, f32, f32)>)> = histories(input).into_iter().collect();
+        let mut users: Vec<(i64, Interacted)> = histories(input).into_iter().collect();
         users.push((-1, vec![])); // someone new
         let per_user = users
             .iter()
