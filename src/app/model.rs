@@ -931,7 +931,6 @@ fn offline_metrics(ds: &dataset::Dataset) -> serde_json::Value {
     }
 }
 
-/// Maps a snapshot item to its movie id.
 /// The ALS factors of a stored model version (the active one if `version` is `None`), without
 /// anyone erased, for `marquee model export`. Returns the version's id with them.
 pub async fn export_factors(
@@ -964,6 +963,7 @@ pub async fn export_factors(
     Ok((v.id, factors))
 }
 
+/// Maps a snapshot item to its movie id.
 pub fn movie_of(active: &Active, item: ItemIdx) -> Option<i32> {
     active.snapshot.vocab.item_id(item).map(|id| id as i32)
 }
