@@ -176,16 +176,16 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let t = std::time::Instant::now();
             let (id, factors) = marquee::app::model::export_factors(&db, version).await?;
             let source = format!("marquee {} model version {id}", env!("CARGO_PKG_VERSION"));
-            let (dir, f) = (out.clone(), factors.clone());
-            tokio::task::spawn_blocking(move || marquee_core::exchange::write(&dir, &f, &source))
-                .await??;
+            let (users, items, k) = (factors.users.len(), factors.items.len(), factors.factors);
+            let dir = out.clone();
+            tokio::task::spawn_blocking(move || {
+                marquee_core::exchange::write(&dir, &factors, &source)
+            })
+            .await??;
             println!("| model version | users | items | factors | folder | seconds |");
             println!("|---|---|---|---|---|---|");
             println!(
-                "| {id} | {} | {} | {} | {} | {:.2} |",
-                factors.users.len(),
-                factors.items.len(),
-                factors.factors,
+                "| {id} | {users} | {items} | {k} | {} | {:.2} |",
                 out.display(),
                 t.elapsed().as_secs_f64()
             );
