@@ -180,3 +180,81 @@ async fn two_datasets_imported_one_after_the_other_never_collide(app: TestApp) {
     assert_eq!(app.count("ratings").await, 100_000 + 100_836);
 }
 api_test!(two_datasets_imported_one_after_the_other_never_collide);
+
+async fn a_bulk_import_keeps_the_last_of_duplicates_and_puts_every_index_and_key_back(
+    app: TestApp,
+) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    // 600 users × 5 movies (more than one batch, into an empty table: the bulk path), and
+    // user 1 rates movie 1 twice: the later line wins.
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = std::fs::File::create(dir.path().join("movies.csv")).unwrap();
+    writeln!(f, "movieId,title,genres").unwrap();
+    for m in 1..=5 {
+        writeln!(f, "{m},Movie {m} (1990),Drama").unwrap();
+    }
+    let mut f = std::fs::File::create(dir.path().join("ratings.csv")).unwrap();
+    writeln!(f, "userId,movieId,rating,timestamp").unwrap();
+    for u in 1..=600 {
+        for m in 1..=5 {
+            writeln!(
+                f,
+                "{u},{m},{},{}",
+                1 + (u + m) % 5,
+                964_982_703 + u * 10 + m
+            )
+            .unwrap();
+        }
+    }
+    writeln!(f, "1,1,0.5,964990000").unwrap();
+    drop(f);
+    use marquee::db::import::import_movielens;
+    let r = import_movielens(&app.state.db, dir.path(), "dup", None)
+        .await
+        .unwrap();
+    assert_eq!((r.ratings_in_file, r.users_added), (3001, 600));
+    assert_eq!(app.count("ratings").await, 3000);
+    let joined = "ratings r JOIN movies m ON m.id = r.movie_id JOIN users u ON u.id = r.user_id";
+    let pair = "u.external_id = 'dup:1' AND m.external_id = 'dup:1'";
+    assert_eq!(
+        app.count_where(joined, &format!("{pair} AND r.score = 0.5"))
+            .await,
+        1
+    );
+    // The index by movie is back, and so are the unique pair (a re-import upserts on it) and the
+    // foreign keys (erasing a user cascades to their ratings).
+    let db = &app.state.db;
+    let named = "IN ('uq_ratings_user_movie', 'idx_ratings_movie')";
+    let indexes = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            app.count_where(
+                "pg_indexes",
+                &format!("tablename = 'ratings' AND indexname {named}"),
+            )
+            .await
+        }
+        _ => {
+            app.count_where("sqlite_master", &format!("type = 'index' AND name {named}"))
+                .await
+        }
+    };
+    assert_eq!(indexes, 2);
+    assert_eq!(
+        app.count_where(
+            "ratings",
+            "movie_id = (SELECT id FROM movies WHERE external_id = 'dup:2')"
+        )
+        .await,
+        600
+    );
+    let again = import_movielens(&app.state.db, dir.path(), "dup", None)
+        .await
+        .unwrap();
+    assert_eq!(again.users_added, 0);
+    assert_eq!(app.count("ratings").await, 3000);
+    db.execute_unprepared("DELETE FROM users WHERE external_id = 'dup:2'")
+        .await
+        .unwrap();
+    assert_eq!(app.count("ratings").await, 2995);
+}
+api_test!(a_bulk_import_keeps_the_last_of_duplicates_and_puts_every_index_and_key_back);

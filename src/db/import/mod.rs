@@ -6,7 +6,9 @@
 //! Ratings are never all in memory: a first pass over the file checks every rating and collects
 //! the raters, a second one streams them in batches of multi-row upserts (built directly, not
 //! through the query builder). Into an empty ratings table, the index by movie is dropped and
-//! rebuilt after the load, inside the same transaction.
+//! rebuilt after the load, inside the same transaction; PostgreSQL stages the rows in a
+//! temporary table and sets aside every secondary index and foreign key of `ratings` until they
+//! are in (see `PgBulk`).
 //!
 //! Every import has a source name (by default its folder's name, e.g. `ml-100k`), and the ids
 //! it brings are kept under it (`ml-100k:1`): user 1 of one dataset is not user 1 of another,
@@ -154,6 +156,23 @@ fn pg_array<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> sea_orm::Va
 fn ratings_upsert(backend: DbBackend, rows: &[(i32, i32, f32, i64)]) -> Statement {
     const ON_CONFLICT: &str = " ON CONFLICT (user_id, movie_id) DO UPDATE SET score = excluded.score, updated_at = excluded.updated_at";
     if backend == DbBackend::Postgres {
+        // One statement may not upsert a pair twice there: the last of a batch's duplicates wins.
+        let mut last: HashMap<(i32, i32), usize> = HashMap::with_capacity(rows.len());
+        for (n, r) in rows.iter().enumerate() {
+            last.insert((r.0, r.1), n);
+        }
+        let deduped: Vec<(i32, i32, f32, i64)>;
+        let rows = if last.len() == rows.len() {
+            rows
+        } else {
+            deduped = rows
+                .iter()
+                .enumerate()
+                .filter(|(n, r)| last[&(r.0, r.1)] == *n)
+                .map(|(_, r)| *r)
+                .collect();
+            &deduped
+        };
         // Arrays sent as their text form: one parameter per column for the whole batch.
         let values = vec![
             pg_array(rows.iter().map(|r| r.0)),
@@ -188,6 +207,109 @@ fn ratings_upsert(backend: DbBackend, rows: &[(i32, i32, f32, i64)]) -> Statemen
     }
     sql.push_str(ON_CONFLICT);
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// PostgreSQL's bulk load into an empty ratings table: the rows go to a temporary table without
+/// indexes, then into `ratings` in one sorted statement (the last of duplicate pairs wins) while
+/// the table's secondary indexes and foreign keys are set aside, and they are rebuilt from their
+/// own definitions at the end. Row by row, each rating costs two foreign-key probes with row
+/// locks and three index insertions; rebuilt, they are a sort and a join.
+struct PgBulk {
+    /// Statements that put back what was set aside, in order.
+    restore: Vec<String>,
+    /// Rows staged so far (their order: the last of duplicates wins).
+    staged: i64,
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl PgBulk {
+    async fn begin<C: ConnectionTrait>(txn: &C) -> Result<Self, DbErr> {
+        for sql in [
+            "SET LOCAL work_mem = '256MB'",
+            "SET LOCAL maintenance_work_mem = '512MB'",
+            "CREATE TEMP TABLE ratings_load \
+             (ord bigint, user_id int, movie_id int, score float8, t bigint) ON COMMIT DROP",
+        ] {
+            txn.execute_unprepared(sql).await?;
+        }
+        let pg = |sql: &str| Statement::from_string(DbBackend::Postgres, sql.to_owned());
+        // Indexes that no constraint owns (the primary key stays), and the foreign keys.
+        let indexes = txn
+            .query_all_raw(pg(
+                "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def \
+                 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                 WHERE i.indrelid = 'ratings'::regclass \
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) \
+                 ORDER BY 1",
+            ))
+            .await?;
+        let keys = txn
+            .query_all_raw(pg(
+                "SELECT conname AS name, pg_get_constraintdef(oid) AS def \
+                 FROM pg_constraint WHERE conrelid = 'ratings'::regclass AND contype = 'f' \
+                 ORDER BY 1",
+            ))
+            .await?;
+        let mut restore = vec![];
+        for row in &indexes {
+            let (name, def): (String, String) = (row.try_get("", "name")?, row.try_get("", "def")?);
+            txn.execute_unprepared(&format!("DROP INDEX {}", quote_ident(&name)))
+                .await?;
+            restore.push(def);
+        }
+        for row in &keys {
+            let (name, def): (String, String) = (row.try_get("", "name")?, row.try_get("", "def")?);
+            let name = quote_ident(&name);
+            txn.execute_unprepared(&format!("ALTER TABLE ratings DROP CONSTRAINT {name}"))
+                .await?;
+            restore.push(format!("ALTER TABLE ratings ADD CONSTRAINT {name} {def}"));
+        }
+        Ok(PgBulk { restore, staged: 0 })
+    }
+
+    /// Stages a batch of `(user, movie, score, unix seconds)`.
+    async fn stage<C: ConnectionTrait>(
+        &mut self,
+        txn: &C,
+        rows: &[(i32, i32, f32, i64)],
+    ) -> Result<(), DbErr> {
+        let first = self.staged;
+        let values = vec![
+            pg_array(first..first + rows.len() as i64),
+            pg_array(rows.iter().map(|r| r.0)),
+            pg_array(rows.iter().map(|r| r.1)),
+            pg_array(rows.iter().map(|r| r.2)),
+            pg_array(rows.iter().map(|r| r.3)),
+        ];
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO ratings_load SELECT * FROM unnest($1::text::bigint[], \
+             $2::text::int[], $3::text::int[], $4::text::float8[], $5::text::bigint[])",
+            values,
+        ))
+        .await?;
+        self.staged += rows.len() as i64;
+        Ok(())
+    }
+
+    /// Moves the staged rows into `ratings` and puts the indexes and keys back.
+    async fn finish<C: ConnectionTrait>(self, txn: &C) -> Result<(), DbErr> {
+        txn.execute_unprepared(
+            "INSERT INTO ratings (user_id, movie_id, score, created_at, updated_at) \
+             SELECT DISTINCT ON (user_id, movie_id) user_id, movie_id, score, \
+             to_timestamp(t), to_timestamp(t) FROM ratings_load \
+             ORDER BY user_id, movie_id, ord DESC",
+        )
+        .await?;
+        for sql in &self.restore {
+            txn.execute_unprepared(sql).await?;
+        }
+        txn.execute_unprepared("ANALYZE ratings").await?;
+        Ok(())
+    }
 }
 
 async fn id_map_movies<C: ConnectionTrait>(db: &C) -> Result<HashMap<String, i32>, DbErr> {
@@ -446,7 +568,10 @@ pub async fn import_movielens(
     };
     let backend = txn.get_database_backend();
     let bulk = ratings::Entity::find().one(&txn).await?.is_none() && n_ratings > CHUNK;
-    if bulk {
+    let mut pg_bulk = None;
+    if bulk && backend == DbBackend::Postgres {
+        pg_bulk = Some(PgBulk::begin(&txn).await?);
+    } else if bulk {
         // Into an empty table the index by movie is cheaper built once at the end than kept up
         // row by row (DDL is transactional on both databases).
         txn.execute_unprepared("DROP INDEX IF EXISTS idx_ratings_movie")
@@ -506,7 +631,12 @@ pub async fn import_movielens(
     let mut written = 0;
     while let Some(batch) = rx.recv().await {
         let batch = batch?;
-        txn.execute_raw(ratings_upsert(backend, &batch)).await?;
+        match &mut pg_bulk {
+            Some(load) => load.stage(&txn, &batch).await?,
+            None => {
+                txn.execute_raw(ratings_upsert(backend, &batch)).await?;
+            }
+        }
         written += batch.len();
         tick(batch.len());
     }
@@ -518,7 +648,9 @@ pub async fn import_movielens(
             "ratings.csv changed during the import ({n_ratings} ratings checked, {written} read)"
         )));
     }
-    if bulk {
+    if let Some(load) = pg_bulk {
+        load.finish(&txn).await?;
+    } else if bulk {
         txn.execute_unprepared(
             "CREATE INDEX IF NOT EXISTS idx_ratings_movie ON ratings (movie_id)",
         )

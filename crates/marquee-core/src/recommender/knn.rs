@@ -296,6 +296,19 @@ fn neighbours(
                 .sqrt()
         })
         .collect();
+    // Every cell's value once, in the user-major order the inner loop reads (the loop runs
+    // Σ_u |items of u|² times: the measure's branches and the squares it does not need are
+    // kept out of it).
+    let ptr = data.user_ptr();
+    let mut cell = Vec::with_capacity(data.nnz());
+    for u in (0..data.n_users()).map(|u| UserIdx(u as u32)) {
+        let cells = data
+            .user_items(u)
+            .iter()
+            .zip(data.user_ratings(u))
+            .zip(data.user_confidence(u));
+        cell.extend(cells.map(|((&j, &r), &c)| value.get(u, j, r, c)));
+    }
     (0..n_items)
         .into_par_iter()
         .map_init(
@@ -318,21 +331,34 @@ fn neighbours(
                 {
                     let x = value.get(u, ii, r, c);
                     let items = data.user_items(u);
-                    let rs = data.user_ratings(u);
-                    let cs = data.user_confidence(u);
-                    for k in 0..items.len() {
-                        let j = items[k].ix();
-                        if j == i {
-                            continue;
+                    let ys = &cell[ptr[u.ix()]..ptr[u.ix() + 1]];
+                    if value.binary {
+                        // cosine over the full norms: only the dot product is summed
+                        for (&j, &y) in items.iter().zip(ys) {
+                            let j = j.ix();
+                            if j == i {
+                                continue;
+                            }
+                            if cnt[j] == 0 {
+                                touched.push(j as u32);
+                            }
+                            xy[j] += x * y;
+                            cnt[j] += 1;
                         }
-                        let y = value.get(u, items[k], rs[k], cs[k]);
-                        if cnt[j] == 0 {
-                            touched.push(j as u32);
+                    } else {
+                        for (&j, &y) in items.iter().zip(ys) {
+                            let j = j.ix();
+                            if j == i {
+                                continue;
+                            }
+                            if cnt[j] == 0 {
+                                touched.push(j as u32);
+                            }
+                            xy[j] += x * y;
+                            xx[j] += x * x;
+                            yy[j] += y * y;
+                            cnt[j] += 1;
                         }
-                        xy[j] += x * y;
-                        xx[j] += x * x;
-                        yy[j] += y * y;
-                        cnt[j] += 1;
                     }
                 }
                 let mut out: Vec<(ItemIdx, f32)> = Vec::with_capacity(touched.len());
