@@ -135,7 +135,7 @@ pub struct EvaluateArgs {
     #[arg(long, default_value = "kfold:5")]
     pub protocol: String,
     /// Comma-separated models: baseline, mf, svdpp, knn, knn_rank, user_knn, als, popularity,
-    /// trending, demographic, content, hybrid, hybrid_rank.
+    /// trending, demographic, content, ease, hybrid, hybrid_rank.
     #[arg(
         long,
         default_value = "baseline,mf,svdpp,knn,hybrid,als,popularity,hybrid_rank"
@@ -153,6 +153,18 @@ pub struct EvaluateArgs {
     /// Also write the exact train/test splits here, so other tools can run on the same folds.
     #[arg(long)]
     pub write_splits: Option<PathBuf>,
+    /// Change a model's hyperparameter: `MODEL.KEY=VALUE`, e.g. `--set als.reg=20` (the value
+    /// is read as JSON when it parses, else as a string). Repeatable.
+    #[arg(long = "set", value_name = "MODEL.KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Hyperparameters as JSON by model name, e.g. `{"als": {"factors": 128, "reg": 20}}`
+    /// (applied before `--set`).
+    #[arg(long, value_name = "JSON")]
+    pub params: Option<String>,
+    /// Also write every evaluated user's top-N metrics per model and fold to this CSV file
+    /// (`model,fold,user,ndcg@k,…`), for significance tests.
+    #[arg(long, value_name = "FILE")]
+    pub per_user: Option<PathBuf>,
     /// Skip RMSE/MAE.
     #[arg(long)]
     pub no_rating: bool,
@@ -257,6 +269,57 @@ pub fn parse_ttl(s: &str) -> Result<chrono::Duration, String> {
     Ok(d)
 }
 
+/// Applies `--params` (JSON by model name) and then every `--set MODEL.KEY=VALUE` to the specs
+/// of the models they name; a model or setting that names nothing is an error.
+pub fn apply_params(
+    models: &mut [marquee_core::recommender::hybrid::ComponentSpec],
+    params: Option<&str>,
+    set: &[String],
+) -> Result<(), String> {
+    use serde_json::{Map, Value};
+    let mut changes: Vec<(String, String, Value)> = vec![];
+    if let Some(text) = params {
+        let v: Value = serde_json::from_str(text).map_err(|e| format!("--params: {e}"))?;
+        let Value::Object(by_model) = v else {
+            return Err("--params must be a JSON object by model name".into());
+        };
+        for (model, p) in by_model {
+            let Value::Object(p) = p else {
+                return Err(format!("--params: {model} must map to an object"));
+            };
+            changes.extend(p.into_iter().map(|(k, v)| (model.clone(), k, v)));
+        }
+    }
+    for s in set {
+        let (key, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("--set {s:?}: expected MODEL.KEY=VALUE"))?;
+        let (model, field) = key
+            .split_once('.')
+            .filter(|(m, f)| !m.is_empty() && !f.is_empty())
+            .ok_or_else(|| format!("--set {s:?}: expected MODEL.KEY=VALUE"))?;
+        let value =
+            serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+        changes.push((model.to_string(), field.to_string(), value));
+    }
+    for (model, key, value) in changes {
+        let mut hit = false;
+        for spec in models.iter_mut().filter(|s| s.name == model) {
+            if !spec.params.is_object() {
+                spec.params = Value::Object(Map::new());
+            }
+            spec.params[key.as_str()] = value.clone();
+            hit = true;
+        }
+        if !hit {
+            return Err(format!(
+                "{model}.{key}: {model} is not among the models evaluated (--models)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The evaluation report in the flat JSON shape the docs promise:
 /// `{"dataset", "protocol", "models": [{"name", "rmse", "mae", "ndcg@10", …, "fit_seconds"}]}`.
 pub fn flat_report(
@@ -274,6 +337,8 @@ pub fn flat_report(
             o.insert("name".into(), json!(m.name));
             o.insert("rmse".into(), json!(m.rmse));
             o.insert("mae".into(), json!(m.mae));
+            o.insert("rmse_sd".into(), json!(m.rmse_sd));
+            o.insert(format!("ndcg@{k}_sd"), json!(m.ndcg_sd));
             if let Some(x) = &m.ranking {
                 for (name, v) in [
                     ("precision", x.precision),
@@ -305,6 +370,7 @@ pub fn flat_report(
         "users": r.users,
         "items": r.items,
         "ratings": r.ratings,
+        "duplicates": r.duplicates,
         "models": models,
     })
 }
@@ -317,6 +383,34 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn hyperparameters_are_set_by_model_and_typos_are_refused() {
+        use marquee_core::recommender::hybrid::ComponentSpec;
+        use serde_json::json;
+        let mut models = vec![ComponentSpec::new("als"), ComponentSpec::new("mf")];
+        apply_params(
+            &mut models,
+            Some(r#"{"als": {"factors": 32, "reg": 5}}"#),
+            &["als.reg=20".into(), "mf.epochs=3".into()],
+        )
+        .unwrap();
+        assert_eq!(models[0].params, json!({"factors": 32, "reg": 20}));
+        assert_eq!(models[1].params, json!({"epochs": 3}));
+        assert!(models[0].resolved_params().is_ok());
+        // A model not evaluated, a malformed setting, a parameter the model lacks.
+        let err = apply_params(&mut models, None, &["svdpp.epochs=3".into()]).unwrap_err();
+        assert!(err.contains("svdpp is not among the models"), "{err}");
+        assert!(apply_params(&mut models, None, &["als=3".into()]).is_err());
+        assert!(apply_params(&mut models, Some("[1]"), &[]).is_err());
+        apply_params(&mut models, None, &["als.regularisation=3".into()]).unwrap();
+        let err = models[0].resolved_params().unwrap_err().to_string();
+        assert!(
+            err.contains("als has no parameter \"regularisation\""),
+            "{err}"
+        );
+        assert!(err.contains("reg"), "{err}");
     }
 
     #[test]

@@ -350,7 +350,7 @@ async fn bench_serving(args: BenchServingArgs) -> anyhow::Result<()> {
 
 async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
     let protocol = args.protocol.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let models: Vec<ComponentSpec> = args
+    let mut models: Vec<ComponentSpec> = args
         .models
         .split(',')
         .map(str::trim)
@@ -360,6 +360,8 @@ async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
     if models.is_empty() {
         bail!("--models names no model");
     }
+    marquee::cli::apply_params(&mut models, args.params.as_deref(), &args.set)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let cfg = EvalConfig {
         protocol,
         seed: args.seed,
@@ -373,8 +375,14 @@ async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
     let dataset_name = dataset_name(&dir);
     let splits = args.write_splits.clone();
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<eval::EvalReport> {
-        let ds = marquee_core::dataset::load(&dir)
+        let mut ds = marquee_core::dataset::load(&dir)
             .with_context(|| format!("reading {}", dir.display()))?;
+        let duplicates = ds.dedupe_ratings();
+        if duplicates > 0 {
+            eprintln!(
+                "{duplicates} duplicate ratings dropped (the last of each user and movie kept)"
+            );
+        }
         if let Some(out) = &splits {
             std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
             for (name, text) in eval::split_files(&ds, cfg.protocol, cfg.seed) {
@@ -385,11 +393,17 @@ async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
             eprintln!("splits written to {}", out.display());
         }
         let bar = stage_bar()?;
-        let r = eval::evaluate(&ds, &cfg, &|p| show(&bar, p))?;
+        let mut r = eval::evaluate(&ds, &cfg, &|p| show(&bar, p))?;
         bar.finish_and_clear();
+        r.duplicates = duplicates;
         Ok(r)
     })
     .await??;
+    if let Some(path) = &args.per_user {
+        std::fs::write(path, report.per_user_csv())
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("per-user metrics written to {}", path.display());
+    }
     match args.format {
         ReportFormat::Table => println!("{}", report.to_table()),
         ReportFormat::Markdown => println!("{}", report.to_markdown()),

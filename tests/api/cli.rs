@@ -51,6 +51,8 @@ fn evaluate_runs_on_ml_100k_and_prints_json_metrics() {
     let Some(dir) = crate::helpers::dataset("ml-100k") else {
         return;
     };
+    let tmp = tempfile::tempdir().unwrap();
+    let per_user = tmp.path().join("users.csv");
     let out = marquee()
         .args(["evaluate", "--dataset"])
         .arg(&dir)
@@ -58,12 +60,16 @@ fn evaluate_runs_on_ml_100k_and_prints_json_metrics() {
             "--protocol",
             "holdout:0.2",
             "--models",
-            "baseline,popularity",
+            "baseline,popularity,ease",
+            "--set",
+            "ease.neighbors=50",
             "--format",
             "json",
             "--seed",
             "7",
+            "--per-user",
         ])
+        .arg(&per_user)
         .output()
         .unwrap();
     assert!(
@@ -78,6 +84,50 @@ fn evaluate_runs_on_ml_100k_and_prints_json_metrics() {
     assert!((0.85..1.0).contains(&rmse), "baseline RMSE {rmse}");
     let pop = models.iter().find(|m| m["name"] == "popularity").unwrap();
     assert!(pop["ndcg@10"].as_f64().unwrap() > 0.05, "{pop}");
+    assert_eq!(
+        (&v["format"], &v["duplicates"]),
+        (&serde_json::json!("MovieLens 100K"), &serde_json::json!(0))
+    );
+    // EASE ran with the setting given, and beat popularity.
+    let ease = models.iter().find(|m| m["name"] == "ease").unwrap();
+    assert!(ease["ndcg@10"].as_f64() > pop["ndcg@10"].as_f64(), "{ease}");
+    // One CSV row per model and evaluated user.
+    let csv = std::fs::read_to_string(&per_user).unwrap();
+    let rows = csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("ease,1,"))
+        .count();
+    assert!(rows > 900, "{rows} ease rows");
+    assert_eq!(csv.lines().count(), 1 + 3 * rows);
+}
+
+#[test]
+fn evaluate_names_a_hyperparameter_the_model_does_not_have() {
+    let Some(dir) = crate::helpers::dataset("ml-100k") else {
+        return;
+    };
+    // Evaluating ALS with one setting fails, saying why.
+    let refused = |set: &str| {
+        let out = marquee()
+            .args(["evaluate", "--dataset"])
+            .arg(&dir)
+            .args(["--models", "als", "--set", set])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{set} was accepted");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = refused("als.regularisation=20");
+    assert!(
+        err.contains("als has no parameter \"regularisation\""),
+        "{err}"
+    );
+    let err = refused("mf.epochs=2");
+    assert!(
+        err.contains("mf is not among the models evaluated"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -426,7 +426,7 @@ pub async fn import_movielens(
         }
     };
     let mut report = ImportReport {
-        format: format!("{:?}", ds.format),
+        format: ds.format.label().to_string(),
         movies_in_file: ds.movies.len(),
         users_in_file: ds.users.len(),
         ratings_in_file: n_ratings,

@@ -28,6 +28,17 @@ pub enum Format {
     MlCsv,
 }
 
+impl Format {
+    /// The layout's name as people write it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Ml100k => "MovieLens 100K",
+            Format::Ml1m => "MovieLens 1M",
+            Format::MlCsv => "MovieLens CSV",
+        }
+    }
+}
+
 /// Errors raised while reading a MovieLens folder.
 #[derive(Debug, thiserror::Error)]
 pub enum DatasetError {
@@ -161,6 +172,27 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Keeps one rating per (user, movie) pair, the last in file order (a re-rating replaces
+    /// the earlier one, as the server's upsert does), and returns how many were dropped.
+    /// Evaluating with duplicates would put the same pair in a training and a test fold.
+    pub fn dedupe_ratings(&mut self) -> usize {
+        let mut last: std::collections::HashMap<(i64, i64), usize> =
+            std::collections::HashMap::with_capacity(self.ratings.len());
+        for (n, r) in self.ratings.iter().enumerate() {
+            last.insert((r.user, r.movie), n);
+        }
+        let dropped = self.ratings.len() - last.len();
+        if dropped > 0 {
+            let mut n = 0;
+            self.ratings.retain(|r| {
+                let keep = last[&(r.user, r.movie)] == n;
+                n += 1;
+                keep
+            });
+        }
+        dropped
+    }
+
     /// Content tokens of every movie from its genres (`"genre:drama"`), for content models.
     pub fn genre_tokens(&self) -> Vec<(i64, Vec<String>)> {
         self.movies

@@ -20,7 +20,8 @@ use crate::dataset::Dataset;
 use crate::recommender::hybrid::{Component, ComponentSpec, SideInfo};
 use crate::recommender::interactions::{Interactions, Triplet};
 use crate::recommender::{
-    rank_scores, Demographics, ItemIdx, Progress, RecommendError, Scorer, UserIdx, Vocab,
+    rank_scores, Demographics, ItemIdx, Progress, RecommendError, Scorer, UserHistory, UserIdx,
+    Vocab,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -86,6 +87,42 @@ pub struct FoldReport {
     pub fit_seconds: f64,
     /// Scoring time of the whole fold in seconds.
     pub eval_seconds: f64,
+    /// Top-N metrics of every evaluated user (for [`EvalReport::per_user_csv`] and
+    /// [`EvalReport::paired`]; not in the JSON report).
+    #[serde(skip)]
+    pub per_user: Vec<UserScore>,
+}
+
+/// One user's top-N metrics on one fold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UserScore {
+    /// The user's id in the dataset.
+    pub user: i64,
+    /// NDCG@k.
+    pub ndcg: f64,
+    /// Recall@k.
+    pub recall: f64,
+    /// Precision@k.
+    pub precision: f64,
+    /// Average precision@k.
+    pub ap: f64,
+    /// Reciprocal rank.
+    pub rr: f64,
+}
+
+/// A paired comparison of two models' NDCG@k over the same users and folds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Paired {
+    /// (user, fold) pairs compared.
+    pub n: usize,
+    /// Mean of `a − b`.
+    pub mean_diff: f64,
+    /// 95 % confidence interval of the mean difference (Student's t).
+    pub ci95: (f64, f64),
+    /// Paired t statistic.
+    pub t: f64,
+    /// Two-sided p-value of "no difference".
+    pub p: f64,
 }
 
 /// Averaged top-N metrics.
@@ -126,6 +163,12 @@ pub struct ModelReport {
     pub params: serde_json::Value,
     /// Mean RMSE over folds.
     pub rmse: Option<f64>,
+    /// Standard deviation of RMSE across folds (with two or more folds).
+    #[serde(default)]
+    pub rmse_sd: Option<f64>,
+    /// Standard deviation of NDCG@k across folds (with two or more folds).
+    #[serde(default)]
+    pub ndcg_sd: Option<f64>,
     /// Mean MAE over folds.
     pub mae: Option<f64>,
     /// Mean top-N metrics over folds.
@@ -148,8 +191,11 @@ pub struct EvalReport {
     pub users: usize,
     /// Items with ratings.
     pub items: usize,
-    /// Ratings.
+    /// Ratings (one per user and movie).
     pub ratings: usize,
+    /// Ratings dropped because a later one rated the same movie by the same user.
+    #[serde(default)]
+    pub duplicates: usize,
     /// Protocol used.
     pub protocol: Protocol,
     /// Split seed.
@@ -238,6 +284,11 @@ fn prepare(ds: &Dataset) -> Prepared {
     }
 }
 
+fn has_duplicates(ds: &Dataset) -> bool {
+    let mut seen = HashSet::with_capacity(ds.ratings.len());
+    !ds.ratings.iter().all(|r| seen.insert((r.user, r.movie)))
+}
+
 /// The splits the runner uses for a dataset (indices into `ds.ratings`).
 pub fn dataset_folds(ds: &Dataset, protocol: Protocol, seed: u64) -> Vec<Fold> {
     let users: Vec<i64> = ds.ratings.iter().map(|r| r.user).collect();
@@ -251,9 +302,33 @@ pub fn evaluate(
     cfg: &EvalConfig,
     progress: &dyn Fn(Progress),
 ) -> Result<EvalReport, RecommendError> {
+    let deduped;
+    let (ds, duplicates) = if has_duplicates(ds) {
+        let mut d = ds.clone();
+        let n = d.dedupe_ratings();
+        deduped = d;
+        (&deduped, n)
+    } else {
+        (ds, 0)
+    };
     let prep = prepare(ds);
     let folds = dataset_folds(ds, cfg.protocol, cfg.seed);
     let total = (folds.len() * cfg.models.len()) as u64;
+    // The run's seed seeds every model (unless its parameters name their own).
+    let specs: Vec<ComponentSpec> = cfg
+        .models
+        .iter()
+        .map(|s| s.seeded(cfg.seed))
+        .collect::<Result<_, _>>()?;
+    for s in &specs {
+        s.resolved_params()?;
+    }
+    // Each user's demographics (when the dataset has them), given with their history as the
+    // server gives them.
+    let mut demographics: Vec<Option<Demographics>> = vec![None; prep.vocab.n_users()];
+    for (u, d) in &prep.demographics {
+        demographics[u.ix()] = Some(d.clone());
+    }
     let mut per_model: Vec<Vec<FoldReport>> = vec![Vec::new(); cfg.models.len()];
     for (f, fold) in folds.iter().enumerate() {
         let train_t: Vec<Triplet> = fold.train.iter().map(|&i| prep.triplets[i]).collect();
@@ -264,7 +339,7 @@ pub fn evaluate(
             item_tokens: prep.tokens.clone(),
             demographics: prep.demographics.clone(),
         };
-        for (m, spec) in cfg.models.iter().enumerate() {
+        for (m, spec) in specs.iter().enumerate() {
             progress(Progress {
                 stage: format!("fold {}/{}: {}", f + 1, folds.len(), spec.name),
                 done: (f * cfg.models.len() + m) as u64,
@@ -278,13 +353,30 @@ pub fn evaluate(
                 fit_seconds,
                 ..Default::default()
             };
+            let history = |u: UserIdx| UserHistory {
+                demographics: demographics[u.ix()].as_ref(),
+                ..train.history(u)
+            };
             if cfg.rating_metrics && RATING_MODELS.contains(&spec.name.as_str()) {
-                let pairs = rating_pairs(model.scorer(), &train, &test);
+                let pairs = rating_pairs(model.scorer(), &history, &train, &test);
                 rep.rmse = Some(rmse(&pairs));
                 rep.mae = Some(mae(&pairs));
             }
             if cfg.ranking_metrics {
-                rep.ranking = Some(ranking(model.scorer(), &train, &test, cfg, &prep.genres));
+                let (report, users) =
+                    ranking(model.scorer(), &history, &train, &test, cfg, &prep.genres);
+                rep.ranking = Some(report);
+                rep.per_user = users
+                    .into_iter()
+                    .map(|(u, m)| UserScore {
+                        user: prep.vocab.user_id(u).unwrap_or(-1),
+                        ndcg: m.ndcg,
+                        recall: m.recall,
+                        precision: m.precision,
+                        ap: m.ap,
+                        rr: m.rr,
+                    })
+                    .collect();
             }
             rep.eval_seconds = t1.elapsed().as_secs_f64();
             per_model[m].push(rep);
@@ -295,17 +387,17 @@ pub fn evaluate(
         done: total,
         total,
     });
-    let models = cfg
-        .models
+    let models = specs
         .iter()
         .zip(per_model)
         .map(|(spec, folds)| summarise(spec, folds))
         .collect();
     Ok(EvalReport {
-        dataset: format!("{:?}", ds.format),
+        dataset: ds.format.label().to_string(),
         users: prep.vocab.n_users(),
         items: prep.vocab.n_items(),
         ratings: ds.ratings.len(),
+        duplicates,
         protocol: cfg.protocol,
         seed: cfg.seed,
         k: cfg.k,
@@ -324,14 +416,19 @@ fn by_user(test: &[Triplet]) -> Vec<(UserIdx, Vec<&Triplet>)> {
     v
 }
 
-fn rating_pairs(model: &dyn Scorer, train: &Interactions, test: &[Triplet]) -> Vec<(f32, f32)> {
+fn rating_pairs<'a>(
+    model: &dyn Scorer,
+    history: &(dyn Fn(UserIdx) -> UserHistory<'a> + Sync),
+    train: &Interactions,
+    test: &[Triplet],
+) -> Vec<(f32, f32)> {
     let mu = train.global_mean();
     by_user(test)
         .par_iter()
         .flat_map_iter(|(u, cells)| {
             let cells: Vec<&&Triplet> = cells.iter().filter(|t| !t.rating.is_nan()).collect();
             let items: Vec<ItemIdx> = cells.iter().map(|t| t.item).collect();
-            let s = model.score(&train.history(*u), &items);
+            let s = model.score(&history(*u), &items);
             cells
                 .iter()
                 .zip(s)
@@ -341,18 +438,19 @@ fn rating_pairs(model: &dyn Scorer, train: &Interactions, test: &[Triplet]) -> V
         .collect()
 }
 
-fn ranking(
+fn ranking<'a>(
     model: &dyn Scorer,
+    history: &(dyn Fn(UserIdx) -> UserHistory<'a> + Sync),
     train: &Interactions,
     test: &[Triplet],
     cfg: &EvalConfig,
     genres: &[Vec<u32>],
-) -> RankingReport {
+) -> (RankingReport, Vec<(UserIdx, RankMetrics)>) {
     let cands: Vec<ItemIdx> = (0..train.n_items() as u32)
         .map(ItemIdx)
         .filter(|&i| train.item_len(i) > 0)
         .collect();
-    let results: Vec<(RankMetrics, Vec<ItemIdx>)> = by_user(test)
+    let results: Vec<(RankMetrics, Vec<ItemIdx>, UserIdx)> = by_user(test)
         .par_iter()
         .filter_map(|(u, cells)| {
             let rel: HashSet<ItemIdx> = cells
@@ -363,13 +461,13 @@ fn ranking(
             if rel.is_empty() {
                 return None;
             }
-            let h = train.history(*u);
+            let h = history(*u);
             let s = model.score(&h, &cands);
             let top: Vec<ItemIdx> = rank_scores(&cands, s.as_slice()?, h.items, &[], cfg.k)
                 .into_iter()
                 .map(|x| x.0)
                 .collect();
-            Some((rank_metrics(&top, &rel, cfg.k), top))
+            Some((rank_metrics(&top, &rel, cfg.k), top, *u))
         })
         .collect();
     let n = results.len().max(1) as f64;
@@ -378,7 +476,7 @@ fn ranking(
     let pop: Vec<u32> = (0..train.n_items())
         .map(|i| train.item_len(ItemIdx(i as u32)) as u32)
         .collect();
-    RankingReport {
+    let report = RankingReport {
         precision: avg(|m| m.precision),
         recall: avg(|m| m.recall),
         ndcg: avg(|m| m.ndcg),
@@ -391,7 +489,20 @@ fn ranking(
         gini: exposure_gini(&lists, cands.len().max(train.n_items())),
         mean_popularity: mean_popularity(&lists, &pop),
         users: results.len(),
+    };
+    let per_user = results.iter().map(|r| (r.2, r.0)).collect();
+    (report, per_user)
+}
+
+/// Sample standard deviation (`None` with fewer than two values).
+fn sd(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let v: Vec<f64> = values.collect();
+    if v.len() < 2 {
+        return None;
     }
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (v.len() - 1) as f64;
+    Some(var.sqrt())
 }
 
 fn summarise(spec: &ComponentSpec, folds: Vec<FoldReport>) -> ModelReport {
@@ -424,6 +535,10 @@ fn summarise(spec: &ComponentSpec, folds: Vec<FoldReport>) -> ModelReport {
     ModelReport {
         name: spec.name.clone(),
         params: spec.params.clone(),
+        rmse_sd: sd(folds.iter().filter_map(|f| f.rmse)),
+        ndcg_sd: sd(folds
+            .iter()
+            .filter_map(|f| f.ranking.as_ref().map(|r| r.ndcg))),
         rmse: mean_opt(&|f| f.rmse),
         mae: mean_opt(&|f| f.mae),
         ranking,
@@ -439,12 +554,123 @@ impl EvalReport {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// Every evaluated user's top-N metrics as CSV: `model,fold,user,ndcg,recall,precision,ap,rr`
+    /// (folds numbered from 1), for significance tests elsewhere.
+    pub fn per_user_csv(&self) -> String {
+        let mut s = format!(
+            "model,fold,user,ndcg@{k},recall@{k},precision@{k},ap@{k},rr\n",
+            k = self.k
+        );
+        for m in &self.models {
+            for (f, fold) in m.folds.iter().enumerate() {
+                for u in &fold.per_user {
+                    let _ = writeln!(
+                        s,
+                        "{},{},{},{:.6},{:.6},{:.6},{:.6},{:.6}",
+                        m.name,
+                        f + 1,
+                        u.user,
+                        u.ndcg,
+                        u.recall,
+                        u.precision,
+                        u.ap,
+                        u.rr
+                    );
+                }
+            }
+        }
+        s
+    }
+
+    /// Paired t-test of model `a`'s NDCG@k against model `b`'s over the users (and folds) both
+    /// were scored on; `None` if either has no per-user results or fewer than two pairs.
+    pub fn paired(&self, a: usize, b: usize) -> Option<Paired> {
+        use statrs::distribution::{ContinuousCDF, StudentsT};
+        let (ma, mb) = (self.models.get(a)?, self.models.get(b)?);
+        let mut diffs = vec![];
+        for (fa, fb) in ma.folds.iter().zip(&mb.folds) {
+            let of_b: HashMap<i64, f64> = fb.per_user.iter().map(|u| (u.user, u.ndcg)).collect();
+            diffs.extend(
+                fa.per_user
+                    .iter()
+                    .filter_map(|u| of_b.get(&u.user).map(|nb| u.ndcg - nb)),
+            );
+        }
+        let n = diffs.len();
+        if n < 2 {
+            return None;
+        }
+        let mean = diffs.iter().sum::<f64>() / n as f64;
+        let sd = sd(diffs.iter().copied())?;
+        let se = sd / (n as f64).sqrt();
+        let dist = StudentsT::new(0.0, 1.0, (n - 1) as f64).ok()?;
+        let (t, p) = if se > 0.0 {
+            let t = mean / se;
+            (t, 2.0 * (1.0 - dist.cdf(t.abs())))
+        } else {
+            (0.0, if mean == 0.0 { 1.0 } else { 0.0 })
+        };
+        let q = dist.inverse_cdf(0.975);
+        Some(Paired {
+            n,
+            mean_diff: mean,
+            ci95: (mean - q * se, mean + q * se),
+            t,
+            p,
+        })
+    }
+
+    /// Markdown rows comparing every ranked model with the best one by NDCG (paired over
+    /// users), or nothing with fewer than two ranked models.
+    fn paired_table(&self) -> String {
+        let ranked: Vec<usize> = (0..self.models.len())
+            .filter(|&m| self.models[m].ranking.is_some())
+            .collect();
+        let ndcg = |m: usize| self.models[m].ranking.as_ref().map_or(0.0, |r| r.ndcg);
+        let Some(&best) = ranked.iter().max_by(|&&a, &&b| ndcg(a).total_cmp(&ndcg(b))) else {
+            return String::new();
+        };
+        if ranked.len() < 2 {
+            return String::new();
+        }
+        let k = self.k;
+        let mut s = format!(
+            "\nPaired over users against {} (NDCG@{k}, Student's t):\n\n| model | Δ NDCG@{k} | 95 % CI | t | p | pairs |\n|---|---|---|---|---|---|\n",
+            self.models[best].name
+        );
+        for &m in ranked.iter().filter(|&&m| m != best) {
+            if let Some(x) = self.paired(m, best) {
+                let _ = writeln!(
+                    s,
+                    "| {} | {:+.4} | [{:+.4}, {:+.4}] | {:.2} | {:.2e} | {} |",
+                    self.models[m].name, x.mean_diff, x.ci95.0, x.ci95.1, x.t, x.p, x.n
+                );
+            }
+        }
+        s
+    }
+
+    /// `", 3 duplicate ratings dropped (the last of each pair kept)"`, or nothing.
+    pub fn duplicates_note(&self) -> String {
+        match self.duplicates {
+            0 => String::new(),
+            n => format!(", {n} duplicate ratings dropped (the last of each pair kept)"),
+        }
+    }
+
     /// The report as a markdown table (one row per model).
     pub fn to_markdown(&self) -> String {
         let k = self.k;
         let mut s = format!(
-            "Dataset {} ({} users, {} items, {} ratings), protocol `{}`, seed {}, k = {}\n\n",
-            self.dataset, self.users, self.items, self.ratings, self.protocol, self.seed, k
+            "Dataset {} ({} users, {} items, {} ratings{}), protocol `{}`, seed {}, k = {}\n\n",
+            self.dataset,
+            self.users,
+            self.items,
+            self.ratings,
+            self.duplicates_note(),
+            self.protocol,
+            self.seed,
+            k
         );
         let _ = writeln!(
             s,
@@ -456,19 +682,30 @@ impl EvalReport {
         );
         for m in &self.models {
             let o = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_else(|| "–".into());
-            let _ = write!(s, "| {} | {} | {} ", m.name, o(m.rmse), o(m.mae));
+            let pm = |x: Option<f64>, sd: Option<f64>| match (x, sd) {
+                (Some(v), Some(d)) => format!("{v:.4} ± {d:.4}"),
+                (x, _) => o(x),
+            };
+            let _ = write!(
+                s,
+                "| {} | {} | {} ",
+                m.name,
+                pm(m.rmse, m.rmse_sd),
+                o(m.mae)
+            );
             match &m.ranking {
                 Some(r) => {
                     let _ = write!(
                         s,
-                        "| {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.3} | {:.2} | {:.3} | {:.3} | {:.1} ",
-                        r.precision, r.recall, r.ndcg, r.map, r.mrr, r.hit_rate, r.coverage, r.novelty, r.ild, r.gini, r.mean_popularity
+                        "| {:.4} | {:.4} | {} | {:.4} | {:.4} | {:.4} | {:.3} | {:.2} | {:.3} | {:.3} | {:.1} ",
+                        r.precision, r.recall, pm(Some(r.ndcg), m.ndcg_sd), r.map, r.mrr, r.hit_rate, r.coverage, r.novelty, r.ild, r.gini, r.mean_popularity
                     );
                 }
                 None => s.push_str("| – | – | – | – | – | – | – | – | – | – | – "),
             }
             let _ = writeln!(s, "| {:.3} | {:.3} |", m.fit_seconds, m.predict_seconds);
         }
+        s.push_str(&self.paired_table());
         s
     }
 
@@ -557,5 +794,120 @@ mod tests {
         assert!(report.to_markdown().contains("| popularity |"));
         assert!(report.to_json().contains("\"protocol\": \"holdout:0.2\""));
         assert!(report.to_table().contains("baseline"));
+    }
+
+    #[test]
+    fn offline_evaluation_sees_demographics_and_drops_duplicate_ratings() {
+        use crate::dataset::{Format, Movie, Rating, User};
+        // Women and men share one favourite (movie 1) and otherwise rate disjoint halves of the
+        // catalogue: only a model that knows who is who can rank the right half first.
+        let movies = (1..=11)
+            .map(|id| Movie {
+                id,
+                title: format!("Movie {id}"),
+                year: None,
+                genres: vec![],
+                imdb_id: None,
+                tmdb_id: None,
+            })
+            .collect();
+        let mut users = vec![];
+        let mut ratings = vec![];
+        for u in 1..=80i64 {
+            let woman = u % 2 == 0;
+            users.push(User {
+                gender: Some(if woman { "F" } else { "M" }.into()),
+                ..User::anonymous(u)
+            });
+            let half: Vec<i64> = if woman {
+                (7..=11).collect()
+            } else {
+                (2..=6).collect()
+            };
+            for (n, m) in std::iter::once(1).chain(half).enumerate() {
+                ratings.push(Rating {
+                    user: u,
+                    movie: m,
+                    score: 4.0,
+                    timestamp: 1_000 + n as i64,
+                });
+            }
+        }
+        // User 2 re-rated movie 1: one pair, kept once.
+        ratings.insert(
+            0,
+            Rating {
+                user: 2,
+                movie: 1,
+                score: 1.0,
+                timestamp: 500,
+            },
+        );
+        let ds = Dataset {
+            format: Format::MlCsv,
+            movies,
+            users,
+            ratings,
+            tags: vec![],
+            links: vec![],
+        };
+        let cfg = EvalConfig {
+            protocol: Protocol::Holdout(0.3),
+            models: vec![
+                ComponentSpec::new("popularity"),
+                ComponentSpec::new("demographic"),
+            ],
+            rating_metrics: false,
+            k: 3,
+            ..Default::default()
+        };
+        let report = evaluate(&ds, &cfg, &crate::recommender::no_progress).unwrap();
+        assert_eq!((report.ratings, report.duplicates), (480, 1));
+        assert!(report.to_markdown().contains(
+            "MovieLens CSV (80 users, 11 items, 480 ratings, 1 duplicate ratings dropped"
+        ));
+        let ndcg = |m: usize| report.models[m].ranking.as_ref().unwrap().ndcg;
+        assert!(
+            ndcg(1) > ndcg(0) + 0.2,
+            "demographic {} vs popularity {}",
+            ndcg(1),
+            ndcg(0)
+        );
+        // Per user: a CSV row per model and user, and a paired test that finds the difference.
+        let csv = report.per_user_csv();
+        let evaluated = report.models[0].ranking.as_ref().unwrap().users;
+        assert_eq!(csv.lines().count(), 1 + 2 * evaluated);
+        assert!(csv.starts_with("model,fold,user,ndcg@3,"));
+        assert!(csv.lines().nth(1).unwrap().starts_with("popularity,1,"));
+        let x = report.paired(1, 0).unwrap();
+        assert_eq!(x.n, evaluated);
+        assert!((x.mean_diff - (ndcg(1) - ndcg(0))).abs() < 1e-9);
+        assert!(x.ci95.0 > 0.0 && x.p < 1e-3, "{x:?}");
+        let same = report.paired(1, 1).unwrap();
+        assert_eq!((same.mean_diff, same.p), (0.0, 1.0));
+        assert!(report
+            .to_markdown()
+            .contains("Paired over users against demographic"));
+        // Across folds: each fold's values, and their (sample) spread beside the mean.
+        assert!((sd([1.0, 2.0, 3.0, 4.0].into_iter()).unwrap() - 1.290_994_4).abs() < 1e-6);
+        assert_eq!(sd([0.5].into_iter()), None);
+        let kfold = EvalConfig {
+            protocol: Protocol::KFold(3),
+            ..cfg
+        };
+        let report = evaluate(&ds, &kfold, &crate::recommender::no_progress).unwrap();
+        let m = &report.models[1];
+        let per_fold: Vec<f64> = m
+            .folds
+            .iter()
+            .map(|f| f.ranking.as_ref().unwrap().ndcg)
+            .collect();
+        assert_eq!(per_fold.len(), 3);
+        let sd = sd(per_fold.iter().copied()).unwrap();
+        assert_eq!(m.ndcg_sd, Some(sd));
+        assert!(report.to_markdown().contains(&format!(
+            "{:.4} ± {sd:.4}",
+            m.ranking.as_ref().unwrap().ndcg
+        )));
     }
 }

@@ -12,6 +12,7 @@
 
 use super::als::{Als, AlsParams};
 use super::content::{Content, ContentParams};
+use super::ease::{Ease, EaseParams};
 use super::interactions::{Interactions, Triplet};
 use super::knn::{Baseline, BaselineParams, ItemKnn, KnnParams, UserKnn, UserKnnParams};
 use super::linalg::ridge;
@@ -38,7 +39,7 @@ use std::collections::HashSet;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComponentSpec {
     /// One of `baseline, mf, svdpp, knn, knn_rank, user_knn, als, popularity, trending,
-    /// demographic, content`.
+    /// demographic, content, ease`.
     pub name: String,
     /// Parameters as JSON (`{}` = defaults).
     #[serde(default, with = "super::compact::json")]
@@ -60,6 +61,98 @@ impl ComponentSpec {
             params,
         }
     }
+    /// The spec with `seed` in the parameters of every seeded model it names (its own and, in a
+    /// blend, each component's and the validation split's), where they do not set one.
+    pub fn seeded(&self, seed: u64) -> Result<ComponentSpec, RecommendError> {
+        let mut params = match self.name.as_str() {
+            "mf" | "svdpp" | "als" => match &self.params {
+                serde_json::Value::Null => serde_json::json!({}),
+                p => p.clone(),
+            },
+            "hybrid" | "hybrid_rank" => serde_json::to_value(self.hybrid_params()?)?,
+            _ => return Ok(self.clone()),
+        };
+        let given = |key: &str| self.params.get(key).is_some();
+        if let Some(o) = params.as_object_mut() {
+            if !given("seed") {
+                o.insert("seed".into(), seed.into());
+            }
+            if let Some(serde_json::Value::Array(cs)) = o.get_mut("components") {
+                for c in cs.iter_mut() {
+                    let spec: ComponentSpec = serde_json::from_value(c.clone())?;
+                    *c = serde_json::to_value(spec.seeded(seed)?)?;
+                }
+            }
+        }
+        Ok(ComponentSpec {
+            name: self.name.clone(),
+            params,
+        })
+    }
+
+    /// Every parameter of the model with the given ones in place, as JSON. Fails on an
+    /// unknown model, a value of the wrong type, or a parameter the model does not have.
+    pub fn resolved_params(&self) -> Result<serde_json::Value, RecommendError> {
+        fn full<P: DeserializeOwned + Default + Serialize>(
+            spec: &ComponentSpec,
+        ) -> Result<serde_json::Value, RecommendError> {
+            Ok(serde_json::to_value(spec.params::<P>()?)?)
+        }
+        let all = match self.name.as_str() {
+            "baseline" => full::<BaselineParams>(self)?,
+            "mf" => full::<MfParams>(self)?,
+            "svdpp" => full::<SvdPPParams>(self)?,
+            "knn" => full::<KnnParams>(self)?,
+            "knn_rank" => serde_json::to_value(knn_rank_params(self)?)?,
+            "user_knn" => full::<UserKnnParams>(self)?,
+            "als" => full::<AlsParams>(self)?,
+            "ease" => full::<EaseParams>(self)?,
+            "popularity" => full::<PopularityParams>(self)?,
+            "trending" => full::<TrendingParams>(self)?,
+            "demographic" => full::<DemographicParams>(self)?,
+            "content" => full::<ContentParams>(self)?,
+            "hybrid" | "hybrid_rank" => serde_json::to_value(self.hybrid_params()?)?,
+            other => return Err(RecommendError::UnknownModel(other.to_string())),
+        };
+        if let Some(given) = self.params.as_object() {
+            if let Some(unknown) = given.keys().find(|k| all.get(k.as_str()).is_none()) {
+                let known: Vec<&String> = all
+                    .as_object()
+                    .map(|o| o.keys().collect())
+                    .unwrap_or_default();
+                return Err(RecommendError::InvalidParam {
+                    name: "params",
+                    reason: format!(
+                        "{} has no parameter {unknown:?} (it has: {})",
+                        self.name,
+                        known
+                            .iter()
+                            .map(|k| k.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
+        Ok(all)
+    }
+
+    /// A blend's parameters: the given ones over the defaults of its kind (`hybrid`: the
+    /// rating blend, `hybrid_rank`: the ranking blend).
+    fn hybrid_params(&self) -> Result<HybridParams, RecommendError> {
+        let base = if self.name == "hybrid_rank" {
+            HybridParams::ranking()
+        } else {
+            HybridParams::default()
+        };
+        if self.params.is_null() {
+            return Ok(base);
+        }
+        let mut base = serde_json::to_value(base)?;
+        merge(&mut base, &self.params);
+        Ok(serde_json::from_value(base)?)
+    }
+
     fn params<P: DeserializeOwned + Default>(&self) -> Result<P, RecommendError> {
         if self.params.is_null() {
             Ok(P::default())
@@ -95,6 +188,7 @@ pub enum Component {
     Demographic(DemographicPopularity),
     Content(Content),
     Hybrid(Box<Hybrid>),
+    Ease(Ease),
 }
 
 impl Component {
@@ -114,6 +208,7 @@ impl Component {
             "knn_rank" => Component::Knn(ItemKnn::fit(data, &knn_rank_params(spec)?)?),
             "user_knn" => Component::UserKnn(UserKnn::fit(data, &spec.params::<UserKnnParams>()?)?),
             "als" => Component::Als(Als::fit(data, &spec.params::<AlsParams>()?)?),
+            "ease" => Component::Ease(Ease::fit(data, &spec.params::<EaseParams>()?)?),
             "popularity" => {
                 Component::Popularity(Popularity::fit(data, &spec.params::<PopularityParams>()?)?)
             }
@@ -130,18 +225,11 @@ impl Component {
                 &side.item_tokens,
                 &spec.params::<ContentParams>()?,
             )?),
-            "hybrid" | "hybrid_rank" => {
-                let p = if spec.params.is_null() {
-                    if spec.name == "hybrid" {
-                        HybridParams::default()
-                    } else {
-                        HybridParams::ranking()
-                    }
-                } else {
-                    spec.params::<HybridParams>()?
-                };
-                Component::Hybrid(Box::new(Hybrid::fit_with(data, side, &p)?))
-            }
+            "hybrid" | "hybrid_rank" => Component::Hybrid(Box::new(Hybrid::fit_with(
+                data,
+                side,
+                &spec.hybrid_params()?,
+            )?)),
             other => return Err(RecommendError::UnknownModel(other.to_string())),
         })
     }
@@ -160,6 +248,7 @@ impl Component {
             Component::Demographic(m) => m,
             Component::Content(m) => m,
             Component::Hybrid(m) => m.as_ref(),
+            Component::Ease(m) => m,
         }
     }
 
@@ -177,6 +266,7 @@ impl Component {
             | Component::Trending(_)
             | Component::Demographic(_)
             | Component::Content(_)
+            | Component::Ease(_)
             | Component::Hybrid(_) => None,
         }
     }
@@ -194,6 +284,7 @@ impl Component {
             Component::Trending(m) => Some(m),
             Component::Demographic(m) => Some(m),
             Component::Content(m) => Some(m),
+            Component::Ease(m) => Some(m),
             Component::UserKnn(_) => None,
             Component::Hybrid(h) => {
                 if h.ensure_forgets().is_ok() {
@@ -212,6 +303,7 @@ impl Component {
             Component::Knn(m) => Some(m),
             Component::Content(m) => Some(m),
             Component::Als(m) => Some(m),
+            Component::Ease(m) => Some(m),
             Component::Baseline(_)
             | Component::Mf(_)
             | Component::SvdPP(_)
@@ -1008,6 +1100,7 @@ mod tests {
             ("trending", false, true, false),
             ("demographic", false, true, false),
             ("content", false, true, true),
+            ("ease", false, true, true),
             ("hybrid_rank", false, true, false),
         ];
         for (name, fold_in, forget, similar) in table {
@@ -1043,6 +1136,38 @@ mod tests {
         let mut out = Folded::default();
         c.fold_in(&fx.data.history(UserIdx(0)), &mut out);
         assert_eq!(out.vectors.keys().collect::<Vec<_>>(), ["mf"]);
+    }
+
+    #[test]
+    fn a_seed_reaches_every_seeded_model_unless_one_is_given() {
+        let blend = ComponentSpec::new("hybrid_rank").seeded(5).unwrap();
+        let p = blend.hybrid_params().unwrap();
+        assert_eq!((p.seed, p.objective), (5, Objective::Ranking));
+        let als = &p.components[0];
+        assert_eq!((als.name.as_str(), &als.params["seed"]), ("als", &json!(5)));
+        assert!(
+            p.components[1].params.get("seed").is_none(),
+            "knn_rank has no seed"
+        );
+        let own = ComponentSpec::with("mf", json!({"seed": 9, "factors": 4}))
+            .seeded(5)
+            .unwrap();
+        assert_eq!(own.params, json!({"seed": 9, "factors": 4}));
+        // Partial blend parameters keep the defaults of their kind.
+        let partial = ComponentSpec::with("hybrid_rank", json!({"refit": false}));
+        let p = partial.seeded(3).unwrap().hybrid_params().unwrap();
+        assert_eq!(p.components.len(), HybridParams::ranking().components.len());
+        assert!(!p.refit);
+        let fx = fixture();
+        let fit = |seed| {
+            let spec = ComponentSpec::with("mf", json!({"factors": 4, "epochs": 3}));
+            match Component::fit(&spec.seeded(seed).unwrap(), &fx.data, &SideInfo::default()) {
+                Ok(Component::Mf(m)) => serde_json::to_string(&m).unwrap(),
+                _ => panic!("not an MF model"),
+            }
+        };
+        assert_eq!(fit(1), fit(1));
+        assert_ne!(fit(1), fit(2));
     }
 
     #[test]

@@ -332,33 +332,21 @@ fn neighbours(
                     let x = value.get(u, ii, r, c);
                     let items = data.user_items(u);
                     let ys = &cell[ptr[u.ix()]..ptr[u.ix() + 1]];
-                    if value.binary {
-                        // cosine over the full norms: only the dot product is summed
-                        for (&j, &y) in items.iter().zip(ys) {
-                            let j = j.ix();
-                            if j == i {
-                                continue;
-                            }
-                            if cnt[j] == 0 {
-                                touched.push(j as u32);
-                            }
-                            xy[j] += x * y;
-                            cnt[j] += 1;
+                    for (&j, &y) in items.iter().zip(ys) {
+                        let j = j.ix();
+                        if j == i {
+                            continue;
                         }
-                    } else {
-                        for (&j, &y) in items.iter().zip(ys) {
-                            let j = j.ix();
-                            if j == i {
-                                continue;
-                            }
-                            if cnt[j] == 0 {
-                                touched.push(j as u32);
-                            }
-                            xy[j] += x * y;
+                        if cnt[j] == 0 {
+                            touched.push(j as u32);
+                        }
+                        xy[j] += x * y;
+                        // binary cosine divides by the items' full norms: no co-rater sums
+                        if !value.binary {
                             xx[j] += x * x;
                             yy[j] += y * y;
-                            cnt[j] += 1;
                         }
+                        cnt[j] += 1;
                     }
                 }
                 let mut out: Vec<(ItemIdx, f32)> = Vec::with_capacity(touched.len());

@@ -11,6 +11,7 @@ pub mod als;
 pub mod capabilities;
 pub(crate) mod compact;
 pub mod content;
+pub mod ease;
 pub mod factors;
 pub mod foldin;
 pub mod hybrid;

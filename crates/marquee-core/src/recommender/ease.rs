@@ -1,0 +1,300 @@
+//! EASE (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", WWW 2019): an item ×
+//! item weight matrix `B` learned in closed form, scoring item `j` for a user by
+//! `Σ_{i ∈ history} B[i][j]`.
+//!
+//! With `X` the binary users × items matrix (an interaction counts when it is positive, as for
+//! item-kNN's ranking mode) and `G = XᵀX + λI`, `P = G⁻¹` and `B[i][j] = −P[i][j] / P[j][j]` with
+//! a zero diagonal: the least-squares reconstruction of every item from the others, without the
+//! trivial answer of copying itself. The cost is a dense `n × n` Cholesky factorisation and
+//! inverse (`faer`), `O(n³)` time and `2 n²` doubles of memory, so catalogues above
+//! `max_items` are refused rather than run out of memory. Each item keeps its `neighbors`
+//! weights largest in magnitude (a sparse `B`, as the serving path and the model blob want it).
+//!
+//! A person's data is part of the aggregate `XᵀX`: forgetting them is a no-op until the next
+//! training, as for item-kNN's similarities.
+
+use super::capabilities::{ForgetUser, SimilarItems};
+use super::interactions::Interactions;
+use super::{Fit, ItemIdx, RecommendError, Scorer, UserHistory, UserIdx};
+use faer::linalg::solvers::DenseSolveCore;
+use faer::{Mat, Side};
+use ndarray::Array1;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Hyperparameters of [`Ease`] (`[recommender.ease]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EaseParams {
+    /// L2 penalty λ added to the diagonal of `XᵀX`.
+    pub lambda: f64,
+    /// Weights kept per item (the largest); 0 keeps them all.
+    pub neighbors: usize,
+    /// Largest catalogue trained (the dense solve needs `16 n²` bytes: 1.6 GB at 10 000).
+    pub max_items: usize,
+}
+
+impl Default for EaseParams {
+    fn default() -> Self {
+        EaseParams {
+            lambda: 250.0,
+            neighbors: 500,
+            max_items: 12_000,
+        }
+    }
+}
+
+/// A trained EASE model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ease {
+    /// Per history item: its `neighbors` largest weights in magnitude, `(item, weight)` by
+    /// descending weight.
+    #[serde(with = "super::compact::neighbours")]
+    weights: Vec<Vec<(ItemIdx, f32)>>,
+}
+
+/// Whether a cell counts as an interaction (positive feedback; a rating without confidence).
+fn positive(r: f32, c: f32) -> bool {
+    c > 0.0 || (c == 0.0 && !r.is_nan())
+}
+
+impl Fit for Ease {
+    type Params = EaseParams;
+    fn fit(data: &Interactions, p: &EaseParams) -> Result<Self, RecommendError> {
+        if data.nnz() == 0 {
+            return Err(RecommendError::Empty);
+        }
+        let n = data.n_items();
+        if n > p.max_items {
+            return Err(RecommendError::InvalidParam {
+                name: "max_items",
+                reason: format!(
+                    "EASE needs a dense {n} × {n} solve ({:.1} GB); the limit is {} items",
+                    16.0 * (n * n) as f64 / 1e9,
+                    p.max_items
+                ),
+            });
+        }
+        if !(p.lambda.is_finite() && p.lambda > 0.0) {
+            return Err(RecommendError::InvalidParam {
+                name: "lambda",
+                reason: "must be a positive number".into(),
+            });
+        }
+        // G = XᵀX + λI, column by column (G is symmetric): column i counts, for every item j,
+        // the users who interacted positively with both.
+        let mut g = Mat::<f64>::zeros(n, n);
+        g.par_col_iter_mut().enumerate().for_each(|(i, col)| {
+            let col = col
+                .try_as_col_major_mut()
+                .expect("a new matrix's columns are contiguous")
+                .as_slice_mut();
+            let ii = ItemIdx(i as u32);
+            let raters = data
+                .item_users(ii)
+                .iter()
+                .zip(data.item_ratings(ii))
+                .zip(data.item_confidence(ii));
+            for ((&u, &r), &c) in raters {
+                if !positive(r, c) {
+                    continue;
+                }
+                let items = data.user_items(u);
+                let cells = data.user_ratings(u).iter().zip(data.user_confidence(u));
+                for (&j, (&r, &c)) in items.iter().zip(cells) {
+                    if positive(r, c) {
+                        col[j.ix()] += 1.0;
+                    }
+                }
+            }
+            col[i] += p.lambda;
+        });
+        let llt = g
+            .llt(Side::Lower)
+            .map_err(|e| RecommendError::InvalidParam {
+                name: "lambda",
+                reason: format!("XᵀX + λI is not positive definite ({e:?})"),
+            })?;
+        drop(g);
+        let inv = llt.inverse();
+        drop(llt);
+        // B[i][j] = −P[i][j] / P[j][j]; P is symmetric, so row i is column i.
+        let diag: Vec<f64> = (0..n).map(|j| inv[(j, j)]).collect();
+        let keep = if p.neighbors == 0 { n } else { p.neighbors };
+        let weights = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let col = inv.col_as_slice(i);
+                let mut row: Vec<(ItemIdx, f32)> = (0..n)
+                    .filter(|&j| j != i)
+                    .map(|j| (ItemIdx(j as u32), (-col[j] / diag[j]) as f32))
+                    .filter(|(_, w)| *w != 0.0 && w.is_finite())
+                    .collect();
+                // The largest in magnitude: the negative weights (items that rarely go
+                // together) rank as much as the positive ones.
+                if row.len() > keep {
+                    row.select_nth_unstable_by(keep, |a, b| {
+                        b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0))
+                    });
+                    row.truncate(keep);
+                }
+                row.shrink_to_fit();
+                row.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                row
+            })
+            .collect();
+        Ok(Ease { weights })
+    }
+}
+
+impl Scorer for Ease {
+    fn name(&self) -> &'static str {
+        "ease"
+    }
+    fn score(&self, user: &UserHistory<'_>, candidates: &[ItemIdx]) -> Array1<f32> {
+        let mut acc = vec![0f32; self.weights.len()];
+        let cells = user.ratings.iter().zip(user.confidence);
+        for (&i, (&r, &c)) in user.items.iter().zip(cells) {
+            if !positive(r, c) {
+                continue;
+            }
+            for &(j, w) in self.weights.get(i.ix()).map(Vec::as_slice).unwrap_or(&[]) {
+                acc[j.ix()] += w;
+            }
+        }
+        candidates
+            .iter()
+            .map(|i| acc.get(i.ix()).copied().unwrap_or(f32::NAN))
+            .collect()
+    }
+}
+
+/// The items an item's presence raises most.
+impl SimilarItems for Ease {
+    fn similar_items(&self, item: ItemIdx, n: usize) -> Vec<(ItemIdx, f32)> {
+        self.weights
+            .get(item.ix())
+            .map(|v| v.iter().filter(|x| x.1 > 0.0).take(n).copied().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The weights are aggregate statistics, which a person's data leaves at the next training.
+impl ForgetUser for Ease {
+    fn forget_user(&mut self, _u: UserIdx) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommender::contract::{
+        assert_forget_contract, assert_scorer_contract, assert_similar_contract, fixture,
+    };
+    use crate::recommender::interactions::Triplet;
+
+    fn params() -> EaseParams {
+        EaseParams {
+            lambda: 1.0,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn ease_passes_the_contracts() {
+        assert_scorer_contract(|fx| Ease::fit(&fx.data, &params()).unwrap(), true);
+        assert_forget_contract(|fx| Ease::fit(&fx.data, &params()).unwrap());
+        assert_similar_contract(&Ease::fit(&fixture().data, &params()).unwrap());
+    }
+
+    /// Inverse of a small dense matrix by Gauss–Jordan elimination (no pivoting needed for
+    /// a symmetric positive definite one).
+    fn inverse(mut a: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
+        let n = a.len();
+        let mut inv: Vec<Vec<f64>> = (0..n)
+            .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
+            .collect();
+        for c in 0..n {
+            let d = a[c][c];
+            for j in 0..n {
+                a[c][j] /= d;
+                inv[c][j] /= d;
+            }
+            for r in (0..n).filter(|&r| r != c) {
+                let f = a[r][c];
+                for j in 0..n {
+                    a[r][j] -= f * a[c][j];
+                    inv[r][j] -= f * inv[c][j];
+                }
+            }
+        }
+        inv
+    }
+
+    #[test]
+    fn weights_match_the_closed_form() {
+        // 7 users over 5 items (positive cells only count), λ = 2.
+        let (n_users, n_items, lambda) = (7usize, 5usize, 2.0);
+        let liked = |u: usize, i: usize| !(u * 3 + i * 5 + u * i).is_multiple_of(4);
+        let mut t = vec![];
+        for u in 0..n_users {
+            for i in 0..n_items {
+                t.push(Triplet {
+                    user: UserIdx(u as u32),
+                    item: ItemIdx(i as u32),
+                    rating: f32::NAN,
+                    confidence: if liked(u, i) { 1.0 } else { -1.0 },
+                    timestamp: 0,
+                });
+            }
+        }
+        let data = Interactions::from_triplets(n_users, n_items, &t).unwrap();
+        let p = EaseParams {
+            lambda,
+            neighbors: 0,
+            ..Default::default()
+        };
+        let m = Ease::fit(&data, &p).unwrap();
+        let g: Vec<Vec<f64>> = (0..n_items)
+            .map(|i| {
+                (0..n_items)
+                    .map(|j| {
+                        let both = (0..n_users).filter(|&u| liked(u, i) && liked(u, j)).count();
+                        both as f64 + if i == j { lambda } else { 0.0 }
+                    })
+                    .collect()
+            })
+            .collect();
+        let inv = inverse(g);
+        for (i, row) in m.weights.iter().enumerate() {
+            assert_eq!(row.len(), n_items - 1, "row {i}: {row:?}");
+            assert!(row.windows(2).all(|w| w[0].1 >= w[1].1));
+            for &(j, w) in row {
+                let want = -inv[i][j.ix()] / inv[j.ix()][j.ix()];
+                assert!(
+                    (f64::from(w) - want).abs() < 1e-5,
+                    "B[{i}][{}] = {w}, want {want}",
+                    j.0
+                );
+            }
+        }
+        // A user's score for an item is the sum of its weights from their positive items.
+        let h = data.history(UserIdx(0));
+        let s = m.score(&h, &[ItemIdx(3)]);
+        let want: f64 = (0..n_items)
+            .filter(|&i| i != 3 && liked(0, i))
+            .map(|i| -inv[i][3] / inv[3][3])
+            .sum();
+        assert!((f64::from(s[0]) - want).abs() < 1e-4);
+    }
+
+    #[test]
+    fn catalogues_over_the_limit_are_refused() {
+        let fx = fixture();
+        let small = EaseParams {
+            max_items: 4,
+            ..params()
+        };
+        let err = Ease::fit(&fx.data, &small).unwrap_err().to_string();
+        assert!(err.contains("max_items"), "{err}");
+    }
+}
