@@ -410,6 +410,26 @@ impl Default for HybridParams {
 }
 
 impl HybridParams {
+    /// The blend without the components that cannot train on a catalogue of `n_items` (EASE
+    /// above its `max_items`), so a default that holds them still trains at any scale.
+    pub fn for_catalogue(&self, n_items: usize) -> HybridParams {
+        let fits = |s: &ComponentSpec| match s.name.as_str() {
+            "ease" => s
+                .params::<EaseParams>()
+                .is_ok_and(|p| n_items <= p.max_items),
+            _ => true,
+        };
+        HybridParams {
+            components: self
+                .components
+                .iter()
+                .filter(|s| fits(s))
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// Defaults for top-N ranking: ALS + item-kNN (cosine) + popularity.
     pub fn ranking() -> Self {
         HybridParams {

@@ -66,6 +66,10 @@ impl Default for SnapshotParams {
     fn default() -> Self {
         let mut ranking = HybridParams::ranking();
         ranking.components.push(ComponentSpec::new("content"));
+        // EASE where the catalogue is small enough for its dense solve (left out above it).
+        // First, so it is the blend's anchor: the weight search scales the others against the
+        // first component, and EASE ranks best alone (docs/benchmarks.md).
+        ranking.components.insert(0, ComponentSpec::new("ease"));
         SnapshotParams {
             ranking,
             rating: Some(HybridParams::default()),
@@ -167,6 +171,11 @@ fn blob_error(e: impl std::fmt::Display) -> RecommendError {
     RecommendError::Encoding(serde::de::Error::custom(format!("model blob: {e}")))
 }
 
+/// How [`Snapshot::build`] gets its ranking blend: the blend, and the parameters it was fitted
+/// with (which the snapshot records).
+type RankingFit<'a> =
+    dyn Fn(&Interactions, &SideInfo, &Vocab) -> Result<(Hybrid, HybridParams), RecommendError> + 'a;
+
 impl Snapshot {
     /// Trains every model of the snapshot. Progress is reported per stage. Fails with
     /// [`RecommendError::CannotForget`] if a blend holds a model that cannot forget a person
@@ -177,7 +186,8 @@ impl Snapshot {
         progress: &dyn Fn(Progress),
     ) -> Result<Self, RecommendError> {
         Self::build(input, p, progress, &|data, side, _| {
-            Hybrid::fit_with(data, side, &p.ranking)
+            let rp = p.ranking.for_catalogue(data.n_items());
+            Ok((Hybrid::fit_with(data, side, &rp)?, rp))
         })
     }
 
@@ -242,11 +252,12 @@ impl Snapshot {
             let (als, r) = place_factors(f, data, vocab)?;
             *report.borrow_mut() = r;
             let mut als = Some(als);
-            Hybrid::assemble(data, side, &p.ranking, weights.clone(), |spec| {
+            let blend = Hybrid::assemble(data, side, &p.ranking, weights.clone(), |spec| {
                 (spec.name == "als")
                     .then(|| als.take().map(Component::Als))
                     .flatten()
-            })
+            })?;
+            Ok((blend, p.ranking.clone()))
         })?;
         Ok((snapshot, report.into_inner()))
     }
@@ -303,7 +314,7 @@ impl Snapshot {
         input: &TrainingInput,
         p: &SnapshotParams,
         progress: &dyn Fn(Progress),
-        ranking: &dyn Fn(&Interactions, &SideInfo, &Vocab) -> Result<Hybrid, RecommendError>,
+        ranking: &RankingFit<'_>,
     ) -> Result<Self, RecommendError> {
         let t0 = std::time::Instant::now();
         let mut vocab = Vocab::default();
@@ -335,8 +346,14 @@ impl Snapshot {
             })
         };
         step(0, "ranking blend");
-        let mut ranking = ranking(&data, &side, &vocab)?;
+        // The blend as fitted is what the snapshot records (a component that cannot train on
+        // this catalogue is left out: see `HybridParams::for_catalogue`).
+        let (mut ranking, ranking_params) = ranking(&data, &side, &vocab)?;
         ranking.ensure_forgets()?;
+        let p = &SnapshotParams {
+            ranking: ranking_params,
+            ..p.clone()
+        };
         step(1, "rating blend");
         let rating = match &p.rating {
             Some(rp) if data.n_rated() > 0 => {
@@ -802,10 +819,12 @@ mod tests {
 
     fn small_params() -> SnapshotParams {
         let mut p = SnapshotParams::default();
-        p.ranking.components[0] = ComponentSpec::with(
-            "als",
-            json!({"factors": 8, "iterations": 10, "reg": 0.1, "alpha": 5.0}),
-        );
+        for c in p.ranking.components.iter_mut().filter(|c| c.name == "als") {
+            *c = ComponentSpec::with(
+                "als",
+                json!({"factors": 8, "iterations": 10, "reg": 0.1, "alpha": 5.0}),
+            );
+        }
         p.ranking.min_bucket_samples = 5;
         p.ranking.validation_fraction = 0.2;
         p.rating = Some(HybridParams {
@@ -927,6 +946,24 @@ mod tests {
         assert_eq!(report.items_without_factors, 0);
         assert_eq!(answers(&s, &input), answers(&t, &input));
         assert_eq!(t.export_factors().unwrap(), f);
+    }
+
+    #[test]
+    fn ease_joins_the_ranking_blend_only_where_the_catalogue_fits_it() {
+        let names = |s: &Snapshot| -> Vec<String> {
+            let p = &s.meta.params.ranking.components;
+            assert_eq!(s.ranking.components().len(), p.len(), "recorded as fitted");
+            p.iter().map(|c| c.name.clone()).collect()
+        };
+        assert!(names(&train_small()).contains(&"ease".to_string()));
+        let mut p = small_params();
+        for c in p.ranking.components.iter_mut().filter(|c| c.name == "ease") {
+            *c = ComponentSpec::with("ease", json!({"max_items": 3}));
+        }
+        let t = Snapshot::train(&input(), &p, &crate::recommender::no_progress).unwrap();
+        let without = names(&t);
+        assert!(!without.contains(&"ease".to_string()), "{without:?}");
+        assert!(without.contains(&"als".to_string()));
     }
 
     #[test]
