@@ -40,7 +40,7 @@ fn fit_benches(c: &mut Criterion) {
     };
     let ds = dataset::load(&dir).expect("ml-100k");
     let mut vocab = Vocab::default();
-    let data = Interactions::from_feedback(&mut vocab, &feedback(&ds)).expect("matrix");
+    let data = Interactions::from_feedback(&mut vocab, feedback(&ds)).expect("matrix");
     let mut g = c.benchmark_group("fit_ml100k");
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     g.bench_function("mf_default", |b| {
@@ -69,7 +69,7 @@ fn serving_benches(c: &mut Criterion) {
         item_tokens: ds.genre_tokens(),
         ..Default::default()
     };
-    let snap = Snapshot::train(&input, &SnapshotParams::default(), &no_progress).expect("train");
+    let snap = Snapshot::train(input, &SnapshotParams::default(), &no_progress).expect("train");
     // user 1 of ml-latest-small with their ratings
     let hist: Vec<(i64, f32, f32)> = ds
         .ratings

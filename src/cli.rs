@@ -109,9 +109,18 @@ pub struct BenchServingArgs {
     /// Seed of the holdout split.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Output format: markdown or json.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
-    pub format: ReportFormat,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = BenchFormat::Markdown)]
+    pub format: BenchFormat,
+}
+
+/// Output formats of `bench serving`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchFormat {
+    /// Markdown tables.
+    Markdown,
+    /// The report as JSON.
+    Json,
 }
 
 /// Output formats of `evaluate`.
@@ -123,6 +132,8 @@ pub enum ReportFormat {
     Json,
     /// A Markdown table.
     Markdown,
+    /// CSV: one row per model, the columns of the JSON's models plus dataset, protocol, seed, k.
+    Csv,
 }
 
 /// `marquee evaluate` arguments.
@@ -320,59 +331,55 @@ pub fn apply_params(
     Ok(())
 }
 
-/// The evaluation report in the flat JSON shape the docs promise:
-/// `{"dataset", "protocol", "models": [{"name", "rmse", "mae", "ndcg@10", …, "fit_seconds"}]}`.
-pub fn flat_report(
+/// The evaluation report as CSV: a header, then one row per model with the values of
+/// [`EvalReport::to_json`](marquee_core::eval::EvalReport::to_json) (empty where a model has
+/// none, e.g. RMSE of a ranking-only model).
+pub fn csv_report(
     r: &marquee_core::eval::EvalReport,
     dataset: &str,
     protocol: &str,
-) -> serde_json::Value {
-    use serde_json::{json, Map, Value};
+) -> anyhow::Result<String> {
     let k = r.k;
-    let models: Vec<Value> = r
-        .models
-        .iter()
-        .map(|m| {
-            let mut o = Map::new();
-            o.insert("name".into(), json!(m.name));
-            o.insert("rmse".into(), json!(m.rmse));
-            o.insert("mae".into(), json!(m.mae));
-            o.insert("rmse_sd".into(), json!(m.rmse_sd));
-            o.insert(format!("ndcg@{k}_sd"), json!(m.ndcg_sd));
-            if let Some(x) = &m.ranking {
-                for (name, v) in [
-                    ("precision", x.precision),
-                    ("recall", x.recall),
-                    ("ndcg", x.ndcg),
-                    ("map", x.map),
-                    ("mrr", x.mrr),
-                    ("hit_rate", x.hit_rate),
-                ] {
-                    o.insert(format!("{name}@{k}"), json!(v));
-                }
-                o.insert("coverage".into(), json!(x.coverage));
-                o.insert("novelty".into(), json!(x.novelty));
-                o.insert("intra_list_diversity".into(), json!(x.ild));
-                o.insert("exposure_gini".into(), json!(x.gini));
-                o.insert("mean_popularity".into(), json!(x.mean_popularity));
-            }
-            o.insert("fit_seconds".into(), json!(m.fit_seconds));
-            o.insert("predict_seconds".into(), json!(m.predict_seconds));
-            Value::Object(o)
-        })
-        .collect();
-    json!({
-        "dataset": dataset,
-        "format": r.dataset,
-        "protocol": protocol,
-        "seed": r.seed,
-        "k": k,
-        "users": r.users,
-        "items": r.items,
-        "ratings": r.ratings,
-        "duplicates": r.duplicates,
-        "models": models,
-    })
+    let mut columns: Vec<String> = ["rmse", "rmse_sd", "mae"].map(String::from).to_vec();
+    for m in ["precision", "recall", "ndcg"] {
+        columns.push(format!("{m}@{k}"));
+    }
+    columns.push(format!("ndcg@{k}_sd"));
+    for m in ["map", "mrr", "hit_rate"] {
+        columns.push(format!("{m}@{k}"));
+    }
+    columns.extend(
+        [
+            "coverage",
+            "novelty",
+            "intra_list_diversity",
+            "exposure_gini",
+            "mean_popularity",
+            "fit_seconds",
+            "predict_seconds",
+        ]
+        .map(String::from),
+    );
+    let flat = r.to_json(dataset, protocol);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["dataset", "protocol", "seed", "k", "model"];
+    header.extend(columns.iter().map(String::as_str));
+    w.write_record(&header)?;
+    for m in flat["models"].as_array().into_iter().flatten() {
+        let mut row = vec![
+            dataset.to_string(),
+            protocol.to_string(),
+            r.seed.to_string(),
+            k.to_string(),
+            m["name"].as_str().unwrap_or_default().to_string(),
+        ];
+        row.extend(columns.iter().map(|c| match &m[c.as_str()] {
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        }));
+        w.write_record(&row)?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use migration::{Migrator, MigratorTrait};
 
 use marquee::auth::{password, JwtKeys, Role};
 use marquee::cli::{
-    parse_ttl, BenchCommand, BenchServingArgs, BenchSynthArgs, Cli, Command, EvaluateArgs,
-    ImportCommand, MigrateAction, ModelCommand, ReportFormat, StaffCommand,
+    parse_ttl, BenchCommand, BenchFormat, BenchServingArgs, BenchSynthArgs, Cli, Command,
+    EvaluateArgs, ImportCommand, MigrateAction, ModelCommand, ReportFormat, StaffCommand,
 };
 use marquee::config::Settings;
 use marquee::startup::{build_state, Application};
@@ -272,7 +272,13 @@ async fn train(state: &marquee::state::AppState) -> anyhow::Result<()> {
         "Trained model version {} on {} interactions ({} users, {} movies): load {:.1}s, train {:.1}s, evaluate {:.1}s",
         outcome.version_id, outcome.interactions, outcome.users, outcome.items, outcome.load_seconds, outcome.train_seconds, outcome.evaluate_seconds
     );
-    if let Ok(report) = serde_json::from_value::<eval::EvalReport>(outcome.metrics.clone()) {
+    println!("\n| stage | seconds |\n|---|---|");
+    println!("| loading | {:.1} |", outcome.load_seconds);
+    for (stage, seconds) in &outcome.stage_seconds {
+        println!("| {stage} | {seconds:.1} |");
+    }
+    println!("| offline metrics | {:.1} |\n", outcome.evaluate_seconds);
+    if let Some(report) = &outcome.report {
         println!("{}", report.to_table());
     }
     Ok(())
@@ -342,8 +348,8 @@ async fn bench_serving(args: BenchServingArgs) -> anyhow::Result<()> {
     })
     .await??;
     match args.format {
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        _ => println!("{}", report.to_markdown()),
+        BenchFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        BenchFormat::Markdown => println!("{}", report.to_markdown()),
     }
     Ok(())
 }
@@ -407,13 +413,13 @@ async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
     match args.format {
         ReportFormat::Table => println!("{}", report.to_table()),
         ReportFormat::Markdown => println!("{}", report.to_markdown()),
+        ReportFormat::Csv => print!(
+            "{}",
+            marquee::cli::csv_report(&report, &dataset_name, &args.protocol)?
+        ),
         ReportFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&marquee::cli::flat_report(
-                &report,
-                &dataset_name,
-                &args.protocol
-            ))?
+            serde_json::to_string_pretty(&report.to_json(&dataset_name, &args.protocol))?
         ),
     }
     Ok(())

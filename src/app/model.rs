@@ -108,9 +108,45 @@ pub struct TrainOutcome {
     pub load_seconds: f64,
     pub train_seconds: f64,
     pub evaluate_seconds: f64,
+    /// Seconds of each training stage, in order (within `train_seconds`).
+    pub stage_seconds: Vec<(String, f64)>,
+    /// The stored offline metrics (`EvalReport::to_json`'s shape).
     pub metrics: serde_json::Value,
+    /// The offline evaluation they come from, if it ran.
+    #[serde(skip)]
+    pub report: Option<eval::EvalReport>,
     /// How imported factors met the data (`marquee model import`); `None` for a training.
     pub imported: Option<ImportReport>,
+}
+
+/// Times the stages a training reports through its progress.
+#[derive(Default)]
+struct StageClock {
+    current: Option<(String, Instant)>,
+    done: Vec<(String, f64)>,
+}
+
+impl StageClock {
+    /// Passes on the progress reported since the last call, timing its stages.
+    fn relay(&mut self, rx: &std::sync::mpsc::Receiver<Progress>, to: &(dyn Fn(Progress) + Sync)) {
+        while let Ok(p) = rx.try_recv() {
+            self.enter(&p.stage);
+            to(p);
+        }
+    }
+
+    /// Notes that `stage` is under way (ending the one before it, if it differs).
+    fn enter(&mut self, stage: &str) {
+        if self.current.as_ref().is_some_and(|(s, _)| s == stage) {
+            return;
+        }
+        if let Some((s, t)) = self.current.take() {
+            self.done.push((s, t.elapsed().as_secs_f64()));
+        }
+        if stage != "done" {
+            self.current = Some((stage.to_string(), Instant::now()));
+        }
+    }
 }
 
 /// Most users whose re-solved factors are kept between trainings; past it the least recently
@@ -546,6 +582,7 @@ impl RecommenderHandle {
 
         let params = self.params.clone();
         let t1 = Instant::now();
+        let mut stages = StageClock::default();
         let (snapshot, imported) = {
             let (tx, rx) = std::sync::mpsc::channel::<Progress>();
             let job = blocking(move || {
@@ -553,33 +590,38 @@ impl RecommenderHandle {
                     let _ = tx.send(p);
                 };
                 match factors {
-                    None => Snapshot::train(&input, &params, &progress).map(|s| (s, None)),
-                    Some(f) => Snapshot::from_factors(&input, &params, &f, &progress)
+                    None => Snapshot::train(input, &params, &progress).map(|s| (s, None)),
+                    Some(f) => Snapshot::from_factors(input, &params, &f, &progress)
                         .map(|(s, r)| (s, Some(r))),
                 }
             });
-            // Relay progress from the blocking task to the caller's callback.
+            // Relay progress from the blocking task to the caller's callback, timing each stage
+            // (to within the 50 ms it is polled at).
             let mut job = job;
-            loop {
+            let result = loop {
                 tokio::select! {
-                    r = &mut job => break r.map_err(|e| EngineError::Join(e.to_string()))??,
+                    r = &mut job => break r,
                     _ = tokio::time::sleep(std::time::Duration::from_millis(50)) => {
-                        while let Ok(p) = rx.try_recv() { progress(p); }
+                        stages.relay(&rx, progress);
                     }
                 }
-            }
+            };
+            stages.relay(&rx, progress);
+            stages.enter("done");
+            result.map_err(|e| EngineError::Join(e.to_string()))??
         };
         let train_seconds = t1.elapsed().as_secs_f64();
 
         let t2 = Instant::now();
         let evaluation_users = eval_data.as_ref().map_or(0, |d| d.users.len());
-        let metrics = if let Some(ds) = eval_data {
+        let (metrics, report) = if let Some(ds) = eval_data {
             self.set_status(|s| s.stage = Some("evaluating".into()));
-            blocking(move || offline_metrics(&ds))
+            let ranking = self.params.ranking.clone();
+            blocking(move || offline_metrics(&ds, &ranking))
                 .await
                 .map_err(|e| EngineError::Join(e.to_string()))?
         } else {
-            serde_json::json!({})
+            (serde_json::json!({}), None)
         };
         let evaluate_seconds = t2.elapsed().as_secs_f64();
 
@@ -601,6 +643,11 @@ impl RecommenderHandle {
         if let Some(r) = &imported {
             timings["imported"] = serde_json::to_value(r).unwrap_or_default();
         }
+        timings["stage_seconds"] = serde_json::json!(stages
+            .done
+            .iter()
+            .map(|(s, t)| serde_json::json!({ "stage": s, "seconds": t }))
+            .collect::<Vec<_>>());
         let version = training::store_active_version(
             db,
             NewModelVersion {
@@ -655,7 +702,9 @@ impl RecommenderHandle {
             load_seconds,
             train_seconds,
             evaluate_seconds,
+            stage_seconds: stages.done,
             metrics,
+            report,
             imported,
         })
     }
@@ -908,17 +957,31 @@ fn dataset_from(
     }
 }
 
-/// A quick offline check stored with each model version: the top-N blend on an 80/20 holdout.
-fn offline_metrics(ds: &dataset::Dataset) -> serde_json::Value {
+/// Protocol of the offline check stored with each model version.
+const OFFLINE_PROTOCOL: &str = "holdout:0.2";
+
+/// A quick offline check stored with each model version: the served top-N blend (`ranking`, as
+/// configured) against popularity on an 80/20 holdout of the sampled users, in the JSON shape of
+/// `marquee evaluate --format json` (and the report itself, when it ran).
+fn offline_metrics(
+    ds: &dataset::Dataset,
+    ranking: &marquee_core::recommender::hybrid::HybridParams,
+) -> (serde_json::Value, Option<eval::EvalReport>) {
     if ds.ratings.len() < 200 {
-        return serde_json::json!({ "skipped": "fewer than 200 ratings" });
+        return (
+            serde_json::json!({ "skipped": "fewer than 200 ratings" }),
+            None,
+        );
     }
     let cfg = EvalConfig {
-        protocol: Protocol::Holdout(0.2),
+        protocol: OFFLINE_PROTOCOL.parse().unwrap_or(Protocol::Holdout(0.2)),
         seed: 42,
         k: 10,
         models: vec![
-            ComponentSpec::new("hybrid_rank"),
+            ComponentSpec::with(
+                "hybrid_rank",
+                serde_json::to_value(ranking).unwrap_or_default(),
+            ),
             ComponentSpec::new("popularity"),
         ],
         rating_metrics: false,
@@ -926,8 +989,8 @@ fn offline_metrics(ds: &dataset::Dataset) -> serde_json::Value {
         relevance_threshold: None,
     };
     match eval::evaluate(ds, &cfg, &marquee_core::recommender::no_progress) {
-        Ok(r) => serde_json::to_value(&r).unwrap_or_default(),
-        Err(e) => serde_json::json!({ "error": e.to_string() }),
+        Ok(r) => (r.to_json("training data", OFFLINE_PROTOCOL), Some(r)),
+        Err(e) => (serde_json::json!({ "error": e.to_string() }), None),
     }
 }
 
@@ -1008,7 +1071,7 @@ mod tests {
             demographics: vec![],
             now: Some(10_000),
         };
-        Snapshot::train(&input, &params, &marquee_core::recommender::no_progress).unwrap()
+        Snapshot::train(input, &params, &marquee_core::recommender::no_progress).unwrap()
     }
 
     fn active(snapshot: Snapshot, version_id: i32) -> Active {

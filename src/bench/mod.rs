@@ -176,7 +176,7 @@ pub fn serving_report(
         now,
     };
     let t0 = Instant::now();
-    let snap = Snapshot::train(&input, &SnapshotParams::default(), progress)?;
+    let snap = Snapshot::train(input, &SnapshotParams::default(), progress)?;
     let train_seconds = t0.elapsed().as_secs_f64();
 
     // The catalogue as serving sees it; popularity = training interactions.

@@ -222,7 +222,8 @@ pub struct ModelVersion {
     pub algorithm: String,
     /// Hyperparameters used.
     pub params: Json<serde_json::Value>,
-    /// Offline metrics computed at training time (80/20 holdout).
+    /// Offline metrics computed at training time: the served ranking blend and popularity on an
+    /// 80/20 holdout, in the JSON shape of `marquee evaluate --format json` (docs/evaluation.md).
     pub metrics: Json<serde_json::Value>,
     /// Timings in seconds and the blob size.
     pub timings: Json<serde_json::Value>,

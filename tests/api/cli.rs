@@ -103,6 +103,77 @@ fn evaluate_runs_on_ml_100k_and_prints_json_metrics() {
 }
 
 #[test]
+fn evaluate_prints_csv_holding_what_the_json_holds() {
+    let Some(dir) = crate::helpers::dataset("ml-100k") else {
+        return;
+    };
+    let run = |format: &str| {
+        let out = marquee()
+            .args(["evaluate", "--dataset"])
+            .arg(&dir)
+            .args([
+                "--protocol",
+                "holdout:0.2",
+                "--models",
+                "baseline,popularity",
+            ])
+            .args(["--seed", "7", "--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let json: serde_json::Value = serde_json::from_slice(&run("json")).unwrap();
+    let csv_out = run("csv");
+    let mut rows = csv::Reader::from_reader(csv_out.as_slice());
+    let header = rows.headers().unwrap().clone();
+    assert_eq!(
+        &header.iter().take(5).collect::<Vec<_>>(),
+        &["dataset", "protocol", "seed", "k", "model"]
+    );
+    let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 2, "one row per model");
+    for r in &records {
+        let cell = |name: &str| {
+            r.get(header.iter().position(|h| h == name).unwrap())
+                .unwrap()
+        };
+        assert_eq!(
+            (cell("dataset"), cell("protocol"), cell("seed"), cell("k")),
+            ("ml-100k", "holdout:0.2", "7", "10")
+        );
+        let m = json["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == cell("model"))
+            .unwrap();
+        for column in ["rmse", "mae", "ndcg@10", "recall@10", "coverage"] {
+            match m[column].as_f64() {
+                // two runs: means summed in parallel may differ in the last bit
+                Some(v) => {
+                    let c = cell(column).parse::<f64>().unwrap();
+                    assert!(
+                        (c - v).abs() <= 1e-9 * v.abs().max(1.0),
+                        "{column}: {c} vs {m}"
+                    )
+                }
+                None => assert_eq!(cell(column), "", "{column} of {m}"),
+            }
+        }
+    }
+    // popularity predicts no ratings: its RMSE cell is empty, baseline's is not
+    let rmse = header.iter().position(|h| h == "rmse").unwrap();
+    let by_model = |name: &str| records.iter().find(|r| &r[4] == name).unwrap();
+    assert_eq!(&by_model("popularity")[rmse], "");
+    assert!(!by_model("baseline")[rmse].is_empty());
+}
+
+#[test]
 fn evaluate_names_a_hyperparameter_the_model_does_not_have() {
     let Some(dir) = crate::helpers::dataset("ml-100k") else {
         return;

@@ -549,9 +549,58 @@ fn summarise(spec: &ComponentSpec, folds: Vec<FoldReport>) -> ModelReport {
 }
 
 impl EvalReport {
-    /// The report as pretty JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    /// The report in the one JSON shape of `marquee evaluate --format json` and of a model
+    /// version's stored metrics (docs/evaluation.md): `{"dataset", "format", "protocol", "seed",
+    /// "k", …, "models": [{"name", "rmse", "mae", "ndcg@10", …, "fit_seconds"}]}`; `dataset`
+    /// names the data as the reader knows it, `protocol` as it was given.
+    pub fn to_json(&self, dataset: &str, protocol: &str) -> serde_json::Value {
+        let r = self;
+        use serde_json::{json, Map, Value};
+        let k = r.k;
+        let models: Vec<Value> = r
+            .models
+            .iter()
+            .map(|m| {
+                let mut o = Map::new();
+                o.insert("name".into(), json!(m.name));
+                o.insert("rmse".into(), json!(m.rmse));
+                o.insert("mae".into(), json!(m.mae));
+                o.insert("rmse_sd".into(), json!(m.rmse_sd));
+                o.insert(format!("ndcg@{k}_sd"), json!(m.ndcg_sd));
+                if let Some(x) = &m.ranking {
+                    for (name, v) in [
+                        ("precision", x.precision),
+                        ("recall", x.recall),
+                        ("ndcg", x.ndcg),
+                        ("map", x.map),
+                        ("mrr", x.mrr),
+                        ("hit_rate", x.hit_rate),
+                    ] {
+                        o.insert(format!("{name}@{k}"), json!(v));
+                    }
+                    o.insert("coverage".into(), json!(x.coverage));
+                    o.insert("novelty".into(), json!(x.novelty));
+                    o.insert("intra_list_diversity".into(), json!(x.ild));
+                    o.insert("exposure_gini".into(), json!(x.gini));
+                    o.insert("mean_popularity".into(), json!(x.mean_popularity));
+                }
+                o.insert("fit_seconds".into(), json!(m.fit_seconds));
+                o.insert("predict_seconds".into(), json!(m.predict_seconds));
+                Value::Object(o)
+            })
+            .collect();
+        json!({
+            "dataset": dataset,
+            "format": r.dataset,
+            "protocol": protocol,
+            "seed": r.seed,
+            "k": k,
+            "users": r.users,
+            "items": r.items,
+            "ratings": r.ratings,
+            "duplicates": r.duplicates,
+            "models": models,
+        })
     }
 
     /// Every evaluated user's top-N metrics as CSV: `model,fold,user,ndcg,recall,precision,ap,rr`
@@ -792,8 +841,23 @@ mod tests {
         assert!(pop.ndcg > 0.1, "{}", pop.ndcg);
         assert!(report.models[3].rmse.is_none());
         assert!(report.to_markdown().contains("| popularity |"));
-        assert!(report.to_json().contains("\"protocol\": \"holdout:0.2\""));
+        assert!(serde_json::to_string_pretty(&report)
+            .unwrap()
+            .contains("\"protocol\": \"holdout:0.2\""));
         assert!(report.to_table().contains("baseline"));
+        // the one JSON shape: flat metrics named at k, null where a model has none
+        let flat = report.to_json("tiny", "holdout:0.2");
+        assert_eq!(
+            (&flat["dataset"], &flat["protocol"], &flat["k"]),
+            (&json!("tiny"), &json!("holdout:0.2"), &json!(report.k))
+        );
+        let m = &flat["models"][3];
+        assert_eq!(
+            (&m["name"], &m["rmse"]),
+            (&json!("popularity"), &serde_json::Value::Null)
+        );
+        assert_eq!(m["ndcg@10"].as_f64(), Some(pop.ndcg));
+        assert_eq!(flat["models"][0]["rmse"].as_f64(), report.models[0].rmse);
     }
 
     #[test]

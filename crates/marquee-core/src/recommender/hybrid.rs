@@ -9,6 +9,10 @@
 //! Training: hold out `validation_fraction` of every user's interactions (seeded), fit the
 //! components on the rest, learn the weights on the held-out part, then (with `refit`) fit the
 //! components again on all the training data. The test data of an evaluation is never seen.
+//! A large data set validates on a seeded sample of [`MAX_VALIDATION_USERS`] users: everyone
+//! else's interactions all go to the components, and when that leaves less than
+//! [`REFIT_MIN_HELD_OUT`] of the data held out, the components are not fitted a second time
+//! (they have seen nearly everything, and the refit would double the training's cost).
 
 use super::als::{Als, AlsParams};
 use super::content::{Content, ContentParams};
@@ -90,8 +94,9 @@ impl ComponentSpec {
         })
     }
 
-    /// Every parameter of the model with the given ones in place, as JSON. Fails on an
-    /// unknown model, a value of the wrong type, or a parameter the model does not have.
+    /// Every parameter of the model with the given ones in place, as JSON (a blend's components
+    /// too). Fails on an unknown model, a value of the wrong type, or a parameter the model (or
+    /// one of a blend's components) does not have.
     pub fn resolved_params(&self) -> Result<serde_json::Value, RecommendError> {
         fn full<P: DeserializeOwned + Default + Serialize>(
             spec: &ComponentSpec,
@@ -111,7 +116,20 @@ impl ComponentSpec {
             "trending" => full::<TrendingParams>(self)?,
             "demographic" => full::<DemographicParams>(self)?,
             "content" => full::<ContentParams>(self)?,
-            "hybrid" | "hybrid_rank" => serde_json::to_value(self.hybrid_params()?)?,
+            "hybrid" | "hybrid_rank" => {
+                // Each component with every parameter, checked the same way.
+                let p = self.hybrid_params()?;
+                let components = p
+                    .components
+                    .iter()
+                    .map(|c| {
+                        Ok(serde_json::json!({"name": c.name, "params": c.resolved_params()?}))
+                    })
+                    .collect::<Result<Vec<_>, RecommendError>>()?;
+                let mut all = serde_json::to_value(p)?;
+                all["components"] = components.into();
+                all
+            }
             other => return Err(RecommendError::UnknownModel(other.to_string())),
         };
         if let Some(given) = self.params.as_object() {
@@ -383,7 +401,8 @@ pub struct HybridParams {
     pub ridge: f64,
     /// Buckets with fewer validation samples use the weights learned on all buckets.
     pub min_bucket_samples: usize,
-    /// Refit the components on all training data after learning the weights.
+    /// Refit the components on all training data after learning the weights (not when the
+    /// validation split held out less than [`REFIT_MIN_HELD_OUT`] of it: see the module docs).
     pub refit: bool,
     /// Seed of the validation split.
     pub seed: u64,
@@ -410,22 +429,31 @@ impl Default for HybridParams {
 }
 
 impl HybridParams {
-    /// The blend without the components that cannot train on a catalogue of `n_items` (EASE
-    /// above its `max_items`), so a default that holds them still trains at any scale.
-    pub fn for_catalogue(&self, n_items: usize) -> HybridParams {
+    /// The blend without the components that do not train on this data: EASE above its
+    /// `max_items` (its dense solve would not fit), SVD++ above its `max_interactions_in_blend`
+    /// (it would cost more than it adds), so a default that holds them trains at any scale. A
+    /// blend they would leave empty is kept as it is (and fails as the component does).
+    pub fn for_data(&self, n_items: usize, n_interactions: usize) -> HybridParams {
         let fits = |s: &ComponentSpec| match s.name.as_str() {
             "ease" => s
                 .params::<EaseParams>()
                 .is_ok_and(|p| n_items <= p.max_items),
+            "svdpp" => s
+                .params::<SvdPPParams>()
+                .is_ok_and(|p| n_interactions <= p.max_interactions_in_blend),
             _ => true,
         };
+        let components: Vec<ComponentSpec> = self
+            .components
+            .iter()
+            .filter(|s| fits(s))
+            .cloned()
+            .collect();
+        if components.is_empty() {
+            return self.clone();
+        }
         HybridParams {
-            components: self
-                .components
-                .iter()
-                .filter(|s| fits(s))
-                .cloned()
-                .collect(),
+            components,
             ..self.clone()
         }
     }
@@ -461,17 +489,51 @@ pub struct Hybrid {
     n_items: usize,
 }
 
-/// Splits each user's interactions into (fit, validation) with a seeded shuffle.
-fn validation_split(data: &Interactions, frac: f64, seed: u64) -> (Interactions, Vec<Vec<usize>>) {
+/// Users whose held-out interactions validate the weights, at most (a seeded sample beyond, the
+/// same users the ranking search would have kept): the search's cost and memory stop growing with
+/// the number of users, and everyone else's interactions all go to the components.
+pub const MAX_VALIDATION_USERS: usize = 10_000;
+
+/// With `refit`, the components are fitted again on all the data unless the validation split held
+/// out less than this share of it (a sampled validation on a large data set).
+pub const REFIT_MIN_HELD_OUT: f64 = 0.01;
+
+/// Splits each user's interactions into (fit, validation) with a seeded shuffle. When more than
+/// `max_users` users have enough interactions to hold some out (5), only a seeded sample of
+/// `max_users` of them does; the others' interactions all go to the fit part (exactly as with no
+/// limit otherwise).
+fn validation_split(
+    data: &Interactions,
+    frac: f64,
+    seed: u64,
+    max_users: usize,
+) -> (Interactions, Vec<Vec<usize>>) {
+    const MIN_TO_HOLD_OUT: usize = 5;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let all = data.triplets();
     let ptr = data.user_ptr();
+    let len = |u: usize| ptr[u + 1] - ptr[u];
+    let mut eligible: Vec<usize> = (0..data.n_users())
+        .filter(|&u| len(u) >= MIN_TO_HOLD_OUT)
+        .collect();
+    let sample: Option<Vec<bool>> = (eligible.len() > max_users).then(|| {
+        eligible.shuffle(&mut ChaCha8Rng::seed_from_u64(seed.wrapping_add(1)));
+        let mut chosen = vec![false; data.n_users()];
+        for &u in &eligible[..max_users] {
+            chosen[u] = true;
+        }
+        chosen
+    });
     let mut keep: Vec<Triplet> = Vec::with_capacity(all.len());
     let mut val: Vec<Vec<usize>> = vec![Vec::new(); data.n_users()];
     for u in 0..data.n_users() {
+        if sample.as_ref().is_some_and(|c| !c[u]) {
+            keep.extend_from_slice(&all[ptr[u]..ptr[u + 1]]);
+            continue;
+        }
         let mut pos: Vec<usize> = (ptr[u]..ptr[u + 1]).collect();
         pos.shuffle(&mut rng);
-        let n_val = if pos.len() >= 5 {
+        let n_val = if pos.len() >= MIN_TO_HOLD_OUT {
             ((pos.len() as f64) * frac).ceil() as usize
         } else {
             0
@@ -480,9 +542,16 @@ fn validation_split(data: &Interactions, frac: f64, seed: u64) -> (Interactions,
         val[u] = v.to_vec();
         keep.extend(k.iter().map(|&p| all[p]));
     }
+    drop(all);
     let fit =
         Interactions::from_triplets(data.n_users(), data.n_items(), &keep).unwrap_or_default();
     (fit, val)
+}
+
+/// Whether a blend with `refit` fits its components again on `data` after its validation split
+/// kept `fit` for them: not when less than [`REFIT_MIN_HELD_OUT`] was held out.
+fn refits(p: &HybridParams, data: &Interactions, fit: &Interactions) -> bool {
+    p.refit && (data.nnz() - fit.nnz()) as f64 >= REFIT_MIN_HELD_OUT * data.nnz() as f64
 }
 
 fn bucket_of(bounds: &[usize], n: usize) -> usize {
@@ -535,7 +604,8 @@ fn add_standardised(total: &mut [f32], all: &[f32], w: f32) {
 }
 
 impl Hybrid {
-    /// Trains the blend (see the module docs).
+    /// Trains the blend (see the module docs) of the components that train on this data
+    /// ([`HybridParams::for_data`]).
     pub fn fit_with(
         data: &Interactions,
         side: &SideInfo,
@@ -547,7 +617,9 @@ impl Hybrid {
                 reason: "at least one component is needed".into(),
             });
         }
-        let (fit_data, val) = validation_split(data, p.validation_fraction, p.seed);
+        let p = &p.for_data(data.n_items(), data.nnz());
+        let (fit_data, val) =
+            validation_split(data, p.validation_fraction, p.seed, MAX_VALIDATION_USERS);
         let fit_all = |d: &Interactions| -> Result<Vec<Component>, RecommendError> {
             p.components
                 .par_iter()
@@ -564,7 +636,11 @@ impl Hybrid {
             }
             Objective::Ranking => learn_ranking(&comps, &fit_data, data, &val, p, n_buckets),
         };
-        let components = if p.refit { fit_all(data)? } else { comps };
+        let components = if refits(p, data, &fit_data) {
+            fit_all(data)?
+        } else {
+            comps
+        };
         Ok(Hybrid {
             components,
             objective: p.objective,
@@ -608,11 +684,10 @@ impl Hybrid {
                 reason: "every weight must be a finite number".into(),
             });
         }
-        let split;
-        let fit_data = if p.refit {
+        let split = validation_split(data, p.validation_fraction, p.seed, MAX_VALIDATION_USERS).0;
+        let fit_data = if refits(p, data, &split) {
             data
         } else {
-            split = validation_split(data, p.validation_fraction, p.seed).0;
             &split
         };
         let given: Vec<Option<Component>> = p.components.iter().map(&mut given).collect();
@@ -795,10 +870,6 @@ fn top_unseen(scores: &[f32], seen: &[ItemIdx], k: usize) -> Vec<ItemIdx> {
     buf.into_iter().map(|x| x.1).collect()
 }
 
-/// Validation users the ranking weights are learned on, at most (a fixed sample beyond): the
-/// search's cost and memory stop growing with the number of users.
-const MAX_WEIGHT_USERS: usize = 10_000;
-
 /// Per validation user and component, the best unseen items kept for the weight search. A blend's
 /// top 10 comes from the union of its components' top lists unless an item is mediocre in every
 /// component, so the search scores a few hundred items per user instead of the catalogue.
@@ -815,14 +886,9 @@ fn learn_ranking(
     let m = comps.len();
     let all = full.triplets();
     let cands = all_items(full.n_items());
-    let mut pool: Vec<usize> = (0..full.n_users())
+    let pool: Vec<usize> = (0..full.n_users())
         .filter(|&u| !val[u].is_empty())
         .collect();
-    if pool.len() > MAX_WEIGHT_USERS {
-        pool.shuffle(&mut ChaCha8Rng::seed_from_u64(p.seed.wrapping_add(1)));
-        pool.truncate(MAX_WEIGHT_USERS);
-        pool.sort_unstable();
-    }
     // per validation user: bucket, shortlisted items (ascending), the components' standardised
     // scores of those items (component-major), relevant set
     type UserData = (usize, Vec<ItemIdx>, Vec<Vec<f32>>, HashSet<ItemIdx>);
@@ -1036,6 +1102,79 @@ mod tests {
             validation_fraction: 0.2,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_validation_split_over_many_users_holds_out_from_a_seeded_sample_only() {
+        let data = fixture().data;
+        let n = data.n_users();
+        let full = |u: usize| data.history(UserIdx(u as u32)).len();
+        let kept = |fit: &Interactions, u: usize| fit.history(UserIdx(u as u32)).len();
+        // Up to the limit: everyone holds some out, exactly as with no limit.
+        let (all_fit, all_val) = validation_split(&data, 0.2, 3, usize::MAX);
+        let (same_fit, same_val) = validation_split(&data, 0.2, 3, n);
+        assert_eq!(all_val, same_val);
+        assert_eq!(all_fit.triplets(), same_fit.triplets());
+        assert!((0..n)
+            .all(|u| !all_val[u].is_empty() && kept(&all_fit, u) + all_val[u].len() == full(u)));
+        // Over it: `max_users` of them hold out as before; everyone else keeps every interaction
+        // for the components. The same seed draws the same sample, another seed another.
+        let (fit, val) = validation_split(&data, 0.2, 3, 5);
+        let sampled: Vec<usize> = (0..n).filter(|&u| !val[u].is_empty()).collect();
+        assert_eq!(sampled.len(), 5);
+        for (u, held) in val.iter().enumerate() {
+            assert_eq!(kept(&fit, u) + held.len(), full(u), "user {u}");
+        }
+        assert_eq!(
+            fit.nnz() + sampled.iter().map(|&u| val[u].len()).sum::<usize>(),
+            data.nnz()
+        );
+        assert_eq!(validation_split(&data, 0.2, 3, 5).1, val);
+        assert_ne!(validation_split(&data, 0.2, 4, 5).1, val);
+        // A refit is skipped only when what was held out is a sliver of the data.
+        let p = HybridParams::ranking();
+        assert!(refits(&p, &data, &fit));
+        assert!(!refits(
+            &HybridParams {
+                refit: false,
+                ..p.clone()
+            },
+            &data,
+            &all_fit
+        ));
+        let (nearly_all, _) = validation_split(&data, 0.001, 3, 1);
+        assert_eq!(data.nnz() - nearly_all.nnz(), 1);
+        assert!(!refits(&p, &data, &nearly_all));
+    }
+
+    #[test]
+    fn a_blends_components_are_checked_and_resolved_like_models() {
+        let typo = ComponentSpec::with(
+            "hybrid_rank",
+            json!({"components": [{"name": "als", "params": {"regularisation": 3}}]}),
+        );
+        let err = typo.resolved_params().unwrap_err().to_string();
+        assert!(
+            err.contains("als has no parameter \"regularisation\""),
+            "{err}"
+        );
+        let unknown = ComponentSpec::with("hybrid", json!({"components": [{"name": "slim"}]}));
+        assert!(unknown.resolved_params().is_err());
+        let given = ComponentSpec::with(
+            "hybrid_rank",
+            json!({"components": [{"name": "als", "params": {"reg": 30.0}}, {"name": "popularity"}]}),
+        );
+        let all = given.resolved_params().unwrap();
+        let als = &all["components"][0];
+        assert_eq!(
+            (&als["name"], &als["params"]["reg"]),
+            (&json!("als"), &json!(30.0))
+        );
+        assert_eq!(
+            als["params"]["factors"],
+            json!(AlsParams::default().factors)
+        );
+        assert_eq!(all["objective"], json!("ranking"));
     }
 
     #[test]

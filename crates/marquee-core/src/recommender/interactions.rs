@@ -159,9 +159,13 @@ impl Interactions {
     }
 
     /// Builds the matrix from external-id feedback, extending `vocab` with unseen ids.
-    pub fn from_feedback(vocab: &mut Vocab, feedback: &[Feedback]) -> Result<Self, RecommendError> {
+    pub fn from_feedback(
+        vocab: &mut Vocab,
+        feedback: Vec<Feedback>,
+    ) -> Result<Self, RecommendError> {
+        // Consumed: the rows become triplets in the same allocation, freed once the matrix is built.
         let triplets: Vec<Triplet> = feedback
-            .iter()
+            .into_iter()
             .map(|f| Triplet {
                 user: vocab.add_user(f.user),
                 item: vocab.add_item(f.item),

@@ -180,13 +180,14 @@ impl Snapshot {
     /// Trains every model of the snapshot. Progress is reported per stage. Fails with
     /// [`RecommendError::CannotForget`] if a blend holds a model that cannot forget a person
     /// (checked after each blend is fitted, the ranking blend before the rating blend is trained).
+    /// Takes the input by value: its rows are freed once the matrix is built.
     pub fn train(
-        input: &TrainingInput,
+        input: TrainingInput,
         p: &SnapshotParams,
         progress: &dyn Fn(Progress),
     ) -> Result<Self, RecommendError> {
         Self::build(input, p, progress, &|data, side, _| {
-            let rp = p.ranking.for_catalogue(data.n_items());
+            let rp = p.ranking.for_data(data.n_items(), data.nnz());
             Ok((Hybrid::fit_with(data, side, &rp)?, rp))
         })
     }
@@ -196,7 +197,7 @@ impl Snapshot {
     /// `p` as [`Self::train`] fits it. Users of `input` the file does not hold are folded in from
     /// their history; file rows the input does not know are skipped (counted in the report).
     pub fn from_factors(
-        input: &TrainingInput,
+        input: TrainingInput,
         p: &SnapshotParams,
         f: &FactorModel,
         progress: &dyn Fn(Progress),
@@ -311,7 +312,7 @@ impl Snapshot {
     }
 
     fn build(
-        input: &TrainingInput,
+        mut input: TrainingInput,
         p: &SnapshotParams,
         progress: &dyn Fn(Progress),
         ranking: &RankingFit<'_>,
@@ -321,7 +322,7 @@ impl Snapshot {
         for &i in &input.catalogue {
             vocab.add_item(i);
         }
-        let data = Interactions::from_feedback(&mut vocab, &input.feedback)?;
+        let data = Interactions::from_feedback(&mut vocab, std::mem::take(&mut input.feedback))?;
         if data.nnz() == 0 {
             return Err(RecommendError::Empty);
         }
@@ -346,12 +347,16 @@ impl Snapshot {
             })
         };
         step(0, "ranking blend");
-        // The blend as fitted is what the snapshot records (a component that cannot train on
-        // this catalogue is left out: see `HybridParams::for_catalogue`).
+        // The blends as fitted are what the snapshot records (a component that does not train
+        // on this data is left out: see `HybridParams::for_data`).
         let (mut ranking, ranking_params) = ranking(&data, &side, &vocab)?;
         ranking.ensure_forgets()?;
         let p = &SnapshotParams {
             ranking: ranking_params,
+            rating: p
+                .rating
+                .as_ref()
+                .map(|rp| rp.for_data(data.n_items(), data.nnz())),
             ..p.clone()
         };
         step(1, "rating blend");
@@ -888,7 +893,7 @@ mod tests {
     }
 
     fn train_small() -> Snapshot {
-        Snapshot::train(&input(), &small_params(), &crate::recommender::no_progress).unwrap()
+        Snapshot::train(input(), &small_params(), &crate::recommender::no_progress).unwrap()
     }
 
     /// A user's interactions in external ids: `(item, rating, confidence)`.
@@ -935,7 +940,7 @@ mod tests {
         assert_eq!(f.factors, 8);
         assert!(f.recipe.is_some());
         let (t, report) = Snapshot::from_factors(
-            &input,
+            input.clone(),
             &small_params(),
             &f,
             &crate::recommender::no_progress,
@@ -949,21 +954,48 @@ mod tests {
     }
 
     #[test]
-    fn ease_joins_the_ranking_blend_only_where_the_catalogue_fits_it() {
-        let names = |s: &Snapshot| -> Vec<String> {
-            let p = &s.meta.params.ranking.components;
-            assert_eq!(s.ranking.components().len(), p.len(), "recorded as fitted");
-            p.iter().map(|c| c.name.clone()).collect()
+    fn ease_and_svdpp_join_their_blends_only_where_the_data_suits_them() {
+        let names = |s: &Snapshot| -> (Vec<String>, Vec<String>) {
+            let p = &s.meta.params;
+            let rating = s.rating.as_ref().unwrap();
+            assert_eq!(
+                s.ranking.components().len(),
+                p.ranking.components.len(),
+                "recorded as fitted"
+            );
+            let rp = p.rating.as_ref().unwrap();
+            assert_eq!(
+                rating.components().len(),
+                rp.components.len(),
+                "recorded as fitted"
+            );
+            let of = |c: &[ComponentSpec]| c.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+            (of(&p.ranking.components), of(&rp.components))
         };
-        assert!(names(&train_small()).contains(&"ease".to_string()));
         let mut p = small_params();
+        let svdpp = |extra: serde_json::Value| {
+            let mut params = json!({"factors": 4, "epochs": 5});
+            params
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            ComponentSpec::with("svdpp", params)
+        };
+        p.rating.as_mut().unwrap().components.push(svdpp(json!({})));
+        let (ranking, rating) =
+            names(&Snapshot::train(input(), &p, &crate::recommender::no_progress).unwrap());
+        assert!(ranking.contains(&"ease".to_string()), "{ranking:?}");
+        assert!(rating.contains(&"svdpp".to_string()), "{rating:?}");
         for c in p.ranking.components.iter_mut().filter(|c| c.name == "ease") {
             *c = ComponentSpec::with("ease", json!({"max_items": 3}));
         }
-        let t = Snapshot::train(&input(), &p, &crate::recommender::no_progress).unwrap();
-        let without = names(&t);
-        assert!(!without.contains(&"ease".to_string()), "{without:?}");
-        assert!(without.contains(&"als".to_string()));
+        *p.rating.as_mut().unwrap().components.last_mut().unwrap() =
+            svdpp(json!({"max_interactions_in_blend": 3}));
+        let (ranking, rating) =
+            names(&Snapshot::train(input(), &p, &crate::recommender::no_progress).unwrap());
+        assert!(!ranking.contains(&"ease".to_string()), "{ranking:?}");
+        assert!(ranking.contains(&"als".to_string()));
+        assert_eq!(rating, ["baseline", "mf"]);
     }
 
     #[test]
@@ -977,7 +1009,7 @@ mod tests {
         let first = f.users[0];
         f.users[0] = 123_456;
         let (t, report) = Snapshot::from_factors(
-            &input,
+            input.clone(),
             &small_params(),
             &f,
             &crate::recommender::no_progress,
@@ -1034,14 +1066,15 @@ mod tests {
         assert_eq!(f.users.len(), s.vocab.n_users() - 1);
         let mut twice = f.clone();
         twice.users[1] = twice.users[0];
-        let err = Snapshot::from_factors(&input, &small_params(), &twice, &|_| {}).unwrap_err();
+        let err =
+            Snapshot::from_factors(input.clone(), &small_params(), &twice, &|_| {}).unwrap_err();
         assert!(err.to_string().contains("two rows"), "{err}");
         let mut short = f.clone();
         short.item_factors.pop();
-        assert!(Snapshot::from_factors(&input, &small_params(), &short, &|_| {}).is_err());
+        assert!(Snapshot::from_factors(input.clone(), &small_params(), &short, &|_| {}).is_err());
         let mut weights = f.clone();
         weights.recipe.as_mut().unwrap().weights.pop();
-        assert!(Snapshot::from_factors(&input, &small_params(), &weights, &|_| {}).is_err());
+        assert!(Snapshot::from_factors(input.clone(), &small_params(), &weights, &|_| {}).is_err());
     }
     impl Scorer for Served {
         fn name(&self) -> &'static str {
@@ -1058,7 +1091,7 @@ mod tests {
         assert_scorer_contract(
             |_| {
                 Served(
-                    Snapshot::train(&input(), &small_params(), &crate::recommender::no_progress)
+                    Snapshot::train(input(), &small_params(), &crate::recommender::no_progress)
                         .unwrap(),
                 )
             },
@@ -1079,7 +1112,7 @@ mod tests {
         place(&mut p)
             .components
             .push(ComponentSpec::new("user_knn"));
-        Snapshot::train(&input(), &p, &crate::recommender::no_progress)
+        Snapshot::train(input(), &p, &crate::recommender::no_progress)
             .expect_err("a snapshot must refuse user_knn")
     }
 
@@ -1130,7 +1163,7 @@ mod tests {
     #[test]
     fn snapshot_round_trips_and_serves_recommend_similar_fold_in_and_delete() {
         let mut snap =
-            Snapshot::train(&input(), &small_params(), &crate::recommender::no_progress).unwrap();
+            Snapshot::train(input(), &small_params(), &crate::recommender::no_progress).unwrap();
         let back = Snapshot::from_bytes(&snap.to_bytes().unwrap()).unwrap();
         let h = snap.history(
             1002,
@@ -1191,7 +1224,7 @@ mod tests {
             now: None,
         };
         let snap = Snapshot::train(
-            &input,
+            input,
             &SnapshotParams::default(),
             &crate::recommender::no_progress,
         )
@@ -1249,7 +1282,7 @@ mod tests {
     #[test]
     fn fold_in_of_a_new_rating_changes_the_next_top_n() {
         let snap =
-            Snapshot::train(&input(), &small_params(), &crate::recommender::no_progress).unwrap();
+            Snapshot::train(input(), &small_params(), &crate::recommender::no_progress).unwrap();
         let mut h = snap.history(5555, &[(20, 5.0, 1.0)], None);
         h.folded = Some(snap.fold_in(&h.view()));
         let before: Vec<ItemIdx> = snap
