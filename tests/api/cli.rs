@@ -10,6 +10,13 @@ fn marquee() -> Command {
     c
 }
 
+/// `marquee evaluate --dataset DIR`, for the caller to add its arguments to.
+fn evaluate(dir: &std::path::Path) -> Command {
+    let mut c = marquee();
+    c.args(["evaluate", "--dataset"]).arg(dir);
+    c
+}
+
 #[test]
 fn every_command_has_help() {
     for cmd in [
@@ -53,9 +60,7 @@ fn evaluate_runs_on_ml_100k_and_prints_json_metrics() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let per_user = tmp.path().join("users.csv");
-    let out = marquee()
-        .args(["evaluate", "--dataset"])
-        .arg(&dir)
+    let out = evaluate(&dir)
         .args([
             "--protocol",
             "holdout:0.2",
@@ -108,9 +113,7 @@ fn evaluate_prints_csv_holding_what_the_json_holds() {
         return;
     };
     let run = |format: &str| {
-        let out = marquee()
-            .args(["evaluate", "--dataset"])
-            .arg(&dir)
+        let out = evaluate(&dir)
             .args([
                 "--protocol",
                 "holdout:0.2",
@@ -180,9 +183,7 @@ fn evaluate_names_a_hyperparameter_the_model_does_not_have() {
     };
     // Evaluating ALS with one setting fails, saying why.
     let refused = |set: &str| {
-        let out = marquee()
-            .args(["evaluate", "--dataset"])
-            .arg(&dir)
+        let out = evaluate(&dir)
             .args(["--models", "als", "--set", set])
             .output()
             .unwrap();
@@ -206,16 +207,12 @@ fn evaluate_refuses_an_unknown_protocol_or_model() {
     let Some(dir) = crate::helpers::dataset("ml-100k") else {
         return;
     };
-    let out = marquee()
-        .args(["evaluate", "--dataset"])
-        .arg(&dir)
+    let out = evaluate(&dir)
         .args(["--protocol", "sometimes:3"])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let out = marquee()
-        .args(["evaluate", "--dataset"])
-        .arg(&dir)
+    let out = evaluate(&dir)
         .args(["--models", "astrology"])
         .output()
         .unwrap();
