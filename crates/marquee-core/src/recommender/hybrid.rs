@@ -544,7 +544,7 @@ fn validation_split(
     }
     drop(all);
     let fit =
-        Interactions::from_triplets(data.n_users(), data.n_items(), &keep).unwrap_or_default();
+        Interactions::from_triplet_vec(data.n_users(), data.n_items(), keep).unwrap_or_default();
     (fit, val)
 }
 

@@ -6,6 +6,11 @@
 //! which are the only ones `KNNBaseline` uses), and predicts
 //! `r̂_ui = b_ui + Σ_{j ∈ N^k_i(u)} s_ij (r_uj − b_uj) / Σ s_ij` over the `k` most similar items
 //! the user rated. With `output = "sum"` it scores `Σ s_ij · w_uj` instead (implicit top-N).
+//!
+//! The similarities cost `Σ_u |items of u|²`: a user with 30 000 ratings costs as much as 360 000
+//! users with 50. Users with more than `max_user_items` interactions therefore take part in the
+//! similarities with their most recent `max_user_items` only (Mahout's `maxPrefsPerUser`); they
+//! are still scored on their whole history.
 
 use super::capabilities::{ForgetUser, Forgotten, SimilarItems};
 use super::interactions::Interactions;
@@ -202,6 +207,8 @@ pub struct KnnParams {
     pub shrinkage: f32,
     /// Neighbours kept per item after training.
     pub max_neighbors: usize,
+    /// Interactions per user that take part in the similarities, the most recent ones (0 = all).
+    pub max_user_items: usize,
     /// Output mode.
     pub output: KnnOutput,
     /// Baseline estimator parameters.
@@ -216,6 +223,7 @@ impl Default for KnnParams {
             min_k: 1,
             shrinkage: 100.0,
             max_neighbors: 300,
+            max_user_items: MAX_USER_ITEMS,
             output: KnnOutput::Rating,
             baseline: BaselineParams::default(),
         }
@@ -230,11 +238,19 @@ impl KnnParams {
             k: 100,
             shrinkage: 0.0,
             max_neighbors: 100,
+            max_user_items: MAX_USER_ITEMS_RANKING,
             output: KnnOutput::Sum,
             ..Default::default()
         }
     }
 }
+
+/// Default of [`KnnParams::max_user_items`] for rating prediction, and of
+/// [`KnnParams::ranking`]: heavy users' co-occurrences dilute the binary cosine, so the ranking
+/// similarities take fewer of their interactions (docs/benchmarks.md measures both choices).
+pub const MAX_USER_ITEMS: usize = 1000;
+/// See [`MAX_USER_ITEMS`].
+pub const MAX_USER_ITEMS_RANKING: usize = 500;
 
 /// Per-cell value used by a similarity measure.
 struct CellValue<'a> {
@@ -274,8 +290,88 @@ impl CellValue<'_> {
     }
 }
 
+/// The cells that take part in the similarities: every user's, or the `cap` most recent ones of
+/// a user with more (ties by item). The taken cells of each user in row order, and which cells
+/// of the item-major orientation were left out (`None` when nothing was).
+struct Taken {
+    ptr: Vec<usize>,
+    items: Vec<ItemIdx>,
+    cells: Vec<f32>,
+    dropped: Option<Vec<u64>>,
+}
+
+impl Taken {
+    fn new(data: &Interactions, value: &CellValue<'_>, cap: usize) -> Taken {
+        let n_users = data.n_users();
+        let capped = |u: UserIdx| cap > 0 && data.user_len(u) > cap;
+        let any = (0..n_users).any(|u| capped(UserIdx(u as u32)));
+        let mut dropped = any.then(|| vec![0u64; data.nnz().div_ceil(64)]);
+        let mut ptr = Vec::with_capacity(n_users + 1);
+        ptr.push(0);
+        let mut items = Vec::with_capacity(if any { 0 } else { data.nnz() });
+        let mut cells = Vec::with_capacity(data.nnz());
+        let mut keep: Vec<bool> = Vec::new();
+        for u in (0..n_users).map(|u| UserIdx(u as u32)) {
+            let (js, rs, cs) = (
+                data.user_items(u),
+                data.user_ratings(u),
+                data.user_confidence(u),
+            );
+            keep.clear();
+            keep.resize(js.len(), true);
+            if capped(u) {
+                let ts = data.user_timestamps(u);
+                let mut order: Vec<usize> = (0..js.len()).collect();
+                order.sort_unstable_by(|&a, &b| ts[b].cmp(&ts[a]).then(js[a].cmp(&js[b])));
+                for &k in &order[cap..] {
+                    keep[k] = false;
+                    // each item's users are in ascending order (`Interactions::from_triplets`)
+                    let col = data.item_users(js[k]);
+                    if let (Ok(at), Some(bits)) = (col.binary_search(&u), dropped.as_mut()) {
+                        let pos = data.item_ptr()[js[k].ix()] + at;
+                        bits[pos / 64] |= 1 << (pos % 64);
+                    }
+                }
+            }
+            for (k, &j) in js.iter().enumerate().filter(|(k, _)| keep[*k]) {
+                if any {
+                    items.push(j);
+                }
+                cells.push(value.get(u, j, rs[k], cs[k]));
+            }
+            ptr.push(cells.len());
+        }
+        Taken {
+            ptr,
+            items,
+            cells,
+            dropped,
+        }
+    }
+
+    /// Whether the cell at this item-major position takes part.
+    #[inline]
+    fn takes(&self, pos: usize) -> bool {
+        self.dropped
+            .as_ref()
+            .is_none_or(|bits| bits[pos / 64] & (1 << (pos % 64)) == 0)
+    }
+
+    /// A user's taken items and their cell values.
+    #[inline]
+    fn row<'a>(&'a self, data: &'a Interactions, u: UserIdx) -> (&'a [ItemIdx], &'a [f32]) {
+        let span = self.ptr[u.ix()]..self.ptr[u.ix() + 1];
+        let items = if self.dropped.is_some() {
+            &self.items[span.clone()]
+        } else {
+            data.user_items(u)
+        };
+        (items, &self.cells[span])
+    }
+}
+
 /// Computes, for every row item, its `max_n` most similar items (positive similarities only),
-/// sorted by descending similarity. `rows`/`cols` give the two orientations of the matrix.
+/// sorted by descending similarity, over the cells [`Taken`] keeps.
 fn neighbours(
     data: &Interactions,
     value: &CellValue<'_>,
@@ -283,7 +379,13 @@ fn neighbours(
 ) -> Vec<Vec<(ItemIdx, f32)>> {
     let n_items = data.n_items();
     let shrink = p.shrinkage > 0.0;
-    // binary cosine uses the full norms (positive interaction counts), not co-rater norms
+    // Every taken cell's value once, in the user-major order the inner loop reads (the loop runs
+    // Σ_u |items of u|² times: the measure's branches and the squares it does not need are
+    // kept out of it).
+    let taken = Taken::new(data, value, p.max_user_items);
+    let item_ptr = data.item_ptr();
+    // binary cosine divides by the items' norms over the taken cells (positive interaction
+    // counts), not by co-rater norms
     let norms: Vec<f32> = (0..n_items)
         .map(|i| {
             let ii = ItemIdx(i as u32);
@@ -291,24 +393,13 @@ fn neighbours(
                 .iter()
                 .zip(data.item_ratings(ii))
                 .zip(data.item_confidence(ii))
-                .map(|((&u, &r), &c)| value.get(u, ii, r, c).powi(2))
+                .enumerate()
+                .filter(|(k, _)| taken.takes(item_ptr[i] + k))
+                .map(|(_, ((&u, &r), &c))| value.get(u, ii, r, c).powi(2))
                 .sum::<f32>()
                 .sqrt()
         })
         .collect();
-    // Every cell's value once, in the user-major order the inner loop reads (the loop runs
-    // Σ_u |items of u|² times: the measure's branches and the squares it does not need are
-    // kept out of it).
-    let ptr = data.user_ptr();
-    let mut cell = Vec::with_capacity(data.nnz());
-    for u in (0..data.n_users()).map(|u| UserIdx(u as u32)) {
-        let cells = data
-            .user_items(u)
-            .iter()
-            .zip(data.user_ratings(u))
-            .zip(data.user_confidence(u));
-        cell.extend(cells.map(|((&j, &r), &c)| value.get(u, j, r, c)));
-    }
     (0..n_items)
         .into_par_iter()
         .map_init(
@@ -323,15 +414,18 @@ fn neighbours(
             },
             |(xy, xx, yy, cnt, touched), i| {
                 let ii = ItemIdx(i as u32);
-                for ((&u, &r), &c) in data
+                for (k, ((&u, &r), &c)) in data
                     .item_users(ii)
                     .iter()
                     .zip(data.item_ratings(ii))
                     .zip(data.item_confidence(ii))
+                    .enumerate()
                 {
+                    if !taken.takes(item_ptr[i] + k) {
+                        continue;
+                    }
                     let x = value.get(u, ii, r, c);
-                    let items = data.user_items(u);
-                    let ys = &cell[ptr[u.ix()]..ptr[u.ix() + 1]];
+                    let (items, ys) = taken.row(data, u);
                     for (&j, &y) in items.iter().zip(ys) {
                         let j = j.ix();
                         if j == i {
@@ -794,6 +888,7 @@ mod tests {
     use crate::recommender::contract::{
         assert_forget_contract, assert_scorer_contract, assert_similar_contract, fixture,
     };
+    use crate::recommender::interactions::Triplet;
 
     #[test]
     fn baseline_passes_the_contract() {
@@ -841,6 +936,54 @@ mod tests {
         assert_scorer_contract(
             |f| ItemKnn::fit(&f.data, &KnnParams::ranking()).unwrap(),
             false,
+        );
+    }
+
+    #[test]
+    fn a_heavy_user_takes_part_in_the_similarities_with_their_latest_interactions_only() {
+        // user 0 interacted with all 12 items, item i at time i; users 1.. with pairs of items
+        let t = |u: u32, i: u32, ts: i64| Triplet {
+            user: UserIdx(u),
+            item: ItemIdx(i),
+            rating: 4.0,
+            confidence: 1.0,
+            timestamp: ts,
+        };
+        let light: Vec<Triplet> = (0..12)
+            .flat_map(|i| [t(1 + i, i, 0), t(1 + i, (i + 1) % 12, 0)])
+            .collect();
+        let heavy = |n: u32| -> Vec<Triplet> {
+            let mut all: Vec<Triplet> = (12 - n..12).map(|i| t(0, i, i as i64)).collect();
+            all.extend(&light);
+            all
+        };
+        let matrix = |ts: &[Triplet]| Interactions::from_triplets(13, 12, ts).unwrap();
+        let capped = KnnParams {
+            max_user_items: 4,
+            ..KnnParams::ranking()
+        };
+        let all = KnnParams {
+            max_user_items: 0,
+            ..KnnParams::ranking()
+        };
+        let lists = |m: &ItemKnn| -> Vec<Vec<(ItemIdx, f32)>> {
+            (0..12).map(|i| m.similar_items(ItemIdx(i), 12)).collect()
+        };
+        let with_cap = lists(&ItemKnn::fit(&matrix(&heavy(12)), &capped).unwrap());
+        // the same as if user 0 had only their 4 latest items (8..11)...
+        let latest_only = lists(&ItemKnn::fit(&matrix(&heavy(4)), &all).unwrap());
+        assert_eq!(with_cap, latest_only);
+        // ...and not as with all 12
+        let uncapped = lists(&ItemKnn::fit(&matrix(&heavy(12)), &all).unwrap());
+        assert_ne!(with_cap, uncapped);
+        // a cap nobody reaches changes nothing
+        let loose = KnnParams {
+            max_user_items: 12,
+            ..KnnParams::ranking()
+        };
+        assert_eq!(
+            lists(&ItemKnn::fit(&matrix(&heavy(12)), &loose).unwrap()),
+            uncapped
         );
     }
 

@@ -25,6 +25,8 @@ use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+mod legacy;
+
 /// Everything training needs, in external ids (the server builds this from the database).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TrainingInput {
@@ -161,8 +163,10 @@ pub struct Snapshot {
 
 /// Blob format: 1 = plain JSON arrays; 2 = base64 arrays, compact neighbour lists, shared kNN
 /// (both JSON); 3 = binary: [`MAGIC`], the version as a little-endian `u32`, then the snapshot in
-/// postcard (varint integers, raw little-endian floats). Readers take all three.
-const VERSION: u32 = 3;
+/// postcard (varint integers, raw little-endian floats); 4 = format 3 with item-kNN's
+/// `max_user_items` among the parameters. Readers take all four (format 3 through
+/// [`legacy`], which mirrors its layout).
+const VERSION: u32 = 4;
 
 /// First bytes of a binary snapshot blob (a JSON blob starts with `{`).
 pub const MAGIC: &[u8; 8] = b"MARQUEE\x00";
@@ -425,7 +429,7 @@ impl Snapshot {
         })
     }
 
-    /// Serialises the snapshot (binary format 3) for storage as a blob.
+    /// Serialises the snapshot (binary format 4) for storage as a blob.
     pub fn to_bytes(&self) -> Result<Vec<u8>, RecommendError> {
         let mut out = Vec::with_capacity(1 << 16);
         out.extend_from_slice(MAGIC);
@@ -444,12 +448,17 @@ impl Snapshot {
                     .split_at_checked(4)
                     .ok_or_else(|| blob_error("truncated"))?;
                 let version = u32::from_le_bytes(version.try_into().expect("4 bytes"));
-                if version != VERSION {
-                    return Err(blob_error(format!(
-                        "format {version} is not one this build reads (it reads 1 to {VERSION})"
-                    )));
+                match version {
+                    VERSION => postcard::from_bytes(body).map_err(blob_error)?,
+                    3 => postcard::from_bytes::<legacy::SnapshotV3>(body)
+                        .map_err(blob_error)?
+                        .into(),
+                    _ => {
+                        return Err(blob_error(format!(
+                            "format {version} is not one this build reads (it reads 1 to {VERSION})"
+                        )))
+                    }
                 }
-                postcard::from_bytes(body).map_err(blob_error)?
             }
             None => serde_json::from_slice(bytes)?,
         };
@@ -1255,6 +1264,11 @@ mod tests {
         let binary = snap.to_bytes().unwrap();
         assert!(binary.starts_with(MAGIC));
         let json = serde_json::to_vec(&snap).unwrap();
+        // format 3: the same snapshot in its layout (item-kNN's parameters one field shorter)
+        let mut v3 = MAGIC.to_vec();
+        v3.extend_from_slice(&3u32.to_le_bytes());
+        v3.extend_from_slice(&postcard::to_allocvec(&legacy::to_v3(&snap)).unwrap());
+        assert_ne!(v3.len(), binary.len());
         assert!(
             binary.len() * 3 < json.len() * 2,
             "{} vs {}",
@@ -1263,14 +1277,19 @@ mod tests {
         );
         let h = snap.history(1002, &[(20, 5.0, 1.0), (40, 4.0, 1.0)], None);
         let want = snap.recommend(&h.view(), 5, &[], &|_| true);
-        for blob in [&binary, &json] {
+        for blob in [&binary, &json, &v3] {
             let back = Snapshot::from_bytes(blob).unwrap();
             assert_eq!(back.recommend(&h.view(), 5, &[], &|_| true), want);
             assert_eq!(
                 back.meta.params.ranking.components.len(),
                 snap.meta.params.ranking.components.len()
             );
+            assert_eq!(back.meta.params.knn.k, snap.meta.params.knn.k);
         }
+        // a format-3 model took every interaction into its similarities
+        let back = Snapshot::from_bytes(&v3).unwrap();
+        assert_eq!(back.meta.params.knn.max_user_items, 0);
+        assert_eq!(back.meta.params.evidence, snap.meta.params.evidence);
         let mut future = binary.clone();
         future[MAGIC.len()] = 9;
         let err = Snapshot::from_bytes(&future).unwrap_err().to_string();
