@@ -26,16 +26,13 @@ pub struct TestApp {
 pub const STAFF_PASSWORD: &str = "correct-horse-battery-staple";
 
 /// Path of a shared dataset, relative to the crate (the datasets are never copied).
-pub fn dataset(name: &str) -> Option<std::path::PathBuf> {
+pub fn dataset(name: &str) -> std::path::PathBuf {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/datasets")
         .join(name);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipped: dataset {} not found at {}", name, p.display());
-        None
-    }
+    // The datasets sit beside the checkout (`../shared/datasets`) on every machine and in CI.
+    assert!(p.is_dir(), "dataset {name} not found at {}", p.display());
+    p
 }
 
 /// The test settings (`config/test.toml`), without environment overrides.

@@ -4,9 +4,7 @@ use crate::api_test;
 use crate::helpers::{dataset, TestApp};
 
 async fn ml_100k_imports_with_its_published_counts_and_reruns_idempotently(app: TestApp) {
-    let Some(dir) = dataset("ml-100k") else {
-        return;
-    };
+    let dir = dataset("ml-100k");
     let r = marquee::db::import::import_movielens(&app.state.db, &dir, "ml-100k", None)
         .await
         .unwrap();
@@ -77,9 +75,7 @@ async fn ml_100k_imports_with_its_published_counts_and_reruns_idempotently(app: 
 api_test!(ml_100k_imports_with_its_published_counts_and_reruns_idempotently);
 
 async fn ml_latest_small_imports_with_its_published_counts(app: TestApp) {
-    let Some(dir) = dataset("ml-latest-small") else {
-        return;
-    };
+    let dir = dataset("ml-latest-small");
     let r = marquee::db::import::import_movielens(&app.state.db, &dir, "ml-latest-small", None)
         .await
         .unwrap();
@@ -124,9 +120,7 @@ async fn a_malformed_file_stops_the_import_with_its_line_and_changes_nothing(app
 api_test!(a_malformed_file_stops_the_import_with_its_line_and_changes_nothing);
 
 async fn two_datasets_imported_one_after_the_other_never_collide(app: TestApp) {
-    let (Some(small), Some(latest)) = (dataset("ml-100k"), dataset("ml-latest-small")) else {
-        return;
-    };
+    let (small, latest) = (dataset("ml-100k"), dataset("ml-latest-small"));
     use marquee::db::import::import_movielens;
     import_movielens(&app.state.db, &small, "ml-100k", None)
         .await
