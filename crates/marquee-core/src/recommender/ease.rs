@@ -3,7 +3,8 @@
 //! `Σ_{i ∈ history} B[i][j]`.
 //!
 //! With `X` the binary users × items matrix (an interaction counts when it is positive, as for
-//! item-kNN's ranking mode) and `G = XᵀX + λI`, `P = G⁻¹` and `B[i][j] = −P[i][j] / P[j][j]` with
+//! item-kNN's ranking mode) and `G = XᵀX + λI` (plus, with `dropout` p, `p/(1−p)·diag(XᵀX)`:
+//! EDLAE, Steck, "Autoencoders that don't overfit towards the identity", NeurIPS 2020), `P = G⁻¹` and `B[i][j] = −P[i][j] / P[j][j]` with
 //! a zero diagonal: the least-squares reconstruction of every item from the others, without the
 //! trivial answer of copying itself. The cost is a dense `n × n` Cholesky factorisation and
 //! inverse (`faer`), `O(n³)` time and `2 n²` doubles of memory, so catalogues above
@@ -28,6 +29,9 @@ use serde::{Deserialize, Serialize};
 pub struct EaseParams {
     /// L2 penalty λ added to the diagonal of `XᵀX`.
     pub lambda: f64,
+    /// Dropout-style penalty p ∈ [0, 1) (EDLAE, Steck 2020): each item's diagonal of `XᵀX` also
+    /// gets `p / (1 − p)` times its own count, so popular items are regularised more. 0 is EASE.
+    pub dropout: f64,
     /// Weights kept per item (the largest); 0 keeps them all.
     pub neighbors: usize,
     /// Largest catalogue trained (the dense solve needs `8 n²` bytes: 1.2 GB at 12 000).
@@ -38,6 +42,7 @@ impl Default for EaseParams {
     fn default() -> Self {
         EaseParams {
             lambda: 250.0,
+            dropout: 0.0,
             neighbors: 500,
             max_items: 12_000,
         }
@@ -81,7 +86,14 @@ impl Fit for Ease {
                 reason: "must be a positive number".into(),
             });
         }
-        // G = XᵀX + λI, column by column (G is symmetric): column i counts, for every item j,
+        if !(p.dropout.is_finite() && (0.0..1.0).contains(&p.dropout)) {
+            return Err(RecommendError::InvalidParam {
+                name: "dropout",
+                reason: "must be at least 0 and below 1".into(),
+            });
+        }
+        let scale = (p.dropout / (1.0 - p.dropout)) as f32;
+        // G = XᵀX + λI + p/(1−p)·diag(XᵀX), column by column (G is symmetric): column i counts, for every item j,
         // the users who interacted positively with both.
         let mut g = Mat::<f32>::zeros(n, n);
         g.par_col_iter_mut().enumerate().for_each(|(i, col)| {
@@ -107,7 +119,7 @@ impl Fit for Ease {
                     }
                 }
             }
-            col[i] += p.lambda as f32;
+            col[i] += p.lambda as f32 + scale * col[i];
         });
         let llt = g
             .llt(Side::Lower)
@@ -248,23 +260,37 @@ mod tests {
             }
         }
         let data = Interactions::from_triplets(n_users, n_items, &t).unwrap();
-        let p = EaseParams {
-            lambda,
-            neighbors: 0,
-            ..Default::default()
+        // With dropout p, the diagonal also gets p/(1−p) times the item's count (EDLAE).
+        let fit_and_reference = |dropout: f64| {
+            let p = EaseParams {
+                lambda,
+                dropout,
+                neighbors: 0,
+                ..Default::default()
+            };
+            let m = Ease::fit(&data, &p).unwrap();
+            let g: Vec<Vec<f64>> = (0..n_items)
+                .map(|i| {
+                    (0..n_items)
+                        .map(|j| {
+                            let both = (0..n_users).filter(|&u| liked(u, i) && liked(u, j)).count();
+                            let extra = lambda + both as f64 * dropout / (1.0 - dropout);
+                            both as f64 + if i == j { extra } else { 0.0 }
+                        })
+                        .collect()
+                })
+                .collect();
+            (m, inverse(g))
         };
-        let m = Ease::fit(&data, &p).unwrap();
-        let g: Vec<Vec<f64>> = (0..n_items)
-            .map(|i| {
-                (0..n_items)
-                    .map(|j| {
-                        let both = (0..n_users).filter(|&u| liked(u, i) && liked(u, j)).count();
-                        both as f64 + if i == j { lambda } else { 0.0 }
-                    })
-                    .collect()
-            })
-            .collect();
-        let inv = inverse(g);
+        let (edlae, inv) = fit_and_reference(0.4);
+        for (i, row) in edlae.weights.iter().enumerate() {
+            for &(j, w) in row {
+                let want = -inv[i][j.ix()] / inv[j.ix()][j.ix()];
+                assert!((f64::from(w) - want).abs() < 1e-5, "EDLAE B[{i}][{}]", j.0);
+            }
+        }
+        let (m, inv) = fit_and_reference(0.0);
+        assert_ne!(m.weights, edlae.weights);
         for (i, row) in m.weights.iter().enumerate() {
             assert_eq!(row.len(), n_items - 1, "row {i}: {row:?}");
             assert!(row.windows(2).all(|w| w[0].1 >= w[1].1));
@@ -296,5 +322,13 @@ mod tests {
         };
         let err = Ease::fit(&fx.data, &small).unwrap_err().to_string();
         assert!(err.contains("max_items"), "{err}");
+        for dropout in [1.0, -0.1, f64::NAN] {
+            let bad = EaseParams {
+                dropout,
+                ..params()
+            };
+            let err = Ease::fit(&fx.data, &bad).unwrap_err().to_string();
+            assert!(err.contains("dropout"), "{err}");
+        }
     }
 }
