@@ -54,6 +54,9 @@ pub enum Command {
     Maintenance,
     /// Evaluate models offline on a MovieLens folder (no database), printing a table.
     Evaluate(EvaluateArgs),
+    /// Search models' hyperparameters on a validation split carved from a MovieLens folder's
+    /// training part (no database), then compare given and tuned parameters on its test part.
+    Tune(TuneArgs),
     /// Benchmarks that write a table.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -182,6 +185,58 @@ pub struct EvaluateArgs {
     /// Skip the top-N metrics.
     #[arg(long)]
     pub no_ranking: bool,
+}
+
+/// `marquee tune` arguments.
+#[derive(Args, Debug)]
+pub struct TuneArgs {
+    /// A MovieLens folder (ml-100k, ml-1m, ml-latest-small, …).
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// The test split, as `evaluate` makes it: holdout:F, temporal:F or leave-last:N. The
+    /// search sees its training part only.
+    #[arg(long, default_value = "holdout:0.2")]
+    pub protocol: String,
+    /// How the validation split is carved from the training part (default: as --protocol).
+    #[arg(long)]
+    pub validation: Option<String>,
+    /// Comma-separated models to tune (a blend's components are tuned first, then the blend
+    /// with them): ease, als, knn_rank, user_knn, baseline, mf, svdpp, knn, hybrid,
+    /// hybrid_rank; models without a search space (popularity, content…) are scored as given.
+    #[arg(long, default_value = "ease,als,knn_rank")]
+    pub models: String,
+    /// Wall-clock budget of the whole search, in seconds (each model gets an equal share of
+    /// what is left when its turn comes).
+    #[arg(long, default_value_t = 600.0)]
+    pub budget: f64,
+    /// Coordinate-descent rounds at most.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// Seed of the splits and the models.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Cut-off of NDCG.
+    #[arg(long, default_value_t = 10)]
+    pub k: usize,
+    /// Starting parameters: `MODEL.KEY=VALUE`, as for `evaluate`. Repeatable.
+    #[arg(long = "set", value_name = "MODEL.KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Starting parameters as JSON by model name (applied before `--set`).
+    #[arg(long, value_name = "JSON")]
+    pub params: Option<String>,
+    /// Output format (csv: every trial, one row each).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Also write every trial to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub trials: Option<PathBuf>,
+    /// Skip the comparison on the test part.
+    #[arg(long)]
+    pub no_test: bool,
+    /// Write the test split and, under `validation/`, the validation split, so other tools can
+    /// be tuned and tested on exactly the same interactions.
+    #[arg(long)]
+    pub write_splits: Option<PathBuf>,
 }
 
 /// Migration actions.

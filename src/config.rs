@@ -151,6 +151,53 @@ pub struct RecommenderSettings {
     pub min_minutes_between_trainings: u64,
     /// Model hyperparameters.
     pub model: marquee_core::recommender::snapshot::SnapshotParams,
+    /// The hyperparameter search a training may run first (`[recommender.tuning]`).
+    pub tuning: TuningSettings,
+}
+
+/// Hyperparameter search inside training (`[recommender.tuning]`): the ranking blend's
+/// components, then the blend, searched on a validation split of the training data within a
+/// time box (as `marquee tune` does); the winners are served and recorded in the model version.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct TuningSettings {
+    /// Search before every training.
+    pub enabled: bool,
+    /// Wall-clock budget of the search, in seconds (training takes this much longer at most,
+    /// plus the trial running when it ends).
+    pub budget_seconds: f64,
+    /// How the validation split is carved from the training data.
+    pub validation: marquee_core::eval::Protocol,
+    /// Coordinate-descent rounds at most.
+    pub rounds: usize,
+    /// Users whose held-out interactions score the trials, at most.
+    pub max_validation_users: usize,
+}
+
+impl Default for TuningSettings {
+    fn default() -> Self {
+        let core = marquee_core::eval::TuneConfig::default();
+        Self {
+            enabled: false,
+            budget_seconds: 300.0,
+            validation: core.validation,
+            rounds: 2,
+            max_validation_users: core.max_validation_users,
+        }
+    }
+}
+
+impl TuningSettings {
+    /// The search's configuration, when enabled.
+    pub fn config(&self) -> Option<marquee_core::eval::TuneConfig> {
+        self.enabled.then(|| marquee_core::eval::TuneConfig {
+            validation: self.validation,
+            budget_seconds: self.budget_seconds.max(0.0),
+            rounds: self.rounds.max(1),
+            max_validation_users: self.max_validation_users.max(1),
+            ..Default::default()
+        })
+    }
 }
 
 impl Default for RecommenderSettings {
@@ -163,6 +210,7 @@ impl Default for RecommenderSettings {
             keep_previous_versions: 2,
             min_minutes_between_trainings: 10,
             model: Default::default(),
+            tuning: Default::default(),
         }
     }
 }

@@ -9,7 +9,7 @@ use migration::{Migrator, MigratorTrait};
 use marquee::auth::{password, JwtKeys, Role};
 use marquee::cli::{
     parse_ttl, BenchCommand, BenchFormat, BenchServingArgs, BenchSynthArgs, Cli, Command,
-    EvaluateArgs, ImportCommand, MigrateAction, ModelCommand, ReportFormat, StaffCommand,
+    EvaluateArgs, ImportCommand, MigrateAction, ModelCommand, ReportFormat, StaffCommand, TuneArgs,
 };
 use marquee::config::Settings;
 use marquee::startup::{build_state, Application};
@@ -233,6 +233,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             );
         }
         Command::Evaluate(args) => evaluate(args).await?,
+        Command::Tune(args) => tune(args).await?,
         Command::Bench(BenchCommand::Serving(args)) => bench_serving(args).await?,
         Command::Bench(BenchCommand::Synth(args)) => bench_synth(args)?,
         Command::Token(args) => {
@@ -278,6 +279,12 @@ async fn train(state: &marquee::state::AppState) -> anyhow::Result<()> {
         println!("| {stage} | {seconds:.1} |");
     }
     println!("| offline metrics | {:.1} |\n", outcome.evaluate_seconds);
+    if let Some(t) = &outcome.tuning {
+        println!(
+            "Hyperparameter search ([recommender.tuning]):\n\n{}",
+            t.to_markdown()
+        );
+    }
     if let Some(report) = &outcome.report {
         println!("{}", report.to_table());
     }
@@ -354,10 +361,13 @@ async fn bench_serving(args: BenchServingArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
-    let protocol = args.protocol.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut models: Vec<ComponentSpec> = args
-        .models
+/// `--models` with `--params` and `--set` applied.
+fn model_specs(
+    list: &str,
+    params: Option<&str>,
+    set: &[String],
+) -> anyhow::Result<Vec<ComponentSpec>> {
+    let mut models: Vec<ComponentSpec> = list
         .split(',')
         .map(str::trim)
         .filter(|m| !m.is_empty())
@@ -366,8 +376,163 @@ async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
     if models.is_empty() {
         bail!("--models names no model");
     }
-    marquee::cli::apply_params(&mut models, args.params.as_deref(), &args.set)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    marquee::cli::apply_params(&mut models, params, set).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(models)
+}
+
+/// Reads a MovieLens folder, dropping duplicate ratings (the last kept) with a note.
+fn load_dataset(dir: &std::path::Path) -> anyhow::Result<(marquee_core::dataset::Dataset, usize)> {
+    let mut ds =
+        marquee_core::dataset::load(dir).with_context(|| format!("reading {}", dir.display()))?;
+    let duplicates = ds.dedupe_ratings();
+    if duplicates > 0 {
+        eprintln!("{duplicates} duplicate ratings dropped (the last of each user and movie kept)");
+    }
+    Ok((ds, duplicates))
+}
+
+/// Writes split files under `out`.
+fn write_files(out: &std::path::Path, files: Vec<(String, String)>) -> anyhow::Result<()> {
+    for (name, text) in files {
+        let path = out.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+async fn tune(args: TuneArgs) -> anyhow::Result<()> {
+    use marquee_core::eval::tune::{dataset_splits, tune_dataset, TuneConfig};
+    let parse = |s: &str, flag: &str| -> anyhow::Result<eval::Protocol> {
+        s.parse().map_err(|e| anyhow::anyhow!("--{flag}: {e}"))
+    };
+    let protocol = parse(&args.protocol, "protocol")?;
+    if matches!(protocol, eval::Protocol::KFold(_)) {
+        bail!(
+            "--protocol {}: tune needs a single test split (holdout:F, temporal:F or leave-last:N)",
+            args.protocol
+        );
+    }
+    let validation = match &args.validation {
+        Some(v) => parse(v, "validation")?,
+        None => protocol,
+    };
+    if !(args.budget.is_finite() && args.budget >= 0.0) {
+        bail!("--budget must be a number of seconds, at least 0");
+    }
+    let cfg = TuneConfig {
+        validation,
+        seed: args.seed,
+        k: args.k,
+        budget_seconds: args.budget,
+        rounds: args.rounds,
+        models: model_specs(&args.models, args.params.as_deref(), &args.set)?,
+        ..Default::default()
+    };
+    let dir = args.dataset.clone();
+    let dataset_name = dataset_name(&dir);
+    let splits = args.write_splits.clone();
+    let with_test = !args.no_test;
+    let (tuning, test) = tokio::task::spawn_blocking(
+        move || -> anyhow::Result<(eval::TuneReport, Option<eval::EvalReport>)> {
+            let (ds, duplicates) = load_dataset(&dir)?;
+            if let Some(out) = &splits {
+                let s = dataset_splits(&ds, protocol, cfg.seed, cfg.validation)?;
+                let meta = |p: eval::Protocol, seed: u64, of: &str| {
+                    serde_json::json!({"protocol": p.to_string(), "seed": seed, "folds": 1, "of": of})
+                };
+                let mut files = eval::fold_files(&ds, &[s.test], meta(protocol, cfg.seed, "all"));
+                files.extend(
+                    eval::fold_files(
+                        &ds,
+                        &[s.validation],
+                        meta(cfg.validation, cfg.seed.wrapping_add(1), "fold0.train"),
+                    )
+                    .into_iter()
+                    .map(|(name, text)| (format!("validation/{name}"), text)),
+                );
+                write_files(out, files)?;
+                eprintln!("splits written to {}", out.display());
+            }
+            let bar = stage_bar()?;
+            let tuning = tune_dataset(&ds, protocol, &cfg, &|p| show(&bar, p))?;
+            bar.finish_and_clear();
+            if !with_test {
+                return Ok((tuning, None));
+            }
+            // Given and tuned parameters side by side on the test part (one row where the
+            // search kept the given ones).
+            let mut models = Vec::new();
+            let mut labels = Vec::new();
+            for m in &tuning.models {
+                models.push(m.given.clone());
+                if m.best == m.given {
+                    labels.push(format!("{} (given = tuned)", m.name));
+                } else {
+                    labels.push(m.name.clone());
+                    models.push(m.best.clone());
+                    labels.push(format!("{} (tuned)", m.name));
+                }
+            }
+            let eval_cfg = EvalConfig {
+                protocol,
+                seed: cfg.seed,
+                k: cfg.k,
+                models,
+                rating_metrics: true,
+                ranking_metrics: true,
+                relevance_threshold: None,
+            };
+            let bar = stage_bar()?;
+            let mut test = eval::evaluate(&ds, &eval_cfg, &|p| show(&bar, p))?;
+            bar.finish_and_clear();
+            test.duplicates = duplicates;
+            for (m, label) in test.models.iter_mut().zip(labels) {
+                m.name = label;
+            }
+            Ok((tuning, Some(test)))
+        },
+    )
+    .await??;
+    if let Some(path) = &args.trials {
+        std::fs::write(path, tuning.trials_csv())
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("trials written to {}", path.display());
+    }
+    match args.format {
+        ReportFormat::Csv => print!("{}", tuning.trials_csv()),
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "tuning": tuning,
+                "test": test.map(|t| t.to_json(&dataset_name, &args.protocol)),
+            }))?
+        ),
+        ReportFormat::Table | ReportFormat::Markdown => {
+            println!("## Search on the validation split ({dataset_name})\n");
+            println!("{}", tuning.to_markdown());
+            if let Some(t) = test {
+                println!(
+                    "## Given and tuned parameters on the test split (`{}`, seed {})\n",
+                    args.protocol, args.seed
+                );
+                if args.format == ReportFormat::Table {
+                    println!("{}", t.to_table());
+                } else {
+                    println!("{}", t.to_markdown());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
+    let protocol = args.protocol.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let models = model_specs(&args.models, args.params.as_deref(), &args.set)?;
     let cfg = EvalConfig {
         protocol,
         seed: args.seed,
@@ -381,21 +546,9 @@ async fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
     let dataset_name = dataset_name(&dir);
     let splits = args.write_splits.clone();
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<eval::EvalReport> {
-        let mut ds = marquee_core::dataset::load(&dir)
-            .with_context(|| format!("reading {}", dir.display()))?;
-        let duplicates = ds.dedupe_ratings();
-        if duplicates > 0 {
-            eprintln!(
-                "{duplicates} duplicate ratings dropped (the last of each user and movie kept)"
-            );
-        }
+        let (ds, duplicates) = load_dataset(&dir)?;
         if let Some(out) = &splits {
-            std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-            for (name, text) in eval::split_files(&ds, cfg.protocol, cfg.seed) {
-                let path = out.join(name);
-                std::fs::write(&path, text)
-                    .with_context(|| format!("writing {}", path.display()))?;
-            }
+            write_files(out, eval::split_files(&ds, cfg.protocol, cfg.seed))?;
             eprintln!("splits written to {}", out.display());
         }
         let bar = stage_bar()?;

@@ -38,6 +38,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
     )
     .with_retention(settings.recommender.keep_previous_versions)
     .with_evaluation_users(settings.recommender.evaluation_max_users)
+    .with_tuning(settings.recommender.tuning.config())
     .with_replica_id(&replica.id);
     match recommender.load_active(&db).await {
         Ok(true) => tracing::info!("serving the stored model version"),

@@ -117,6 +117,9 @@ pub struct TrainOutcome {
     pub report: Option<eval::EvalReport>,
     /// How imported factors met the data (`marquee model import`); `None` for a training.
     pub imported: Option<ImportReport>,
+    /// The hyperparameter search the training ran first, if it did.
+    #[serde(skip)]
+    pub tuning: Option<eval::TuneReport>,
 }
 
 /// Times the stages a training reports through its progress.
@@ -269,6 +272,8 @@ pub struct RecommenderHandle {
     replica_id: String,
     /// Offline metrics after training use the ratings of at most this many users.
     evaluation_max_users: usize,
+    /// The hyperparameter search a training runs first, if any.
+    tuning: Option<eval::TuneConfig>,
 }
 
 /// A user's demographics as the models take them.
@@ -313,6 +318,7 @@ impl RecommenderHandle {
             following: tokio::sync::Mutex::new(()),
             replica_id: String::new(),
             evaluation_max_users: 20_000,
+            tuning: None,
         }
     }
 
@@ -415,6 +421,12 @@ impl RecommenderHandle {
     /// Offline metrics after training sample at most `n` users (default 20 000).
     pub fn with_evaluation_users(mut self, n: usize) -> Self {
         self.evaluation_max_users = n.max(1);
+        self
+    }
+
+    /// Trainings search the ranking blend's hyperparameters first (`None`: they do not).
+    pub fn with_tuning(mut self, tuning: Option<eval::TuneConfig>) -> Self {
+        self.tuning = tuning;
         self
     }
 
@@ -581,18 +593,20 @@ impl RecommenderHandle {
         self.set_status(|s| s.stage = Some("training".into()));
 
         let params = self.params.clone();
+        let tuning = self.tuning.clone().filter(|_| factors.is_none());
         let t1 = Instant::now();
         let mut stages = StageClock::default();
-        let (snapshot, imported) = {
+        let (snapshot, imported, tuned) = {
             let (tx, rx) = std::sync::mpsc::channel::<Progress>();
             let job = blocking(move || {
                 let progress = move |p| {
                     let _ = tx.send(p);
                 };
                 match factors {
-                    None => Snapshot::train(input, &params, &progress).map(|s| (s, None)),
+                    None => Snapshot::train_tuned(input, &params, tuning.as_ref(), &progress)
+                        .map(|(s, t)| (s, None, t)),
                     Some(f) => Snapshot::from_factors(input, &params, &f, &progress)
-                        .map(|(s, r)| (s, Some(r))),
+                        .map(|(s, r)| (s, Some(r), None)),
                 }
             });
             // Relay progress from the blocking task to the caller's callback, timing each stage
@@ -616,7 +630,8 @@ impl RecommenderHandle {
         let evaluation_users = eval_data.as_ref().map_or(0, |d| d.users.len());
         let (metrics, report) = if let Some(ds) = eval_data {
             self.set_status(|s| s.stage = Some("evaluating".into()));
-            let ranking = self.params.ranking.clone();
+            // The blend as trained (components left out for this data, tuned parameters).
+            let ranking = snapshot.meta.params.ranking.clone();
             blocking(move || offline_metrics(&ds, &ranking))
                 .await
                 .map_err(|e| EngineError::Join(e.to_string()))?
@@ -624,6 +639,10 @@ impl RecommenderHandle {
             (serde_json::json!({}), None)
         };
         let evaluate_seconds = t2.elapsed().as_secs_f64();
+        let mut metrics = metrics;
+        if let Some(t) = &tuned {
+            metrics["tuning"] = tuning_summary(t);
+        }
 
         self.set_status(|s| s.stage = Some("storing".into()));
         let users = snapshot.meta.users;
@@ -706,6 +725,7 @@ impl RecommenderHandle {
             metrics,
             report,
             imported,
+            tuning: tuned,
         })
     }
 
@@ -963,6 +983,37 @@ const OFFLINE_PROTOCOL: &str = "holdout:0.2";
 /// A quick offline check stored with each model version: the served top-N blend (`ranking`, as
 /// configured) against popularity on an 80/20 holdout of the sampled users, in the JSON shape of
 /// `marquee evaluate --format json` (and the report itself, when it ran).
+/// What a model version records of the search its training ran (docs/evaluation.md): the
+/// winner (the blend as served) and its validation score, and per model the starting and tuned
+/// validation scores and parameters.
+fn tuning_summary(t: &eval::TuneReport) -> serde_json::Value {
+    let metric = |m: &eval::tune::ModelTuning| match m.metric {
+        eval::Metric::Ndcg => format!("ndcg@{}", t.k),
+        eval::Metric::Rmse => "rmse".to_string(),
+    };
+    let winner = t.models.last();
+    serde_json::json!({
+        "validation": t.validation.to_string(),
+        "seed": t.seed,
+        "fit_interactions": t.fit_interactions,
+        "held_out": t.held_out,
+        "budget_seconds": t.budget_seconds,
+        "seconds": t.seconds,
+        "winner": winner.map(|w| w.name.clone()),
+        "metric": winner.map(metric),
+        "validation_score": winner.and_then(|w| w.best_score),
+        "models": t.models.iter().map(|m| serde_json::json!({
+            "name": m.name,
+            "metric": metric(m),
+            "start": m.start_score,
+            "tuned": m.best_score,
+            "params": m.best.params,
+            "trials": m.trials.len(),
+            "cut_short": m.cut_short,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 fn offline_metrics(
     ds: &dataset::Dataset,
     ranking: &marquee_core::recommender::hybrid::HybridParams,

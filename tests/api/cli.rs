@@ -17,6 +17,17 @@ fn evaluate(dir: &std::path::Path) -> Command {
     c
 }
 
+/// Runs `c`, asserts that it succeeded (showing its stderr if not), returns its stdout.
+fn stdout_of(c: &mut Command) -> Vec<u8> {
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 #[test]
 fn every_command_has_help() {
     for cmd in [
@@ -31,6 +42,7 @@ fn every_command_has_help() {
         vec!["model", "export"],
         vec!["model", "import"],
         vec!["evaluate"],
+        vec!["tune"],
     ] {
         let out = marquee().args(&cmd).arg("--help").output().unwrap();
         assert!(out.status.success(), "{cmd:?} --help");
@@ -55,34 +67,27 @@ fn export_schema_prints_the_checked_in_contract() {
 
 #[test]
 fn evaluate_runs_on_ml_100k_and_prints_json_metrics() {
-    let Some(dir) = crate::helpers::dataset("ml-100k") else {
-        return;
-    };
+    let dir = crate::helpers::dataset("ml-100k");
     let tmp = tempfile::tempdir().unwrap();
     let per_user = tmp.path().join("users.csv");
-    let out = evaluate(&dir)
-        .args([
-            "--protocol",
-            "holdout:0.2",
-            "--models",
-            "baseline,popularity,ease",
-            "--set",
-            "ease.neighbors=50",
-            "--format",
-            "json",
-            "--seed",
-            "7",
-            "--per-user",
-        ])
-        .arg(&per_user)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = stdout_of(
+        evaluate(&dir)
+            .args([
+                "--protocol",
+                "holdout:0.2",
+                "--models",
+                "baseline,popularity,ease",
+                "--set",
+                "ease.neighbors=50",
+                "--format",
+                "json",
+                "--seed",
+                "7",
+                "--per-user",
+            ])
+            .arg(&per_user),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let models = v["models"].as_array().unwrap();
     let baseline = models.iter().find(|m| m["name"] == "baseline").unwrap();
     let rmse = baseline["rmse"].as_f64().unwrap();
@@ -109,26 +114,18 @@ fn evaluate_runs_on_ml_100k_and_prints_json_metrics() {
 
 #[test]
 fn evaluate_prints_csv_holding_what_the_json_holds() {
-    let Some(dir) = crate::helpers::dataset("ml-100k") else {
-        return;
-    };
+    let dir = crate::helpers::dataset("ml-100k");
     let run = |format: &str| {
-        let out = evaluate(&dir)
-            .args([
-                "--protocol",
-                "holdout:0.2",
-                "--models",
-                "baseline,popularity",
-            ])
-            .args(["--seed", "7", "--format", format])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
+        stdout_of(
+            evaluate(&dir)
+                .args([
+                    "--protocol",
+                    "holdout:0.2",
+                    "--models",
+                    "baseline,popularity",
+                ])
+                .args(["--seed", "7", "--format", format]),
+        )
     };
     let json: serde_json::Value = serde_json::from_slice(&run("json")).unwrap();
     let csv_out = run("csv");
@@ -178,9 +175,7 @@ fn evaluate_prints_csv_holding_what_the_json_holds() {
 
 #[test]
 fn evaluate_names_a_hyperparameter_the_model_does_not_have() {
-    let Some(dir) = crate::helpers::dataset("ml-100k") else {
-        return;
-    };
+    let dir = crate::helpers::dataset("ml-100k");
     // Evaluating ALS with one setting fails, saying why.
     let refused = |set: &str| {
         let out = evaluate(&dir)
@@ -204,9 +199,7 @@ fn evaluate_names_a_hyperparameter_the_model_does_not_have() {
 
 #[test]
 fn evaluate_refuses_an_unknown_protocol_or_model() {
-    let Some(dir) = crate::helpers::dataset("ml-100k") else {
-        return;
-    };
+    let dir = crate::helpers::dataset("ml-100k");
     let out = evaluate(&dir)
         .args(["--protocol", "sometimes:3"])
         .output()
@@ -217,6 +210,88 @@ fn evaluate_refuses_an_unknown_protocol_or_model() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+}
+
+#[test]
+fn tune_searches_on_a_validation_split_of_the_training_part_and_reports_on_the_test_part() {
+    let dir = crate::helpers::dataset("ml-100k");
+    let tmp = tempfile::tempdir().unwrap();
+    let splits = tmp.path().join("splits");
+    let trials = tmp.path().join("trials.csv");
+    // EASE from a λ far too strong: the search must move it, and the test split must agree.
+    let out = stdout_of(
+        marquee()
+            .args(["tune", "--dataset"])
+            .arg(&dir)
+            .args(["--models", "ease,popularity", "--set", "ease.lambda=50000"])
+            .args(["--rounds", "1", "--budget", "300", "--format", "json"])
+            .arg("--write-splits")
+            .arg(&splits)
+            .arg("--trials")
+            .arg(&trials),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let tuning = &v["tuning"];
+    assert_eq!(tuning["validation"], "holdout:0.2");
+    let ease = &tuning["models"][0];
+    assert_eq!(ease["name"], "ease");
+    let (start, best) = (
+        ease["start_score"].as_f64().unwrap(),
+        ease["best_score"].as_f64().unwrap(),
+    );
+    assert!(best > start, "validation NDCG {start} → {best}");
+    let lambda = ease["best"]["params"]["lambda"].as_f64().unwrap();
+    assert!(lambda < 50000.0, "λ {lambda}");
+    assert_eq!(tuning["models"][1]["trials"].as_array().unwrap().len(), 1);
+    // On the test split: the given and the tuned EASE, and popularity once (nothing to tune).
+    let test = v["test"]["models"].as_array().unwrap();
+    let names: Vec<&str> = test.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["ease", "ease (tuned)", "popularity (given = tuned)"]
+    );
+    assert!(test[1]["ndcg@10"].as_f64() > test[0]["ndcg@10"].as_f64());
+    // The trials, one CSV row each.
+    let csv = std::fs::read_to_string(&trials).unwrap();
+    let n_trials = ease["trials"].as_array().unwrap().len() + 1;
+    assert_eq!(csv.lines().count(), 1 + n_trials);
+    // The splits: the validation split partitions the test split's training part.
+    let lines = |name: &str| -> std::collections::HashSet<String> {
+        std::fs::read_to_string(splits.join(name))
+            .unwrap()
+            .lines()
+            .map(|l| l.split('\t').take(2).collect::<Vec<_>>().join(":"))
+            .collect()
+    };
+    let (train, test) = (lines("fold0.train.tsv"), lines("fold0.test.tsv"));
+    let (v_train, v_test) = (
+        lines("validation/fold0.train.tsv"),
+        lines("validation/fold0.test.tsv"),
+    );
+    assert!(!v_test.is_empty() && v_train.is_disjoint(&v_test));
+    assert_eq!(&v_train | &v_test, train);
+    assert!(v_test.is_disjoint(&test), "no test interaction validates");
+    assert_eq!(train.len() + test.len(), 100_000);
+}
+
+#[test]
+fn tune_refuses_k_fold_and_a_negative_budget() {
+    let dir = crate::helpers::dataset("ml-100k");
+    for (flag, value, says) in [
+        ("--protocol", "kfold:5", "single test split"),
+        ("--budget", "-1", "--budget"),
+        ("--validation", "sometimes:3", "--validation"),
+    ] {
+        let out = marquee()
+            .args(["tune", "--dataset"])
+            .arg(&dir)
+            .arg(format!("{flag}={value}"))
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{flag} {value} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{flag} {value}: {err}");
+    }
 }
 
 #[test]

@@ -407,3 +407,54 @@ async fn old_model_versions_keep_their_metrics_but_not_their_parameters(app: Tes
     assert_eq!(with_blob, 3);
 }
 api_test!(old_model_versions_keep_their_metrics_but_not_their_parameters);
+
+/// With `[recommender.tuning]` on, a training searches the ranking blend's hyperparameters
+/// first, serves the winner and records the search in the model version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tuned_training_serves_and_records_the_blend_its_search_chose() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |s| {
+        s.recommender.tuning.enabled = true;
+        s.recommender.tuning.budget_seconds = 20.0;
+        s.recommender.tuning.rounds = 1;
+        s.recommender.evaluate_after_training = true;
+    })
+    .await
+    .expect("sqlite app");
+    demo_with_model(&app).await;
+    let editor = app.staff_token("editor").await;
+    let r = app
+        .graphql(
+            "{ modelVersions { active params metrics } }",
+            json!({}),
+            Some(&editor),
+        )
+        .await;
+    let v = &r["data"]["modelVersions"][0];
+    assert_eq!(v["active"], true, "{r}");
+    let tuning = &v["metrics"]["tuning"];
+    assert_eq!(tuning["winner"], "hybrid_rank", "{tuning}");
+    assert_eq!(tuning["metric"], "ndcg@10");
+    let score = tuning["validation_score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&score), "{score}");
+    assert!(
+        tuning["seconds"].as_f64().unwrap() <= 20.0 + 30.0,
+        "{tuning}"
+    );
+    // Every component of the served blend was searched before the blend.
+    let models = tuning["models"].as_array().unwrap();
+    let served = &v["params"]["ranking"];
+    let components: Vec<&Value> = served["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["name"])
+        .collect();
+    let searched: Vec<&Value> = models.iter().map(|m| &m["name"]).collect();
+    assert_eq!(searched[..components.len()], components[..]);
+    // The served blend is the tuned one.
+    assert_eq!(&models.last().unwrap()["params"], served);
+    // The offline check ran beside it.
+    let check = &v["metrics"]["models"][0];
+    assert_eq!(check["name"], "hybrid_rank", "{v}");
+    assert!(check["ndcg@10"].as_f64().is_some(), "{v}");
+}

@@ -208,20 +208,20 @@ pub struct EvalReport {
     pub models: Vec<ModelReport>,
 }
 
-const RATING_MODELS: &[&str] = &["baseline", "mf", "svdpp", "knn", "user_knn", "hybrid"];
+pub(super) const RATING_MODELS: &[&str] = &["baseline", "mf", "svdpp", "knn", "user_knn", "hybrid"];
 
 /// Dense form of a dataset's ratings for evaluation.
-struct Prepared {
-    vocab: Vocab,
+pub(super) struct Prepared {
+    pub(super) vocab: Vocab,
     /// Each rating's dense (user, item), by position in the dataset's ratings (8 bytes a rating
     /// where whole triplets would take 24: 400 MB less at 25 M).
     cells: Vec<(UserIdx, ItemIdx)>,
-    tokens: Vec<(ItemIdx, Vec<String>)>,
+    pub(super) tokens: Vec<(ItemIdx, Vec<String>)>,
     genres: Vec<Vec<u32>>,
-    demographics: Vec<(UserIdx, Demographics)>,
+    pub(super) demographics: Vec<(UserIdx, Demographics)>,
 }
 
-fn prepare(ds: &Dataset) -> Prepared {
+pub(super) fn prepare(ds: &Dataset) -> Prepared {
     let mut vocab = Vocab::default();
     let cells: Vec<(UserIdx, ItemIdx)> = ds
         .ratings
@@ -282,7 +282,7 @@ fn prepare(ds: &Dataset) -> Prepared {
 
 impl Prepared {
     /// The `k`-th rating of `ds` in dense ids.
-    fn triplet(&self, ds: &Dataset, k: usize) -> Triplet {
+    pub(super) fn triplet(&self, ds: &Dataset, k: usize) -> Triplet {
         let (user, item) = self.cells[k];
         let r = &ds.ratings[k];
         Triplet {
@@ -417,7 +417,7 @@ pub fn evaluate(
     })
 }
 
-fn by_user(test: &[Triplet]) -> Vec<(UserIdx, Vec<&Triplet>)> {
+pub(super) fn by_user(test: &[Triplet]) -> Vec<(UserIdx, Vec<&Triplet>)> {
     let mut m: HashMap<UserIdx, Vec<&Triplet>> = HashMap::new();
     for t in test {
         m.entry(t.user).or_default().push(t);
@@ -427,7 +427,7 @@ fn by_user(test: &[Triplet]) -> Vec<(UserIdx, Vec<&Triplet>)> {
     v
 }
 
-fn rating_pairs<'a>(
+pub(super) fn rating_pairs<'a>(
     model: &dyn Scorer,
     history: &(dyn Fn(UserIdx) -> UserHistory<'a> + Sync),
     train: &Interactions,
@@ -457,30 +457,8 @@ fn ranking<'a>(
     cfg: &EvalConfig,
     genres: &[Vec<u32>],
 ) -> (RankingReport, Vec<(UserIdx, RankMetrics)>) {
-    let cands: Vec<ItemIdx> = (0..train.n_items() as u32)
-        .map(ItemIdx)
-        .filter(|&i| train.item_len(i) > 0)
-        .collect();
-    let results: Vec<(RankMetrics, Vec<ItemIdx>, UserIdx)> = by_user(test)
-        .par_iter()
-        .filter_map(|(u, cells)| {
-            let rel: HashSet<ItemIdx> = cells
-                .iter()
-                .filter(|t| cfg.relevance_threshold.is_none_or(|th| t.rating >= th))
-                .map(|t| t.item)
-                .collect();
-            if rel.is_empty() {
-                return None;
-            }
-            let h = history(*u);
-            let s = model.score(&h, &cands);
-            let top: Vec<ItemIdx> = rank_scores(&cands, s.as_slice()?, h.items, &[], cfg.k)
-                .into_iter()
-                .map(|x| x.0)
-                .collect();
-            Some((rank_metrics(&top, &rel, cfg.k), top, *u))
-        })
-        .collect();
+    let cands = candidates(train);
+    let results = rank_users(model, history, &cands, test, cfg.k, cfg.relevance_threshold);
     let n = results.len().max(1) as f64;
     let avg = |f: fn(&RankMetrics) -> f64| results.iter().map(|r| f(&r.0)).sum::<f64>() / n;
     let lists: Vec<Vec<ItemIdx>> = results.iter().map(|r| r.1.clone()).collect();
@@ -503,6 +481,46 @@ fn ranking<'a>(
     };
     let per_user = results.iter().map(|r| (r.2, r.0)).collect();
     (report, per_user)
+}
+
+/// The top-N candidates: every item with a training interaction.
+pub(super) fn candidates(train: &Interactions) -> Vec<ItemIdx> {
+    (0..train.n_items() as u32)
+        .map(ItemIdx)
+        .filter(|&i| train.item_len(i) > 0)
+        .collect()
+}
+
+/// Every test user's top-`k` of `cands` (their training items left out) against their relevant
+/// test items (rated at least `threshold`, when given): (metrics, top list, user), by user.
+pub(super) fn rank_users<'a>(
+    model: &dyn Scorer,
+    history: &(dyn Fn(UserIdx) -> UserHistory<'a> + Sync),
+    cands: &[ItemIdx],
+    test: &[Triplet],
+    k: usize,
+    threshold: Option<f32>,
+) -> Vec<(RankMetrics, Vec<ItemIdx>, UserIdx)> {
+    by_user(test)
+        .par_iter()
+        .filter_map(|(u, cells)| {
+            let rel: HashSet<ItemIdx> = cells
+                .iter()
+                .filter(|t| threshold.is_none_or(|th| t.rating >= th))
+                .map(|t| t.item)
+                .collect();
+            if rel.is_empty() {
+                return None;
+            }
+            let h = history(*u);
+            let s = model.score(&h, cands);
+            let top: Vec<ItemIdx> = rank_scores(cands, s.as_slice()?, h.items, &[], k)
+                .into_iter()
+                .map(|x| x.0)
+                .collect();
+            Some((rank_metrics(&top, &rel, k), top, *u))
+        })
+        .collect()
 }
 
 /// Sample standard deviation (`None` with fewer than two values).
@@ -803,6 +821,14 @@ impl EvalReport {
 /// libraries can be run on exactly the same data. The caller writes them (the core does no I/O).
 pub fn split_files(ds: &Dataset, protocol: Protocol, seed: u64) -> Vec<(String, String)> {
     let folds = dataset_folds(ds, protocol, seed);
+    let meta =
+        serde_json::json!({"protocol": protocol.to_string(), "seed": seed, "folds": folds.len()});
+    fold_files(ds, &folds, meta)
+}
+
+/// Folds of `ds` as split files: `fold{N}.train.tsv` and `fold{N}.test.tsv` (`user<TAB>item<TAB>
+/// rating<TAB>timestamp`, the dataset's ids, no header) and `splits.json` holding `meta`.
+pub fn fold_files(ds: &Dataset, folds: &[Fold], meta: serde_json::Value) -> Vec<(String, String)> {
     let mut files = Vec::with_capacity(folds.len() * 2 + 1);
     for (f, fold) in folds.iter().enumerate() {
         for (name, idx) in [("train", &fold.train), ("test", &fold.test)] {
@@ -818,8 +844,6 @@ pub fn split_files(ds: &Dataset, protocol: Protocol, seed: u64) -> Vec<(String, 
             files.push((format!("fold{f}.{name}.tsv"), text));
         }
     }
-    let meta =
-        serde_json::json!({"protocol": protocol.to_string(), "seed": seed, "folds": folds.len()});
     files.push(("splits.json".to_string(), meta.to_string()));
     files
 }

@@ -21,6 +21,7 @@ use super::{
     ItemIdx, OwnedHistory, Progress, RecommendError, Scorer, SimilarItems, Source, UserHistory,
     UserIdx, Vocab,
 };
+use crate::eval::tune::{carve_validation, tune, TuneConfig, TuneReport};
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -190,10 +191,38 @@ impl Snapshot {
         p: &SnapshotParams,
         progress: &dyn Fn(Progress),
     ) -> Result<Self, RecommendError> {
-        Self::build(input, p, progress, &|data, side, _| {
-            let rp = p.ranking.for_data(data.n_items(), data.nnz());
+        Ok(Self::train_tuned(input, p, None, progress)?.0)
+    }
+
+    /// Like [`Self::train`], with `tuning`: before the ranking blend is fitted, its components'
+    /// hyperparameters and then the blend's own are searched on a validation split of the
+    /// training data, within `tuning`'s time box (see [`crate::eval::tune`]); the blend is
+    /// fitted with the winners, which the snapshot records as its parameters. Returns the
+    /// search's report too.
+    pub fn train_tuned(
+        input: TrainingInput,
+        p: &SnapshotParams,
+        tuning: Option<&TuneConfig>,
+        progress: &dyn Fn(Progress),
+    ) -> Result<(Self, Option<TuneReport>), RecommendError> {
+        let report = std::cell::RefCell::new(None);
+        let snapshot = Self::build(input, p, progress, &|data, side, _| {
+            let mut rp = p.ranking.for_data(data.n_items(), data.nnz());
+            if let Some(cfg) = tuning {
+                let r = tune_blend(data, side, &rp, cfg, progress)?;
+                if let Some(best) = r.models.last().filter(|m| m.name == "hybrid_rank") {
+                    rp = serde_json::from_value(best.best.params.clone())?;
+                }
+                *report.borrow_mut() = Some(r);
+                progress(Progress {
+                    stage: "ranking blend".into(),
+                    done: 0,
+                    total: 7,
+                });
+            }
             Ok((Hybrid::fit_with(data, side, &rp)?, rp))
-        })
+        })?;
+        Ok((snapshot, report.into_inner()))
     }
 
     /// A snapshot whose ranking blend serves `f`'s ALS factors (see [`super::factors`]): the
@@ -822,6 +851,37 @@ fn place_factors(
     Ok((als, report))
 }
 
+/// The search [`Snapshot::train_tuned`] runs: the ranking blend `rp` (components first) on a
+/// validation split of `data`, its progress reported as the stage "tuning".
+fn tune_blend(
+    data: &Interactions,
+    side: &SideInfo,
+    rp: &HybridParams,
+    cfg: &TuneConfig,
+    progress: &dyn Fn(Progress),
+) -> Result<TuneReport, RecommendError> {
+    progress(Progress {
+        stage: "tuning".into(),
+        done: 0,
+        total: 1,
+    });
+    let (fit, held_out) =
+        carve_validation(data, cfg.validation, cfg.seed, cfg.max_validation_users)?;
+    let cfg = TuneConfig {
+        models: vec![ComponentSpec::with(
+            "hybrid_rank",
+            serde_json::to_value(rp).map_err(RecommendError::Encoding)?,
+        )],
+        ..cfg.clone()
+    };
+    tune(&fit, &held_out, side, &cfg, &|p: Progress| {
+        progress(Progress {
+            stage: "tuning".into(),
+            ..p
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -960,6 +1020,47 @@ mod tests {
         assert_eq!(report.items_without_factors, 0);
         assert_eq!(answers(&s, &input), answers(&t, &input));
         assert_eq!(t.export_factors().unwrap(), f);
+    }
+
+    #[test]
+    fn a_tuned_training_serves_the_blend_its_search_chose_and_reports_the_search() {
+        let p = small_params();
+        let cfg = TuneConfig {
+            rounds: 1,
+            budget_seconds: 60.0,
+            ..Default::default()
+        };
+        let stages = std::sync::Mutex::new(Vec::<String>::new());
+        let (s, report) = Snapshot::train_tuned(input(), &p, Some(&cfg), &|pr: Progress| {
+            stages.lock().unwrap().push(pr.stage)
+        })
+        .unwrap();
+        let report = report.expect("a report of the search");
+        let names: Vec<&str> = report.models.iter().map(|m| m.name.as_str()).collect();
+        let components: Vec<&str> = p
+            .ranking
+            .components
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(names[..names.len() - 1], components[..], "components first");
+        assert_eq!(names.last(), Some(&"hybrid_rank"), "then the blend");
+        let blend = report.models.last().unwrap();
+        assert!(blend.best_score.is_some());
+        // The snapshot records (and serves) the winner.
+        let served = serde_json::to_value(&s.meta.params.ranking).unwrap();
+        assert_eq!(served, blend.best.params);
+        let stages = stages.into_inner().unwrap();
+        let tuning = stages.iter().position(|x| x == "tuning").unwrap();
+        let blend_fit = stages.iter().rposition(|x| x == "ranking blend").unwrap();
+        assert!(
+            tuning < blend_fit,
+            "the search runs before the blend is fitted"
+        );
+        // Untuned training is unchanged.
+        let (_, none) =
+            Snapshot::train_tuned(input(), &p, None, &crate::recommender::no_progress).unwrap();
+        assert!(none.is_none());
     }
 
     #[test]
