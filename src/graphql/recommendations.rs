@@ -223,7 +223,9 @@ pub struct ModelVersion {
     /// Hyperparameters used.
     pub params: Json<serde_json::Value>,
     /// Offline metrics computed at training time: the served ranking blend and popularity on an
-    /// 80/20 holdout, in the JSON shape of `marquee evaluate --format json` (docs/evaluation.md).
+    /// 80/20 holdout, in the JSON shape of `marquee evaluate --format json` (docs/evaluation.md);
+    /// when the training searched hyperparameters first (`[recommender.tuning]`), `tuning` holds
+    /// the winner, its validation score and each model's tuned parameters.
     pub metrics: Json<serde_json::Value>,
     /// Timings in seconds and the blob size.
     pub timings: Json<serde_json::Value>,
