@@ -118,6 +118,9 @@ pub struct ServingSettings {
     /// Users whose personal ranking (up to 800 items, ~10 KB per surface) is kept between
     /// their requests until their feedback, the model or the curation changes (0: none).
     pub ranking_cache_capacity: usize,
+    /// Check running experiments against their end and their guardrails every this many
+    /// minutes (0 = never: they run until stopped).
+    pub experiment_check_minutes: u64,
 }
 
 impl Default for ServingSettings {
@@ -127,6 +130,7 @@ impl Default for ServingSettings {
             prune_interval_minutes: 60,
             user_cache_capacity: 50_000,
             ranking_cache_capacity: 5_000,
+            experiment_check_minutes: 5,
         }
     }
 }

@@ -73,12 +73,32 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
             settings_ranked_capacity,
         )),
         movie_rows: Default::default(),
+        experiments: Default::default(),
         replica,
     }))
 }
 
-/// Prunes recommendation logs past their retention now and on the configured schedule.
+/// Prunes recommendation logs past their retention now and on the configured schedule, and
+/// checks running experiments against their end and guardrails.
 pub fn spawn_maintenance_jobs(state: Arc<AppState>) {
+    let check = state.settings.serving.experiment_check_minutes;
+    if check > 0 {
+        let st = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(check * 60));
+            loop {
+                tick.tick().await;
+                match crate::app::experiments::enforce(&st).await {
+                    Ok(stopped) => {
+                        for (id, reason) in stopped {
+                            tracing::warn!(experiment_id = id, %reason, "experiment stopped");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "checking experiments failed"),
+                }
+            }
+        });
+    }
     let every = state.settings.serving.prune_interval_minutes;
     if every == 0 {
         return;

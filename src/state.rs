@@ -34,6 +34,8 @@ pub struct AppState {
     pub login_throttle: crate::auth::throttle::LoginThrottle,
     /// Threads for CPU-bound request work (ranking), apart from the HTTP workers.
     pub compute: crate::app::compute::ComputePool,
+    /// The running experiments, for assignment at serving time.
+    pub experiments: crate::app::experiments::ExperimentRegistry,
     /// This process among the replicas (its id, what it heard).
     pub replica: Arc<crate::app::replication::Replica>,
 }

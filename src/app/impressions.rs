@@ -165,7 +165,7 @@ async fn insert_retrying(
 ) -> Result<(), sea_orm::DbErr> {
     let mut delay = Duration::from_millis(50);
     for _ in 0..3 {
-        match events::log_recommendations(db, rows).await {
+        match insert(db, rows).await {
             Err(e) if crate::error::is_transient(&e) => {
                 tokio::time::sleep(delay).await;
                 delay *= 4;
@@ -173,7 +173,18 @@ async fn insert_retrying(
             other => return other,
         }
     }
-    events::log_recommendations(db, rows).await
+    insert(db, rows).await
+}
+
+/// The lists and their experiments, together or not at all.
+async fn insert(db: &DatabaseConnection, rows: &[ShownList]) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::TransactionTrait;
+    if rows.iter().all(|r| r.experiments.is_empty()) {
+        return events::log_recommendations(db, rows).await;
+    }
+    let txn = db.begin().await?;
+    events::log_recommendations(&txn, rows).await?;
+    txn.commit().await
 }
 
 /// Deletes recommendation logs older than `retention` in short slices; returns how many.

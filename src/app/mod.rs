@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod compute;
 pub mod curation;
 pub mod curation_cache;
+pub mod experiments;
 pub mod feedback;
 pub mod impressions;
 pub mod lru;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::app::experiments::Assignment;
 use crate::app::model::{movie_of, Active, CatalogueIndex, FoldTicket};
 use crate::app::serving_cache::{
     AdmissionMasks, Admitted, AnswerKey, Answered, ChartKey, MemoKey, RankedMemos,
@@ -48,6 +49,9 @@ pub struct UserServing {
     history: marquee_core::recommender::OwnedHistory,
     pub catalogue: Arc<CatalogueIndex>,
     pub curation: Arc<CurationSnapshot>,
+    /// What the ranking pipeline curates with: `curation`, or the user's experiment
+    /// variants' version of it (admission always reads `curation`).
+    editorial: Arc<CurationSnapshot>,
     /// The non-personal charts from the database, loaded only when the model in service
     /// cannot answer them (before the first training).
     fallback: Option<FallbackCharts>,
@@ -77,6 +81,9 @@ pub struct UserInputs {
     active: Option<Arc<Active>>,
     catalogue: Arc<CatalogueIndex>,
     curation: Arc<CurationSnapshot>,
+    editorial: Arc<CurationSnapshot>,
+    /// The experiments the user is in on the surface asked for.
+    assignments: Vec<Assignment>,
     fallback: Option<FallbackCharts>,
     st: Arc<AppState>,
 }
@@ -126,13 +133,45 @@ pub async fn load_user(st: &Arc<AppState>, user: users::Model) -> Result<UserInp
         ticket,
         active,
         catalogue,
+        editorial: curation.clone(),
         curation,
+        assignments: vec![],
         fallback,
         st: st.clone(),
     })
 }
 
 impl UserInputs {
+    /// Puts the user in the running experiments that claim them on `surface` at `now`: the
+    /// answer is then curated as their variants say, and kept apart from other variants'.
+    pub async fn enter_experiments(
+        mut self,
+        surface: &Surface,
+        now: DateTime<Utc>,
+    ) -> Result<Self, AppError> {
+        let st = self.st.clone();
+        let assignments = st
+            .experiments
+            .assign(&st.db, surface, &self.user, now)
+            .await?;
+        if !assignments.is_empty() {
+            self.editorial = st
+                .experiments
+                .curation_for(&assignments, surface, &self.curation);
+        }
+        self.assignments = assignments;
+        Ok(self)
+    }
+
+    /// The experiments the user was put in by [`Self::enter_experiments`].
+    pub fn assignments(&self) -> &[Assignment] {
+        &self.assignments
+    }
+
+    fn variants(&self) -> Vec<(i32, i32)> {
+        self.assignments.iter().map(Assignment::key).collect()
+    }
+
     /// What the user's answers on `surface` at `now` are computed from, for the memo; `None`
     /// before the first model.
     fn memo_inputs(
@@ -155,6 +194,7 @@ impl UserInputs {
         let question = AnswerKey::List {
             n: ask.n,
             filter: ask.filter.clone(),
+            variants: self.variants(),
         };
         let keep = ask.exclude.is_empty();
         let a = self.answer(&ask.surface, ask.now, question, with_count, keep, |u| {
@@ -172,7 +212,11 @@ impl UserInputs {
     /// The user's home feed, from the memo like [`Self::answer_list`]. CPU-bound: run it on
     /// the compute pool.
     pub fn answer_feed(self, rows: usize, per_row: usize, now: DateTime<Utc>) -> Vec<FeedRow> {
-        let question = AnswerKey::Feed { rows, per_row };
+        let question = AnswerKey::Feed {
+            rows,
+            per_row,
+            variants: self.variants(),
+        };
         let a = self.answer(&Surface::Home, now, question, false, true, |u| {
             Answered::Feed(home_feed(u, rows, per_row, now))
         });
@@ -226,6 +270,8 @@ impl UserInputs {
             active,
             catalogue,
             curation,
+            editorial,
+            assignments: _,
             fallback,
             st,
         } = self;
@@ -302,6 +348,7 @@ impl UserInputs {
             user,
             catalogue,
             curation,
+            editorial,
             fallback,
             masks: st.admission_masks.clone(),
             memos: st.ranked_memos.clone(),
@@ -800,7 +847,7 @@ pub fn list(u: &UserServing, ask: &ListAsk) -> Vec<ServedItem> {
         keep: &keep,
         explain: Some(&explain),
     };
-    pipeline::rank_list(&req, cands, &u.curation, &u.catalogue)
+    pipeline::rank_list(&req, cands, &u.editorial, &u.catalogue)
 }
 
 /// The user's home feed.
@@ -889,5 +936,5 @@ pub fn home_feed(u: &UserServing, rows: usize, per_row: usize, now: DateTime<Utc
         per_row,
         explain: Some(&explain),
     };
-    feed::home_feed(inputs, &req, &u.curation, &u.catalogue)
+    feed::home_feed(inputs, &req, &u.editorial, &u.catalogue)
 }

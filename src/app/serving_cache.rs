@@ -200,8 +200,17 @@ impl<'a> MemoKey<'a> {
 /// count) or a home feed (shape).
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnswerKey {
-    List { n: usize, filter: ListFilter },
-    Feed { rows: usize, per_row: usize },
+    List {
+        n: usize,
+        filter: ListFilter,
+        /// The user's experiment variants, (experiment, variant).
+        variants: Vec<(i32, i32)>,
+    },
+    Feed {
+        rows: usize,
+        per_row: usize,
+        variants: Vec<(i32, i32)>,
+    },
 }
 
 /// A kept answer.

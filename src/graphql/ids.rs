@@ -21,6 +21,7 @@ pub enum Kind {
     Rule,
     DeletionRequest,
     AuditEntry,
+    Experiment,
 }
 
 impl Kind {
@@ -39,6 +40,7 @@ impl Kind {
             Kind::Rule => "Rule",
             Kind::DeletionRequest => "DeletionRequest",
             Kind::AuditEntry => "AuditEntry",
+            Kind::Experiment => "Experiment",
         }
     }
 }

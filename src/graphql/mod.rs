@@ -1,6 +1,7 @@
 //! The GraphQL API: one module per domain, merged into one schema.
 pub mod admin;
 pub mod curation;
+pub mod experiments;
 pub mod feedback;
 pub mod handler;
 pub mod ids;
@@ -29,6 +30,7 @@ pub struct QueryRoot(
     admin::AdminQuery,
     privacy::PrivacyQuery,
     curation::CurationQuery,
+    experiments::ExperimentQuery,
 );
 
 /// All mutations.
@@ -42,6 +44,7 @@ pub struct MutationRoot(
     admin::AdminMutation,
     privacy::PrivacyMutation,
     curation::CurationMutation,
+    experiments::ExperimentMutation,
 );
 
 /// The schema type.

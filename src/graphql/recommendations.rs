@@ -15,6 +15,7 @@ use crate::auth::{require_user_row, Role, RoleGuard};
 use crate::db::repo;
 use std::collections::HashSet;
 
+use crate::app::experiments::Assignment;
 use crate::app::model::CatalogueIndex;
 use crate::app::serving;
 use crate::error::{AppError, GqlResult};
@@ -115,6 +116,18 @@ pub struct RecommendationItem {
     pub reason: Reason,
     /// Send this with IMPRESSION and CLICK events (`recordEvent`) to attribute them.
     pub recommendation_id: String,
+    /// The experiment variants this item was served in (empty outside experiments), for
+    /// client analytics.
+    pub variants: Vec<ServedVariant>,
+}
+
+/// An experiment and the variant of it a user was served.
+#[derive(SimpleObject, Clone)]
+pub struct ServedVariant {
+    /// The experiment's id.
+    pub experiment_id: ID,
+    /// The variant's name.
+    pub variant: String,
 }
 
 #[ComplexObject]
@@ -406,17 +419,27 @@ fn redact_reason(r: &mut Reason) {
     r.evidence_ids.clear();
 }
 
-/// Maps served items to GraphQL items; when `log` is set, records them for attribution.
+/// Maps served items to GraphQL items. `log` is the user's own answer (a preview's is
+/// `None`), with the experiments they were served in: it is recorded for attribution.
 async fn served_items(
     ctx: &Context<'_>,
     user_id: i32,
     surface: &'static str,
     offset: usize,
     items: Vec<ServedItem>,
-    log: bool,
+    log: Option<&[Assignment]>,
     movie_look: async_graphql::Lookahead<'_>,
 ) -> Result<Vec<RecommendationItem>> {
+    let assignments = log.unwrap_or_default();
+    let log = log.is_some();
     let mut out = Vec::with_capacity(items.len());
+    let variants: Vec<ServedVariant> = assignments
+        .iter()
+        .map(|a| ServedVariant {
+            experiment_id: ids::encode(Kind::Experiment, i64::from(a.experiment.row.id)),
+            variant: a.variant_name().to_owned(),
+        })
+        .collect();
     // One log row per list, its id time-ordered (UUIDv7): a batch of rows appends to the
     // primary key instead of touching a page per row. Items are `<list id>:<position>`.
     let list_id = uuid::Uuid::now_v7().to_string();
@@ -438,6 +461,7 @@ async fn served_items(
                 evidence_ids: it.evidence,
             },
             recommendation_id: repo::events::ShownList::item_id(&list_id, position),
+            variants: variants.clone(),
         });
     }
     // Written in batches after the answer is sent: a failed write costs a list's
@@ -449,6 +473,7 @@ async fn served_items(
             surface,
             items: shown,
             shown_at: Utc::now(),
+            experiments: assignments.iter().map(Assignment::key).collect(),
         });
     }
     if !log && redacts_evidence(ctx) {
@@ -469,6 +494,7 @@ async fn feed_of(
 ) -> Result<HomeFeed> {
     let st = state(ctx)?;
     let user_id = u.user.id;
+    let assignments = u.assignments().to_vec();
     let (rows, per_row) = (rows.unwrap_or(8) as usize, per_row.unwrap_or(10) as usize);
     let rows = st
         .compute
@@ -497,7 +523,7 @@ async fn feed_of(
         "HOME",
         0,
         all,
-        log,
+        log.then_some(&assignments[..]),
         ctx.look_ahead().field("rows").field("items").field("movie"),
     )
     .await?
@@ -569,7 +595,14 @@ impl RecommendationQuery {
             .collect::<Result<_, _>>()
             .gql()?;
         let st = state(ctx)?;
-        let u = serving::load_user(st, (*user).clone()).await.gql()?;
+        let now = Utc::now();
+        let u = serving::load_user(st, (*user).clone())
+            .await
+            .gql()?
+            .enter_experiments(&Surface::Recommendations, now)
+            .await
+            .gql()?;
+        let assignments = u.assignments().to_vec();
         let end = (offset + limit) as usize;
         let ask = serving::ListAsk {
             surface: Surface::Recommendations,
@@ -581,7 +614,7 @@ impl RecommendationQuery {
                 year_from: f.year_from,
                 year_to: f.year_to,
             },
-            now: Utc::now(),
+            now,
         };
         // Counting every admitted movie walks the catalogue: only when asked for.
         let count = ctx.look_ahead().field("totalCount").exists();
@@ -600,7 +633,7 @@ impl RecommendationQuery {
             "RECOMMENDATIONS",
             offset as usize,
             page_items,
-            true,
+            Some(&assignments),
             ctx.look_ahead().field("edges").field("node").field("movie"),
         )
         .await?;
@@ -642,7 +675,7 @@ impl RecommendationQuery {
             "RECOMMENDATIONS",
             0,
             items,
-            false,
+            None,
             ctx.look_ahead().field("movie"),
         )
         .await
@@ -664,6 +697,9 @@ impl RecommendationQuery {
     ) -> Result<HomeFeed> {
         let user = require_user_row(ctx)?;
         let u = serving::load_user(state(ctx)?, (*user).clone())
+            .await
+            .gql()?
+            .enter_experiments(&Surface::Home, Utc::now())
             .await
             .gql()?;
         feed_of(ctx, u, rows, items_per_row, true).await

@@ -55,6 +55,7 @@ async fn recommendation_logs_become_one_row_per_list_and_back(app: TestApp) {
             surface: "HOME",
             items: vec![(movie, "MODEL", 0), (movie, "POPULAR", 1)],
             shown_at: now,
+            experiments: vec![],
         }],
     )
     .await

@@ -60,6 +60,8 @@ pub struct ShownList {
     /// (movie, source, position from the top of the list), in the order shown.
     pub items: Vec<(i32, &'static str, i32)>,
     pub shown_at: DateTime<Utc>,
+    /// The experiments it was served in, with the variant of each.
+    pub experiments: Vec<(i32, i32)>,
 }
 
 impl ShownList {
@@ -69,12 +71,13 @@ impl ShownList {
     }
 }
 
-/// Records shown lists in one statement.
+/// Records shown lists in one statement, and the experiments they were served in in another
+/// (call it in a transaction to keep the two together).
 pub async fn log_recommendations<C: ConnectionTrait>(
     db: &C,
     lists: &[ShownList],
 ) -> Result<(), DbErr> {
-    use crate::db::entities::recommendation_lists;
+    use crate::db::entities::{recommendation_list_experiments, recommendation_lists};
     if lists.is_empty() {
         return Ok(());
     }
@@ -89,6 +92,24 @@ pub async fn log_recommendations<C: ConnectionTrait>(
     }))
     .exec_without_returning(db)
     .await?;
+    let exposures: Vec<_> = lists
+        .iter()
+        .flat_map(|l| {
+            l.experiments.iter().map(|(experiment, variant)| {
+                recommendation_list_experiments::ActiveModel {
+                    list_id: Set(l.id.clone()),
+                    experiment_id: Set(*experiment),
+                    variant: Set(*variant),
+                    created_at: Set(l.shown_at),
+                }
+            })
+        })
+        .collect();
+    if !exposures.is_empty() {
+        recommendation_list_experiments::Entity::insert_many(exposures)
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod curation;
 pub mod events;
+pub mod experiments;
 pub mod movies;
 pub mod privacy;
 pub mod ratings;

@@ -1,0 +1,447 @@
+//! Experiments end to end: defined, started, served to the users they claim (sticky, each
+//! variant's configuration applied), attributed and read back, stopped and shipped.
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::api_test;
+use crate::helpers::{demo_with_model, error_code, TestApp};
+use crate::simulator::{Plan, Server};
+
+const CREATE: &str = "mutation($i: CreateExperimentInput!) {
+  createExperiment(input: $i) { id status trafficFrom trafficTo variants { name share curation } }
+}";
+const START: &str = "mutation($id: ID!) { startExperiment(id: $id) { status startedAt } }";
+const RECS: &str = "query {
+  recommendations(first: 10) {
+    edges { node { source recommendationId variants { experimentId variant } movie { id } } }
+  }
+}";
+const RESULTS: &str = "query($id: ID!) {
+  experiment(id: $id) {
+    status stopReason shippedVariant
+    results {
+      sampleRatio { chiSquare pValue mismatch }
+      variants {
+        name users lists coverage breachedGuardrails
+        metrics { metric value stdErr low high vsControl { difference pValue significant } }
+      }
+    }
+  }
+}";
+
+fn items(r: &Value) -> Vec<Value> {
+    r["data"]["recommendations"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+async fn create(app: &TestApp, token: &str, input: Value) -> Value {
+    app.graphql(CREATE, json!({ "i": input }), Some(token))
+        .await
+}
+
+fn two_variants(name: &str) -> Value {
+    json!({
+        "name": name,
+        "surface": "RECOMMENDATIONS",
+        "primaryMetric": "CLICK_THROUGH",
+        "variants": [
+            { "name": "control", "share": 0.5 },
+            { "name": "no-curation", "share": 0.5, "curation": false }
+        ]
+    })
+}
+
+fn metric<'a>(variant: &'a Value, name: &str) -> &'a Value {
+    variant["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {variant}"))
+}
+
+async fn an_experiment_serves_its_variants_and_reports_what_they_earned(app: TestApp) {
+    demo_with_model(&app).await;
+    let editor = app.staff_token("editor").await;
+    // An editor's pin at the top of the list: the control shows it, "no-curation" does not.
+    let pinned = app
+        .create_movie(&editor, "Pinned Picture", 2024, &["Drama"])
+        .await;
+    let r = app
+        .graphql(
+            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
+            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned } }),
+            Some(&editor),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+
+    let r = create(&app, &editor, two_variants("Pins on the list")).await;
+    let exp = &r["data"]["createExperiment"];
+    assert_eq!(exp["status"], "DRAFT", "{r}");
+    assert_eq!(
+        (exp["trafficFrom"].as_f64(), exp["trafficTo"].as_f64()),
+        (Some(0.0), Some(1.0))
+    );
+    let id = exp["id"].as_str().unwrap().to_owned();
+    // A draft serves nothing and has no results.
+    let t = app.user_token("demo-0001");
+    let before = items(&app.graphql(RECS, json!({}), Some(&t)).await);
+    assert!(
+        before.iter().all(|i| i["variants"] == json!([])),
+        "{before:?}"
+    );
+    let r = app
+        .graphql(RESULTS, json!({ "id": id }), Some(&editor))
+        .await;
+    assert!(r["data"]["experiment"]["results"].is_null(), "{r}");
+
+    let r = app.graphql(START, json!({ "id": id }), Some(&editor)).await;
+    assert_eq!(r["data"]["startExperiment"]["status"], "RUNNING", "{r}");
+
+    // 30 users, each asking twice: the same variant both times; the control sees the pin,
+    // "no-curation" never does. Users in the treatment click their first item.
+    let mut variant_of: HashMap<String, String> = HashMap::new();
+    let mut clicked = 0;
+    let mut shown: HashMap<&str, u64> = HashMap::new();
+    for n in 1..=30 {
+        let t = app.user_token(&format!("demo-{n:04}"));
+        let first = items(&app.graphql(RECS, json!({}), Some(&t)).await);
+        let again = items(&app.graphql(RECS, json!({}), Some(&t)).await);
+        assert_eq!(first.len(), 10);
+        let v = first[0]["variants"][0]["variant"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(first[0]["variants"][0]["experimentId"], id.as_str());
+        for i in first.iter().chain(&again) {
+            assert_eq!(i["variants"][0]["variant"], v.as_str(), "sticky: {i}");
+        }
+        let pins = first.iter().filter(|i| i["source"] == "PINNED").count();
+        if v == "control" {
+            assert_eq!(first[0]["movie"]["id"], pinned.as_str(), "{first:?}");
+            *shown.entry("control").or_default() += 10;
+        } else {
+            assert_eq!(pins, 0, "{first:?}");
+            *shown.entry("no-curation").or_default() += 10;
+            let r = app
+                .graphql(
+                    "mutation($i: EventInput!) { recordEvent(input: $i) { kind } }",
+                    json!({ "i": { "movieId": first[0]["movie"]["id"], "kind": "CLICK",
+                                   "recommendationId": first[0]["recommendationId"] } }),
+                    Some(&t),
+                )
+                .await;
+            assert!(r["errors"].is_null(), "{r}");
+            clicked += 1;
+        }
+        variant_of.insert(format!("demo-{n:04}"), v);
+    }
+    let treated = variant_of.values().filter(|v| *v == "no-curation").count();
+    assert!(
+        treated > 0 && treated < 30,
+        "both variants get users: {treated}"
+    );
+    app.state.impressions.flush().await;
+    assert_eq!(
+        app.count("recommendation_list_experiments").await,
+        60,
+        "one exposure per list served"
+    );
+
+    // Results by hand: every user saw 10 distinct movies (twice the same list); treated users
+    // clicked 1 of them, control users none.
+    let r = app
+        .graphql(RESULTS, json!({ "id": id }), Some(&editor))
+        .await;
+    let res = &r["data"]["experiment"]["results"];
+    let variants = res["variants"].as_array().unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(variants[0]["name"], "control");
+    assert_eq!(variants[0]["users"], 30 - treated as i64);
+    assert_eq!(variants[1]["users"], treated as i64);
+    assert_eq!(variants[1]["lists"], 2 * treated as i64);
+    let ctr_t = metric(&variants[1], "CLICK_THROUGH");
+    assert!(
+        (ctr_t["value"].as_f64().unwrap() - clicked as f64 / shown["no-curation"] as f64).abs()
+            < 1e-12
+    );
+    assert_eq!(
+        ctr_t["stdErr"].as_f64(),
+        Some(0.0),
+        "every treated user clicked 1 of 10"
+    );
+    let ctr_c = metric(&variants[0], "CLICK_THROUGH");
+    assert_eq!(ctr_c["value"].as_f64(), Some(0.0));
+    assert!(ctr_c["vsControl"].is_null());
+    assert!((ctr_t["vsControl"]["difference"].as_f64().unwrap() - 0.1).abs() < 1e-12);
+    assert!(metric(&variants[0], "MEAN_RATING")["value"].is_null());
+    let srm = &res["sampleRatio"];
+    assert!(srm["pValue"].as_f64().unwrap() > 0.0, "{srm}");
+
+    // A user without personalisation consent is in no experiment.
+    let t = app.user_token("demo-0031");
+    let r = app
+        .graphql(
+            "mutation { updateMyProfile(input: { personalizationConsent: false }) { id } }",
+            json!({}),
+            Some(&t),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let mine = items(&app.graphql(RECS, json!({}), Some(&t)).await);
+    assert!(mine.iter().all(|i| i["variants"] == json!([])), "{mine:?}");
+
+    // A variant without curation cannot be shipped as a setting.
+    let r = app
+        .graphql(
+            "mutation($id: ID!) { shipVariant(experimentId: $id, variant: \"no-curation\") { status } }",
+            json!({ "id": id }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+
+    // Stopped: everyone gets the default again, with the pin.
+    let r = app
+        .graphql(
+            "mutation($id: ID!) { stopExperiment(id: $id, reason: \"enough data\") { status stopReason stoppedAt } }",
+            json!({ "id": id }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(r["data"]["stopExperiment"]["status"], "STOPPED", "{r}");
+    assert_eq!(r["data"]["stopExperiment"]["stopReason"], "enough data");
+    let treated_user = variant_of
+        .iter()
+        .find(|(_, v)| *v == "no-curation")
+        .unwrap()
+        .0;
+    let after = items(
+        &app.graphql(RECS, json!({}), Some(&app.user_token(treated_user)))
+            .await,
+    );
+    assert!(
+        after.iter().all(|i| i["variants"] == json!([])),
+        "{after:?}"
+    );
+    assert_eq!(after[0]["movie"]["id"], pinned.as_str(), "{after:?}");
+    assert_eq!(
+        app.count_where("audit_log", "action LIKE 'experiment.%'")
+            .await,
+        3,
+        "create, start, stop"
+    );
+}
+api_test!(an_experiment_serves_its_variants_and_reports_what_they_earned);
+
+async fn experiments_are_validated_kept_apart_and_shipped(app: TestApp) {
+    let editor = app.staff_token("editor").await;
+    // Bad definitions: each refused with the reason.
+    let mut bad = vec![];
+    let mut shares = two_variants("x");
+    shares["variants"][1]["share"] = json!(0.6);
+    bad.push((shares, "add up to"));
+    let mut one = two_variants("x");
+    one["variants"] = json!([{ "name": "only", "share": 1.0 }]);
+    bad.push((one, "2 to 5 variants"));
+    let mut twins = two_variants("x");
+    twins["variants"][1]["name"] = json!("control");
+    bad.push((twins, "two variants are named"));
+    let mut empty = two_variants("x");
+    empty["trafficFrom"] = json!(0.5);
+    empty["trafficTo"] = json!(0.5);
+    bad.push((empty, "traffic"));
+    let mut window = two_variants("x");
+    window["attributionWindowHours"] = json!(0);
+    bad.push((window, "attribution window"));
+    let mut guard = two_variants("x");
+    guard["guardrails"] = json!([{ "metric": "NOT_INTERESTED", "tolerance": 2.0 }]);
+    bad.push((guard, "tolerance"));
+    let mut diversity = two_variants("x");
+    diversity["variants"][1]["diversity"] = json!({ "mmrLambda": 3.0 });
+    bad.push((diversity, "no-curation"));
+    let mut past = two_variants("x");
+    past["endsAt"] = json!("2020-01-01T00:00:00Z");
+    bad.push((past, "endsAt"));
+    for (input, why) in bad {
+        let r = create(&app, &editor, input.clone()).await;
+        assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{input}: {r}");
+        let msg = r["errors"][0]["message"].as_str().unwrap();
+        assert!(msg.contains(why), "{input}: {msg}");
+    }
+    assert_eq!(app.count("experiments").await, 0, "nothing half-written");
+
+    // Roles: compliance staff and end users cannot see or change experiments.
+    let compliance = app.staff_token("compliance").await;
+    let r = create(&app, &compliance, two_variants("x")).await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+    let r = app
+        .graphql(
+            "{ experiments { id } }",
+            json!({}),
+            Some(&app.user_token("u1")),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+
+    // Two experiments on one surface may run together only on disjoint traffic, or when one
+    // is orthogonal.
+    let id_of = |r: &Value| {
+        r["data"]["createExperiment"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{r}"))
+            .to_owned()
+    };
+    let mut half = two_variants("first half");
+    half["trafficTo"] = json!(0.5);
+    let a = id_of(&create(&app, &editor, half).await);
+    let b = id_of(&create(&app, &editor, two_variants("everyone")).await);
+    let mut rest = two_variants("second half");
+    rest["trafficFrom"] = json!(0.5);
+    let c = id_of(&create(&app, &editor, rest).await);
+    let mut side = two_variants("orthogonal");
+    side["orthogonal"] = json!(true);
+    let d = id_of(&create(&app, &editor, side).await);
+    let start = |id: String| {
+        let app = &app;
+        let editor = editor.clone();
+        async move { app.graphql(START, json!({ "id": id }), Some(&editor)).await }
+    };
+    assert!(start(a.clone()).await["errors"].is_null());
+    let r = start(a.clone()).await;
+    assert_eq!(error_code(&r), Some("CONFLICT"), "running already: {r}");
+    let r = start(b).await;
+    assert_eq!(
+        error_code(&r),
+        Some("CONFLICT"),
+        "overlaps the first half: {r}"
+    );
+    assert!(r["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("first half"));
+    assert!(start(c).await["errors"].is_null(), "disjoint");
+    assert!(start(d).await["errors"].is_null(), "orthogonal");
+    let r = app
+        .graphql(
+            "{ experiments(status: RUNNING) { name } }",
+            json!({}),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(r["data"]["experiments"].as_array().unwrap().len(), 3, "{r}");
+
+    // Shipping a diversity variant makes its settings the surface's, stops the experiment
+    // and records the winner, in one audited change.
+    let mut div = two_variants("genre cap");
+    div["surface"] = json!("HOME");
+    div["variants"][1] = json!({ "name": "capped", "share": 0.5,
+                                 "diversity": { "maxPerGenre": 3, "mmrLambda": 0.7 } });
+    let e = id_of(&create(&app, &editor, div).await);
+    let ship = "mutation($id: ID!, $v: String!) { shipVariant(experimentId: $id, variant: $v) { status shippedVariant stopReason } }";
+    let r = app
+        .graphql(ship, json!({ "id": e, "v": "capped" }), Some(&editor))
+        .await;
+    assert_eq!(error_code(&r), Some("CONFLICT"), "a draft: {r}");
+    assert!(start(e.clone()).await["errors"].is_null());
+    let r = app
+        .graphql(ship, json!({ "id": e, "v": "nobody" }), Some(&editor))
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+    let r = app
+        .graphql(ship, json!({ "id": e, "v": "capped" }), Some(&editor))
+        .await;
+    let shipped = &r["data"]["shipVariant"];
+    assert_eq!(shipped["status"], "STOPPED", "{r}");
+    assert_eq!(shipped["shippedVariant"], "capped");
+    assert_eq!(shipped["stopReason"], "shipped variant capped");
+    let r = app
+        .graphql(
+            "{ diversitySettings { surface maxPerGenre mmrLambda } }",
+            json!({}),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["diversitySettings"],
+        json!([{ "surface": "HOME", "maxPerGenre": 3, "mmrLambda": 0.7 }]),
+        "{r}"
+    );
+    let r = app
+        .graphql(ship, json!({ "id": e, "v": "control" }), Some(&editor))
+        .await;
+    assert_eq!(error_code(&r), Some("CONFLICT"), "shipped once: {r}");
+    assert_eq!(
+        app.count_where("audit_log", "action = 'experiment.ship'")
+            .await,
+        1
+    );
+
+    // An experiment past its end is stopped by the periodic check, as "ended".
+    let mut brief = two_variants("brief");
+    brief["surface"] = json!("HOME");
+    brief["trafficFrom"] = json!(0.9);
+    brief["endsAt"] = json!((chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339());
+    let f = id_of(&create(&app, &editor, brief).await);
+    assert!(start(f.clone()).await["errors"].is_null());
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let stopped = marquee::app::experiments::enforce(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(stopped.len(), 1, "{stopped:?}");
+    assert_eq!(stopped[0].1, "ended");
+    let r = app
+        .graphql(RESULTS, json!({ "id": f }), Some(&editor))
+        .await;
+    assert_eq!(r["data"]["experiment"]["status"], "STOPPED", "{r}");
+    assert_eq!(r["data"]["experiment"]["stopReason"], "ended");
+}
+api_test!(experiments_are_validated_kept_apart_and_shipped);
+
+/// The simulator plants an effect (treatment users click 20 % more often) and the
+/// experiment's results find it, with the right sign and p < 0.05. The A/A false-positive
+/// rate over many seeds is a benchmark (`cargo bench --bench experiments`), not a test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_s_planted_effect_is_found_with_the_right_sign() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite)
+        .await
+        .expect("sqlite app");
+    demo_with_model(&app).await;
+    let editor = app.staff_token("editor").await;
+    let client = reqwest::Client::new();
+    let issue = |id: &str| app.user_token(id);
+    let server = Server {
+        client: &client,
+        base_url: &app.address,
+        user_token: &issue,
+        editor: &editor,
+    };
+    let id = server.start_experiment("planted", &["A", "B"]).await;
+    let plan = Plan {
+        users: 1000,
+        prefix: "sim-".into(),
+        items: 20,
+        click_rate: vec![("B".into(), 0.24)],
+        base: 0.2,
+        seed: 7,
+    };
+    let planted = server.run(&plan).await;
+    let assigned: u64 = planted.users.iter().map(|(_, n)| n).sum();
+    assert_eq!(
+        assigned, 1000,
+        "every simulated user is in the experiment: {planted:?}"
+    );
+    app.state.impressions.flush().await;
+    let (difference, p, srm) = server.click_through(&id, "B").await;
+    // Planted: 0.24 − 0.20 = 0.04 per shown item.
+    assert!(difference > 0.0, "{planted:?}: {difference}");
+    assert!(p < 0.05, "{planted:?}: p = {p}");
+    eprintln!("{planted:?}: difference {difference:.4}, p = {p:.2e}");
+    assert!(srm > 0.001, "no sample-ratio mismatch: {srm}");
+    server.stop_experiment(&id).await;
+}
