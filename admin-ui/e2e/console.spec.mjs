@@ -4,7 +4,7 @@
 //
 // The privacy scenario PERMANENTLY DELETES the first user returned by `users(first: 1)`: run it
 // against a test database only. The curation scenario archives the collection it creates and
-// deletes its pin.
+// deletes its pin; the experiments scenario stops the experiment it starts.
 //
 // Environment:
 //   MARQUEE_URL                 base URL serving /admin and /graphql (default http://127.0.0.1:8080)
@@ -48,9 +48,15 @@ async function gql(query, variables = {}, token) {
   return res.json();
 }
 
+// One API sign-in per account for the whole run: the server allows 5 sign-ins a minute per
+// account, and the browser steps sign in too.
+const apiTokens = new Map();
+
 async function apiLogin({ email, password }) {
+  if (apiTokens.has(email)) return apiTokens.get(email);
   const r = await gql('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token role } }', { e: email, p: password });
   assert.ok(r.data?.login?.token, `login failed for ${email}: ${JSON.stringify(r.errors)}`);
+  apiTokens.set(email, r.data.login.token);
   return r.data.login.token;
 }
 
@@ -146,7 +152,7 @@ describe('admin', () => {
       await dd.filter({ hasText: value.toLocaleString('en-US') }).waitFor();
     }
     const links = await navLinks(page);
-    for (const l of ['Catalogue', 'Users', 'Collections', 'Pins & rules', 'Diversity', 'Preview', 'Privacy', 'Audit log', 'Staff']) {
+    for (const l of ['Catalogue', 'Users', 'Collections', 'Pins & rules', 'Diversity', 'Experiments', 'Preview', 'Privacy', 'Audit log', 'Staff']) {
       assert.ok(links.includes(l), `admin nav lacks ${l}: ${links}`);
     }
     await page.getByText(ADMIN.email).first().waitFor();
@@ -291,7 +297,8 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
     try {
       await signIn(page, EDITOR);
       const links = await navLinks(page);
-      for (const l of ['Catalogue', 'Collections', 'Pins & rules', 'Diversity', 'Preview']) assert.ok(links.includes(l), `editor nav lacks ${l}: ${links}`);
+      for (const l of ['Catalogue', 'Collections', 'Pins & rules', 'Diversity', 'Experiments', 'Preview'])
+        assert.ok(links.includes(l), `editor nav lacks ${l}: ${links}`);
       for (const l of ['Users', 'Privacy', 'Audit log', 'Staff']) assert.ok(!links.includes(l), `editor nav shows ${l}: ${links}`);
 
       await page.goto(`${CONSOLE}users`);
@@ -429,6 +436,102 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
       assert.equal((await order()).status, 'ARCHIVED');
     });
   });
+
+  describe('experiments', () => {
+    let page;
+    let token;
+    const created = { runningId: null };
+    before(async () => {
+      page = await newPage();
+      token = await apiLogin(EDITOR);
+    });
+    after(async () => {
+      // Never leave an experiment running (it would change what users are served) even when a step failed.
+      if (created.runningId) {
+        await gql('mutation($id: ID!) { stopExperiment(id: $id, reason: "e2e cleanup") { id } }', { id: created.runningId }, token).catch(() => {});
+      }
+      await page?.close();
+    });
+
+    test('creates an experiment on Recommendations (control and no-curation), starts it, sees its results and stops it with a reason', async () => {
+      const name = `E2E experiment ${Date.now()}`;
+      const reason = 'Stopped by the end-to-end test';
+      const check = async (id) =>
+        (await gql('query($id: ID!) { experiment(id: $id) { status surface stopReason variants { name share curation } } }', { id }, token)).data.experiment;
+
+      await signIn(page, EDITOR);
+      await openScreen(page, 'Experiments');
+      await page.getByRole('link', { name: 'New experiment' }).click();
+      await page.getByRole('heading', { name: 'New experiment', level: 1 }).waitFor();
+      const form = page.getByRole('form', { name: 'New experiment' });
+      const control = form.getByRole('group', { name: 'Variant 1 (control)' });
+      const treatment = form.getByRole('group', { name: 'Variant 2', exact: true });
+      await form.getByLabel('Experiment name').fill(name);
+      await form.getByRole('combobox', { name: 'Surface', exact: true }).selectOption('RECOMMENDATIONS');
+      await control.getByLabel('Name', { exact: true }).fill('control');
+      await control.getByLabel('Share', { exact: true }).fill('0.5');
+      await treatment.getByLabel('Name', { exact: true }).fill('no-curation');
+      // Validation before any request: shares that do not add up to 1.
+      await treatment.getByLabel('Share', { exact: true }).fill('0.4');
+      await form.getByRole('button', { name: 'Create experiment' }).click();
+      await page.getByText('The variants’ shares add up to 0.9; they must add up to 1.').first().waitFor();
+      await treatment.getByLabel('Share', { exact: true }).fill('0.5');
+      await treatment.getByLabel('Editorial curation').uncheck();
+      await shot(page, '15-new-experiment');
+      await form.getByRole('button', { name: 'Create experiment' }).click();
+      await page.getByRole('heading', { name: `Experiment “${name}”`, level: 1 }).waitFor();
+      await page.locator('.title-row [data-status="DRAFT"]').waitFor();
+      await page.getByRole('status').filter({ hasText: 'Experiment created as a draft.' }).waitFor();
+      const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+      let e = await check(id);
+      assert.equal(e.status, 'DRAFT');
+      assert.equal(e.surface, 'RECOMMENDATIONS');
+      assert.deepEqual(e.variants, [
+        { name: 'control', share: 0.5, curation: true },
+        { name: 'no-curation', share: 0.5, curation: false },
+      ]);
+
+      created.runningId = id;
+      await page.getByRole('button', { name: 'Start experiment' }).click();
+      await page.locator('.title-row [data-status="RUNNING"]').waitFor();
+      await page.getByRole('status').filter({ hasText: 'Started' }).waitFor();
+      const results = page.locator('section', { has: page.getByRole('heading', { name: 'Results', level: 2 }) });
+      await results.waitFor();
+      // Either no user was served yet, or the exposure table is there.
+      await results.locator('[data-results="empty"], table.exposure').first().waitFor();
+      // A variant with curation off is never offered for shipping.
+      await page.getByRole('button', { name: 'Ship variant control', exact: true }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Ship variant no-curation', exact: true }).count(), 0);
+      assert.equal((await check(id)).status, 'RUNNING');
+      await shot(page, '16-experiment-running');
+
+      await page.getByRole('button', { name: 'Stop experiment…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Stop this experiment?' });
+      await dialog.waitFor();
+      // A reason is asked for.
+      await dialog.getByRole('button', { name: 'Stop experiment', exact: true }).click();
+      await dialog.getByText('Give a reason for stopping').waitFor();
+      await dialog.getByLabel('Reason').fill(reason);
+      await dialog.getByRole('button', { name: 'Stop experiment', exact: true }).click();
+      await page.locator('.title-row [data-status="STOPPED"]').waitFor();
+      await page.locator('[data-field="stop-reason"]').filter({ hasText: reason }).waitFor();
+      e = await check(id);
+      assert.equal(e.status, 'STOPPED');
+      assert.equal(e.stopReason, reason);
+      created.runningId = null;
+      await shot(page, '17-experiment-stopped');
+
+      // The list, filtered to stopped experiments, shows it with its reason.
+      await page.getByRole('link', { name: '← Back to experiments' }).click();
+      await page.getByRole('heading', { name: 'Experiments', level: 1 }).waitFor();
+      await page.getByLabel('Status', { exact: true }).selectOption('STOPPED');
+      await page.waitForURL(/[?&]status=STOPPED/);
+      const row = page.locator(`tr[data-experiment-id="${id}"]`);
+      await row.waitFor();
+      const text = await row.innerText();
+      assert.ok(text.includes(reason) && text.includes('Stopped'), text);
+    });
+  });
 });
 
 describe('compliance', { skip: !COMPLIANCE.email || !COMPLIANCE.password ? 'MARQUEE_COMPLIANCE_EMAIL/PASSWORD not set' : false }, () => {
@@ -438,13 +541,29 @@ describe('compliance', { skip: !COMPLIANCE.email || !COMPLIANCE.password ? 'MARQ
       await signIn(page, COMPLIANCE);
       const links = await navLinks(page);
       assert.ok(links.includes('Users') && links.includes('Privacy') && links.includes('Audit log'), `compliance nav: ${links}`);
-      for (const l of ['Catalogue', 'Collections', 'Preview', 'Staff']) assert.ok(!links.includes(l), `compliance nav shows ${l}: ${links}`);
+      for (const l of ['Catalogue', 'Collections', 'Experiments', 'Preview', 'Staff']) assert.ok(!links.includes(l), `compliance nav shows ${l}: ${links}`);
       await openScreen(page, 'Users');
       await page.locator('table.data tbody th a').first().click();
       await page.getByRole('heading', { name: /^User /, level: 1 }).waitFor();
       await page.getByRole('heading', { name: /^Ratings/ }).waitFor();
       await page.getByRole('button', { name: 'Export data (JSON)' }).waitFor();
       await shot(page, '06-user-detail');
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('does not see Experiments; the screen and the API refuse them', async () => {
+    const page = await newPage();
+    try {
+      await signIn(page, COMPLIANCE);
+      const links = await navLinks(page);
+      assert.ok(!links.includes('Experiments'), `compliance nav shows Experiments: ${links}`);
+      await page.goto(`${CONSOLE}experiments`);
+      await page.getByRole('heading', { name: 'Not available to your role' }).waitFor();
+      const token = await apiLogin(COMPLIANCE);
+      const r = await gql('{ experiments { id } }', {}, token);
+      assert.equal(r.errors?.[0]?.extensions?.code, 'FORBIDDEN', JSON.stringify(r));
     } finally {
       await page.close();
     }

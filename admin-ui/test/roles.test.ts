@@ -11,8 +11,20 @@ const labels = (role: StaffRole, schema?: SchemaFields) => visibleScreens(role, 
 
 describe('role-based visibility', () => {
   it('shows each role its screens (against the current schema)', () => {
-    expect(labels('ADMIN')).toEqual(['Dashboard', 'Catalogue', 'Collections', 'Pins & rules', 'Diversity', 'Preview', 'Users', 'Privacy', 'Audit log', 'Staff']);
-    expect(labels('EDITOR')).toEqual(['Dashboard', 'Catalogue', 'Collections', 'Pins & rules', 'Diversity', 'Preview']);
+    expect(labels('ADMIN')).toEqual([
+      'Dashboard',
+      'Catalogue',
+      'Collections',
+      'Pins & rules',
+      'Diversity',
+      'Experiments',
+      'Preview',
+      'Users',
+      'Privacy',
+      'Audit log',
+      'Staff',
+    ]);
+    expect(labels('EDITOR')).toEqual(['Dashboard', 'Catalogue', 'Collections', 'Pins & rules', 'Diversity', 'Experiments', 'Preview']);
     expect(labels('COMPLIANCE')).toEqual(['Dashboard', 'Users', 'Privacy', 'Audit log']);
   });
 
@@ -26,6 +38,9 @@ describe('role-based visibility', () => {
     expect(can('EDITOR', 'staff')).toBe(false);
     expect(can('ADMIN', 'staff')).toBe(true);
     expect(can('ADMIN', 'models')).toBe(true);
+    expect(can('EDITOR', 'experiments')).toBe(true);
+    expect(can('ADMIN', 'experiments')).toBe(true);
+    expect(can('COMPLIANCE', 'experiments')).toBe(false);
     expect(can(null, 'dashboard')).toBe(false);
   });
 
@@ -49,6 +64,12 @@ describe('role-based visibility', () => {
     expect(canOpen('COMPLIANCE', '/pins')).toBe(false);
     expect(canOpen('COMPLIANCE', '/staff')).toBe(false);
     expect(canOpen('ADMIN', '/staff')).toBe(true);
+    expect(canOpen('EDITOR', '/experiments')).toBe(true);
+    expect(canOpen('EDITOR', '/experiments/new')).toBe(true);
+    expect(canOpen('ADMIN', '/experiments/42')).toBe(true);
+    expect(canOpen('COMPLIANCE', '/experiments')).toBe(false);
+    expect(canOpen('COMPLIANCE', '/experiments/42')).toBe(false);
+    expect(screenForPath('/experimentsx')).toBeUndefined();
     expect(screenForPath('/cataloguex')).toBeUndefined();
   });
 
@@ -74,5 +95,7 @@ describe('role-based visibility', () => {
     expect(labels('ADMIN', old)).not.toContain('Pins & rules');
     expect(labels('ADMIN', old)).not.toContain('Privacy');
     expect(labels('COMPLIANCE', old)).not.toContain('Privacy');
+    const noExperiments: SchemaFields = { query: SCHEMA.query, mutation: new Set([...SCHEMA.mutation].filter((f) => f !== 'shipVariant')) };
+    expect(labels('EDITOR', noExperiments)).not.toContain('Experiments');
   });
 });

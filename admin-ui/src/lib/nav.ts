@@ -11,6 +11,7 @@ export type ScreenId =
   | 'collections'
   | 'pins'
   | 'diversity'
+  | 'experiments'
   | 'preview'
   | 'users'
   | 'privacy'
@@ -64,6 +65,14 @@ export const SCREENS: readonly ScreenDef[] = [
     path: '/diversity',
     capability: 'curation',
     requires: { query: ['diversitySettings', 'previewRecommendations'], mutation: ['setDiversitySettings'] },
+    implemented: true,
+  },
+  {
+    id: 'experiments',
+    label: 'Experiments',
+    path: '/experiments',
+    capability: 'experiments',
+    requires: { query: ['experiments', 'experiment'], mutation: ['createExperiment', 'startExperiment', 'stopExperiment', 'shipVariant'] },
     implemented: true,
   },
   { id: 'preview', label: 'Preview', path: '/preview', capability: 'preview', requires: { query: ['previewHomeFeed', 'previewRecommendations'] }, implemented: true },

@@ -8,6 +8,7 @@ export type Capability =
   | 'catalogue.edit'
   | 'catalogue.includeUnavailable'
   | 'curation'
+  | 'experiments'
   | 'preview'
   | 'users.view'
   | 'privacy'
@@ -21,6 +22,7 @@ const EDITOR: readonly Capability[] = [
   'catalogue.edit',
   'catalogue.includeUnavailable',
   'curation',
+  'experiments',
   'preview',
 ];
 const COMPLIANCE: readonly Capability[] = ['dashboard', 'users.view', 'privacy', 'audit'];
