@@ -4,7 +4,7 @@
 //! and how often a planted +20 % click-through effect is found (the power).
 //!
 //! Run: `cargo bench --bench experiments` (release build). Arguments after `--`:
-//! `[repetitions (100)] [users per experiment (400)]`. The server runs in this process on a
+//! `[A/A experiments (200)] [planted experiments (50)] [users per experiment (400)]`. The server runs in this process on a
 //! SQLite file with the test configuration's demo catalogue and a trained model; each
 //! repetition is a new experiment (a new salt, so a new split of the same users) and each
 //! simulated user asks for 20 recommendations once and clicks each with probability 0.2
@@ -26,17 +26,18 @@ fn main() {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
-    let reps = args.first().copied().unwrap_or(100);
-    let users = args.get(1).copied().unwrap_or(400);
+    let aa_reps = args.first().copied().unwrap_or(200);
+    let planted_reps = args.get(1).copied().unwrap_or(50);
+    let users = args.get(2).copied().unwrap_or(400);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(run(reps, users));
+    rt.block_on(run(aa_reps, planted_reps, users));
 }
 
-async fn run(reps: usize, users: usize) {
+async fn run(aa_reps: usize, planted_reps: usize, users: usize) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::load_for("test", false).expect("config/test.toml loads");
     settings.server.bind = "127.0.0.1:0".into();
@@ -90,7 +91,11 @@ async fn run(reps: usize, users: usize) {
 
     let started = Instant::now();
     let mut rows = Vec::new();
-    for (label, rate_b) in [("A/A (no effect)", 0.2), ("planted +20 % CTR", 0.24)] {
+    let mut aa_p = Vec::new();
+    for (label, rate_b, reps) in [
+        ("A/A (no effect)", 0.2, aa_reps),
+        ("planted +20 % CTR", 0.24, planted_reps),
+    ] {
         let mut significant = 0;
         let mut right_sign = 0;
         let mut mismatches = 0;
@@ -110,6 +115,9 @@ async fn run(reps: usize, users: usize) {
             state.impressions.flush().await;
             let (difference, p, srm) = server.click_through(&id, "B").await;
             server.stop_experiment(&id).await;
+            if rate_b == 0.2 {
+                aa_p.push(p);
+            }
             if p < 0.05 {
                 significant += 1;
                 if difference > 0.0 {
@@ -122,24 +130,44 @@ async fn run(reps: usize, users: usize) {
             eprint!("\r{label}: {}/{reps}", r + 1);
         }
         eprintln!();
-        rows.push((label, significant, right_sign, mismatches));
+        rows.push((label, reps, significant, right_sign, mismatches));
     }
     let wall = started.elapsed().as_secs_f64();
-    println!("`cargo bench --bench experiments -- {reps} {users}`: {reps} experiments per row, {users} simulated users each (20 items shown, click probability 0.2; 0.24 in B when planted), 50/50 split, two-sided z-test on CLICK_THROUGH, server in process on SQLite, 2 worker threads, {wall:.0} s wall.\n");
-    println!("| experiment | p < 0.05 | of which B > A | rate (95 % interval) | sample-ratio mismatches (p < 0.001) |");
-    println!("|---|---|---|---|---|");
-    for (label, significant, right_sign, mismatches) in rows {
-        let rate = significant as f64 / reps as f64;
-        // Wilson score interval.
-        let z = 1.96f64;
-        let n = reps as f64;
-        let centre = (rate + z * z / (2.0 * n)) / (1.0 + z * z / n);
-        let half = z * (rate * (1.0 - rate) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
+    println!("`cargo bench --bench experiments -- {aa_reps} {planted_reps} {users}`: {users} simulated users per experiment (20 items shown each, click probability 0.2; 0.24 in B when planted), 50/50 split, two-sided z-test on CLICK_THROUGH; server in process on SQLite, 2 worker threads; {wall:.0} s wall.\n");
+    println!("| experiment | runs | p < 0.05 | of which B > A | rate (95 % interval) | sample-ratio mismatches (p < 0.001) |");
+    println!("|---|---|---|---|---|---|");
+    for (label, reps, significant, right_sign, mismatches) in rows {
+        let (rate, low, high) = wilson(significant, reps);
         println!(
-            "| {label} | {significant}/{reps} | {right_sign} | {:.1} % ({:.1}–{:.1} %) | {mismatches} |",
+            "| {label} | {reps} | {significant} | {right_sign} | {:.1} % ({:.1}–{:.1} %) | {mismatches} |",
             100.0 * rate,
-            100.0 * (centre - half).max(0.0),
-            100.0 * (centre + half).min(1.0)
+            100.0 * low,
+            100.0 * high
         );
     }
+    // Under no effect p-values are uniform: the share below each level should be the level.
+    println!("\nA/A p-values: share below each level (uniform if the test is calibrated)\n");
+    println!("| level | 0.01 | 0.05 | 0.10 | 0.25 | 0.50 | mean p |");
+    println!("|---|---|---|---|---|---|---|");
+    let n = aa_p.len().max(1) as f64;
+    let share = |a: f64| aa_p.iter().filter(|p| **p < a).count() as f64 / n;
+    println!(
+        "| observed | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+        share(0.01),
+        share(0.05),
+        share(0.10),
+        share(0.25),
+        share(0.50),
+        aa_p.iter().sum::<f64>() / n
+    );
+}
+
+/// A proportion with its 95 % Wilson score interval.
+fn wilson(k: usize, n: usize) -> (f64, f64, f64) {
+    let n = n.max(1) as f64;
+    let rate = k as f64 / n;
+    let z = 1.96f64;
+    let centre = (rate + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z * (rate * (1.0 - rate) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
+    (rate, (centre - half).max(0.0), (centre + half).min(1.0))
 }
