@@ -457,6 +457,20 @@ async fn delete(
     Ok(gone)
 }
 
+/// The stored row of a surface's diversity settings (stamped now).
+pub(crate) fn diversity_row(surface: &Surface, d: &DiversitySettings) -> diversity_settings::Model {
+    diversity_settings::Model {
+        id: 0,
+        surface: surface.key(),
+        max_per_genre: d.max_per_genre.map(|v| v as i32),
+        mmr_lambda: d.mmr_lambda,
+        calibration: d.calibration,
+        min_genres: d.min_genres.map(|v| v as i32),
+        novelty_weight: d.novelty_weight,
+        updated_at: Utc::now(),
+    }
+}
+
 /// Sets a surface's diversity settings (replacing the old ones).
 #[tracing::instrument(skip_all)]
 pub async fn set_diversity(
@@ -468,20 +482,7 @@ pub async fn set_diversity(
     let surface = parse_surface(surface)?;
     d.validate().map_err(AppError::bad_input)?;
     let mut uow = begin(st, actor).await?;
-    let m = repo_curation::upsert_diversity(
-        uow.db(),
-        diversity_settings::Model {
-            id: 0,
-            surface: surface.key(),
-            max_per_genre: d.max_per_genre.map(|v| v as i32),
-            mmr_lambda: d.mmr_lambda,
-            calibration: d.calibration,
-            min_genres: d.min_genres.map(|v| v as i32),
-            novelty_weight: d.novelty_weight,
-            updated_at: Utc::now(),
-        },
-    )
-    .await?;
+    let m = repo_curation::upsert_diversity(uow.db(), diversity_row(&surface, &d)).await?;
     uow.audit(
         "diversity.set",
         ("surface", m.surface.clone()),

@@ -17,8 +17,8 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
 use marquee_core::experiments::{
-    self as core_x, Allocation, Claim, Exposure, Guardrail, Metric, Outcome, Results, Signal,
-    TrafficRange, VariantConfig,
+    self as core_x, Allocation, Claim, Exposure, Guardrail, Metric, Origin, OriginTally, Outcome,
+    Results, ShownItem, Signal, TrafficRange, VariantConfig,
 };
 use marquee_core::feedback::EventKind;
 use marquee_core::serving::curation::{CurationSnapshot, Surface};
@@ -26,8 +26,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Actor, Effect, UnitOfWork};
-use crate::db::entities::{diversity_settings, experiments, users};
+use crate::db::entities::{experiments, users};
 use crate::db::repo;
+use crate::db::repo::events::LoggedItem;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -512,20 +513,8 @@ pub async fn ship(
         ));
     }
     if let Some(d) = &config.diversity {
-        repo::curation::upsert_diversity(
-            uow.db(),
-            diversity_settings::Model {
-                id: 0,
-                surface: e.surface.key(),
-                max_per_genre: d.max_per_genre.map(|v| v as i32),
-                mmr_lambda: d.mmr_lambda,
-                calibration: d.calibration,
-                min_genres: d.min_genres.map(|v| v as i32),
-                novelty_weight: d.novelty_weight,
-                updated_at: Utc::now(),
-            },
-        )
-        .await?;
+        repo::curation::upsert_diversity(uow.db(), super::curation::diversity_row(&e.surface, d))
+            .await?;
         uow.touches(Effect::Curation);
     }
     let mut row = e.row;
@@ -582,16 +571,15 @@ pub async fn results(st: &AppState, e: &Experiment) -> Result<ExperimentResults,
     let rows = repo::experiments::exposures(db, e.row.id).await?;
     let mut exposures = Vec::with_capacity(rows.len());
     for (x, list) in rows {
-        // Items are `[[movie, "SOURCE", position], …]` in the order shown.
-        let items: Vec<(i64, String, i64)> =
+        let items: Vec<LoggedItem> =
             serde_json::from_str(&list.items).map_err(anyhow::Error::from)?;
         exposures.push(Exposure {
             list: list.id,
             user: i64::from(list.user_id),
             variant: x.variant as usize,
             shown_at: list.created_at,
-            first_position: items.first().map_or(0, |i| i.2.max(0) as usize),
-            movies: items.into_iter().map(|i| i.0).collect(),
+            first_position: items.first().map_or(0, |i| i.position.max(0) as usize),
+            movies: items.into_iter().map(|i| i64::from(i.movie_id)).collect(),
         });
     }
     let mut users: Vec<i32> = exposures.iter().map(|x| x.user as i32).collect();
@@ -602,31 +590,7 @@ pub async fn results(st: &AppState, e: &Experiment) -> Result<ExperimentResults,
         .map(|x| x.shown_at)
         .min()
         .unwrap_or_else(Utc::now);
-    let mut outcomes = Vec::new();
-    for ev in repo::experiments::outcome_events(db, &users, since).await? {
-        let Ok(kind) = ev.kind.parse::<EventKind>() else {
-            continue;
-        };
-        outcomes.push(Outcome {
-            user: i64::from(ev.user_id),
-            movie: i64::from(ev.movie_id),
-            recommendation: ev.recommendation_id.as_deref().and_then(|r| {
-                let (list, pos) = r.rsplit_once(':')?;
-                Some((list.to_owned(), pos.parse().ok()?))
-            }),
-            signal: Signal::Event(kind),
-            at: ev.occurred_at,
-        });
-    }
-    for r in repo::experiments::outcome_ratings(db, &users, since).await? {
-        outcomes.push(Outcome {
-            user: i64::from(r.user_id),
-            movie: i64::from(r.movie_id),
-            recommendation: None,
-            signal: Signal::Rating(r.score),
-            at: r.updated_at,
-        });
-    }
+    let outcomes = outcomes_of(st, &users, since).await?;
     let window = Duration::hours(i64::from(e.row.window_hours));
     let attribution = core_x::attribute(&exposures, &outcomes, e.variants.len(), window);
     let catalogue = st.recommender.catalogue(db).await?;
@@ -693,4 +657,120 @@ pub async fn enforce(st: &AppState) -> Result<Vec<(i32, String)>, AppError> {
         st.experiments.invalidate();
     }
     Ok(stopped)
+}
+
+/// Lists read per page when adding up editorial performance.
+const LIST_PAGE: u64 = 5_000;
+/// The longest period editorial performance is computed over.
+pub const MAX_PERFORMANCE_DAYS: i64 = 92;
+
+/// What each collection, pin and boost rule earned in a period.
+#[derive(Debug, Clone)]
+pub struct EditorialPerformance {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub rows: Vec<(Origin, OriginTally)>,
+}
+
+/// Adds up what the items editors put in lists served in `[from, to)` earned within
+/// `window_hours` of being shown. Reads the period's lists a page at a time and keeps only
+/// their editorial items.
+#[tracing::instrument(skip_all)]
+pub async fn editorial_performance(
+    st: &AppState,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    window_hours: i32,
+) -> Result<EditorialPerformance, AppError> {
+    if from >= to {
+        return Err(AppError::bad_input("from must be before to"));
+    }
+    if to - from > Duration::days(MAX_PERFORMANCE_DAYS) {
+        return Err(AppError::bad_input(format!(
+            "a period is at most {MAX_PERFORMANCE_DAYS} days"
+        )));
+    }
+    if !(1..=MAX_WINDOW_HOURS).contains(&window_hours) {
+        return Err(AppError::bad_input(format!(
+            "the attribution window is 1 to {MAX_WINDOW_HOURS} hours"
+        )));
+    }
+    let db = &st.db;
+    let mut shown = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page =
+            repo::experiments::lists_between(db, from, to, after.as_deref(), LIST_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        let full = page.len() as u64 == LIST_PAGE;
+        for list in page {
+            let items: Vec<LoggedItem> =
+                serde_json::from_str(&list.items).map_err(anyhow::Error::from)?;
+            for i in items.into_iter().filter(|i| !i.origin.is_empty()) {
+                let mut origins = Vec::with_capacity(3);
+                origins.extend(i.origin.collection.map(Origin::Collection));
+                origins.extend(i.origin.placement.map(Origin::Placement));
+                origins.extend(i.origin.rule.map(Origin::Rule));
+                shown.push(ShownItem {
+                    list: list.id.clone(),
+                    position: i.position.max(0) as usize,
+                    user: i64::from(list.user_id),
+                    movie: i64::from(i.movie_id),
+                    shown_at: list.created_at,
+                    origins,
+                });
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    let mut users: Vec<i32> = shown.iter().map(|i| i.user as i32).collect();
+    users.sort_unstable();
+    users.dedup();
+    let outcomes = outcomes_of(st, &users, from).await?;
+    let window = Duration::hours(i64::from(window_hours));
+    Ok(EditorialPerformance {
+        from,
+        to,
+        rows: core_x::attribute_origins(&shown, &outcomes, window)
+            .into_iter()
+            .collect(),
+    })
+}
+
+/// The events and ratings of `users` since `since` that attribution counts.
+async fn outcomes_of(
+    st: &AppState,
+    users: &[i32],
+    since: DateTime<Utc>,
+) -> Result<Vec<Outcome>, AppError> {
+    let db = &st.db;
+    let mut outcomes = Vec::new();
+    for ev in repo::experiments::outcome_events(db, users, since).await? {
+        let Ok(kind) = ev.kind.parse::<EventKind>() else {
+            continue;
+        };
+        outcomes.push(Outcome {
+            user: i64::from(ev.user_id),
+            movie: i64::from(ev.movie_id),
+            recommendation: ev.recommendation_id.as_deref().and_then(|r| {
+                let (list, pos) = r.rsplit_once(':')?;
+                Some((list.to_owned(), pos.parse().ok()?))
+            }),
+            signal: Signal::Event(kind),
+            at: ev.occurred_at,
+        });
+    }
+    for r in repo::experiments::outcome_ratings(db, users, since).await? {
+        outcomes.push(Outcome {
+            user: i64::from(r.user_id),
+            movie: i64::from(r.movie_id),
+            recommendation: None,
+            signal: Signal::Rating(r.score),
+            at: r.updated_at,
+        });
+    }
+    Ok(outcomes)
 }

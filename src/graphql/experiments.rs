@@ -1,5 +1,6 @@
 //! Experiments over GraphQL (editors and admins): define, start, stop, read results, ship a
-//! variant. Frontends need nothing new: users are assigned server-side, and every served
+//! variant; and what collections, pins and boosts earned (`collectionPerformance`,
+//! `placementPerformance`). Frontends need nothing new: users are assigned server-side, and every served
 //! item names its experiments' variants (`RecommendationItem.variants`).
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use super::{staff_actor, state};
 use crate::app::experiments::{self as app_x, NewExperiment};
 use crate::auth::{Role, RoleGuard};
 use crate::error::{AppError, GqlResult};
-use marquee_core::experiments::{Guardrail, VariantConfig, BUCKETS};
+use marquee_core::experiments::{Guardrail, Origin, VariantConfig, BUCKETS};
 use marquee_core::serving::curation::{DiversitySettings, Surface};
 
 /// Where an experiment runs.
@@ -540,5 +541,137 @@ impl ExperimentMutation {
             .await
             .gql()?
             .into())
+    }
+}
+
+/// A rate with its 95 % interval (users are the unit; delta method).
+#[derive(SimpleObject, Clone)]
+pub struct RateEstimate {
+    /// The rate.
+    pub value: f64,
+    /// Lower end of the 95 % interval.
+    pub low: f64,
+    /// Upper end of the 95 % interval.
+    pub high: f64,
+}
+
+impl From<marquee_core::experiments::stats::Estimate> for RateEstimate {
+    fn from(e: marquee_core::experiments::stats::Estimate) -> Self {
+        RateEstimate {
+            value: e.value,
+            low: e.low,
+            high: e.high,
+        }
+    }
+}
+
+/// What one editorial choice (a collection, a pin or a boost rule) earned in a period: the
+/// items it put in lists, and the clicks and completions that followed within the window.
+#[derive(SimpleObject, Clone)]
+pub struct EditorialPerformance {
+    /// The collection, for `collectionPerformance`.
+    pub collection_id: Option<ID>,
+    /// The placement (pin), for `placementPerformance`.
+    pub placement_id: Option<ID>,
+    /// The boost rule, for `placementPerformance`.
+    pub rule_id: Option<ID>,
+    /// Items served (every list counts).
+    pub impressions: i64,
+    /// Distinct users shown one.
+    pub users: i64,
+    /// Distinct (user, movie) shown.
+    pub shown: i64,
+    /// Distinct (user, movie) shown and then clicked.
+    pub clicks: i64,
+    /// Distinct (user, movie) shown and then watched to the end.
+    pub completions: i64,
+    /// clicks ÷ shown.
+    pub click_through: Option<RateEstimate>,
+    /// completions ÷ shown.
+    pub completion_rate: Option<RateEstimate>,
+}
+
+async fn performance(
+    ctx: &Context<'_>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    window: Option<i32>,
+    keep: impl Fn(&Origin) -> bool,
+) -> Result<Vec<EditorialPerformance>> {
+    let p = app_x::editorial_performance(state(ctx)?, from, to, window.unwrap_or(24))
+        .await
+        .gql()?;
+    let mut rows: Vec<EditorialPerformance> = p
+        .rows
+        .into_iter()
+        .filter(|(o, _)| keep(o))
+        .map(|(o, t)| {
+            let id = |kind, id: i32| Some(ids::encode(kind, i64::from(id)));
+            let (collection_id, placement_id, rule_id) = match o {
+                Origin::Collection(c) => (id(Kind::Collection, c), None, None),
+                Origin::Placement(p) => (None, id(Kind::Placement, p), None),
+                Origin::Rule(r) => (None, None, id(Kind::Rule, r)),
+            };
+            EditorialPerformance {
+                collection_id,
+                placement_id,
+                rule_id,
+                impressions: t.impressions as i64,
+                users: t.users as i64,
+                shown: t.shown as i64,
+                clicks: t.clicked as i64,
+                completions: t.completed as i64,
+                click_through: t.click_through.map(Into::into),
+                completion_rate: t.completion.map(Into::into),
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.impressions));
+    Ok(rows)
+}
+
+/// Editorial performance (editors and admins).
+#[derive(Default)]
+pub struct PerformanceQuery;
+
+#[Object]
+impl PerformanceQuery {
+    /// What each collection earned from lists served in `[from, to)` (at most 92 days), most
+    /// shown first. Its items in home-feed rows and pins count, and so do the clicks and
+    /// completions within `attributionWindowHours` (default 24) of their being shown.
+    #[graphql(
+        guard = "RoleGuard::staff(&[Role::Editor])",
+        complexity = "crate::graphql::limits::MODEL_CALL + child_complexity"
+    )]
+    async fn collection_performance(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        attribution_window_hours: Option<i32>,
+    ) -> Result<Vec<EditorialPerformance>> {
+        performance(ctx, from, to, attribution_window_hours, |o| {
+            matches!(o, Origin::Collection(_))
+        })
+        .await
+    }
+
+    /// What each pin (placement) and boost rule earned from lists served in `[from, to)` (at
+    /// most 92 days), most shown first; as `collectionPerformance`.
+    #[graphql(
+        guard = "RoleGuard::staff(&[Role::Editor])",
+        complexity = "crate::graphql::limits::MODEL_CALL + child_complexity"
+    )]
+    async fn placement_performance(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        attribution_window_hours: Option<i32>,
+    ) -> Result<Vec<EditorialPerformance>> {
+        performance(ctx, from, to, attribution_window_hours, |o| {
+            matches!(o, Origin::Placement(_) | Origin::Rule(_))
+        })
+        .await
     }
 }

@@ -31,6 +31,7 @@ pub struct QueryRoot(
     privacy::PrivacyQuery,
     curation::CurationQuery,
     experiments::ExperimentQuery,
+    experiments::PerformanceQuery,
 );
 
 /// All mutations.

@@ -449,7 +449,16 @@ async fn served_items(
         let source: RecommendationSource = served.into();
         let position = (offset + pos) as i32;
         if log {
-            shown.push((it.movie_id, served.as_str(), position));
+            shown.push(repo::events::LoggedItem {
+                movie_id: it.movie_id,
+                source: served.as_str().into(),
+                position,
+                origin: repo::events::ItemOrigin {
+                    collection: it.collection_id,
+                    placement: it.placement_id,
+                    rule: it.rule_id,
+                },
+            });
         }
         out.push(RecommendationItem {
             movie_id: it.movie_id,

@@ -445,3 +445,178 @@ async fn the_simulator_s_planted_effect_is_found_with_the_right_sign() {
     assert!(srm > 0.001, "no sample-ratio mismatch: {srm}");
     server.stop_experiment(&id).await;
 }
+
+async fn editorial_performance_counts_what_pins_collections_and_boosts_earned(app: TestApp) {
+    demo_with_model(&app).await;
+    let editor = app.staff_token("editor").await;
+    let gql = |q: &'static str, v: Value| {
+        let app = &app;
+        let editor = editor.clone();
+        async move {
+            let r = app.graphql(q, v, Some(&editor)).await;
+            assert!(r["errors"].is_null(), "{r}");
+            r
+        }
+    };
+    // A pinned movie at the top of the list, a boost for dramas, and a three-movie collection
+    // pinned as the home feed's first row.
+    let pinned = app
+        .create_movie(&editor, "Pinned Picture", 2024, &["Drama"])
+        .await;
+    let r = gql(
+        "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
+        json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned } }),
+    )
+    .await;
+    let pin_id = r["data"]["createPlacement"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = gql(
+        "mutation($i: RuleInput!) { createRule(input: $i) { id } }",
+        json!({ "i": { "kind": "BOOST", "genre": "Drama", "multiplier": 3.0, "surface": "RECOMMENDATIONS" } }),
+    )
+    .await;
+    let rule_id = r["data"]["createRule"]["id"].as_str().unwrap().to_owned();
+    let mut movies = vec![];
+    for title in ["Row One", "Row Two", "Row Three"] {
+        movies.push(app.create_movie(&editor, title, 2020, &["Comedy"]).await);
+    }
+    let r = gql(
+        "mutation($i: CollectionInput!) { createCollection(input: $i) { id } }",
+        json!({ "i": { "slug": "row-test", "title": "Row test", "movieIds": movies } }),
+    )
+    .await;
+    let coll = r["data"]["createCollection"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    gql(
+        "mutation($id: ID!) { publishCollection(id: $id) { id } }",
+        json!({ "id": coll }),
+    )
+    .await;
+    gql(
+        "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
+        json!({ "i": { "surface": "HOME", "position": 1, "collectionId": coll } }),
+    )
+    .await;
+
+    // One user's list: clicks and finishes the pinned movie; another's feed: clicks one movie
+    // of the collection's row.
+    let t1 = app.user_token("demo-0001");
+    let list = items(&app.graphql(RECS, json!({}), Some(&t1)).await);
+    assert_eq!(list[0]["source"], "PINNED", "{list:?}");
+    let boosted = list.iter().filter(|i| i["source"] == "BOOSTED").count() as i64;
+    assert!(boosted > 0, "the boost lifted some dramas: {list:?}");
+    for kind in ["CLICK", "VIEW_COMPLETE"] {
+        let r = app
+            .graphql(
+                "mutation($i: EventInput!) { recordEvent(input: $i) { kind } }",
+                json!({ "i": { "movieId": pinned, "kind": kind,
+                               "recommendationId": list[0]["recommendationId"] } }),
+                Some(&t1),
+            )
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    let t2 = app.user_token("demo-0002");
+    let feed = app
+        .graphql(
+            "{ homeFeed(rows: 3, itemsPerRow: 5) { rows { kind items { recommendationId movie { id } } } } }",
+            json!({}),
+            Some(&t2),
+        )
+        .await;
+    let row = &feed["data"]["homeFeed"]["rows"][0];
+    assert_eq!(row["kind"], "COLLECTION", "{feed}");
+    let row_items = row["items"].as_array().unwrap();
+    assert_eq!(row_items.len(), 3);
+    let r = app
+        .graphql(
+            "mutation($i: EventInput!) { recordEvent(input: $i) { kind } }",
+            json!({ "i": { "movieId": row_items[1]["movie"]["id"], "kind": "CLICK",
+                           "recommendationId": row_items[1]["recommendationId"] } }),
+            Some(&t2),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    app.state.impressions.flush().await;
+
+    let now = chrono::Utc::now();
+    let period = json!({ "from": (now - chrono::Duration::hours(1)).to_rfc3339(),
+                         "to": (now + chrono::Duration::hours(1)).to_rfc3339() });
+    let fields = "collectionId placementId ruleId impressions users shown clicks completions clickThrough { value low high } completionRate { value }";
+    let r = app
+        .graphql(
+            &format!("query($from: DateTime!, $to: DateTime!) {{ placementPerformance(from: $from, to: $to) {{ {fields} }} }}"),
+            period.clone(),
+            Some(&editor),
+        )
+        .await;
+    let rows = r["data"]["placementPerformance"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"));
+    let pin = rows
+        .iter()
+        .find(|p| p["placementId"] == pin_id.as_str())
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(
+        (
+            &pin["impressions"],
+            &pin["users"],
+            &pin["clicks"],
+            &pin["completions"]
+        ),
+        (&json!(1), &json!(1), &json!(1), &json!(1)),
+        "{pin}"
+    );
+    assert_eq!(pin["clickThrough"]["value"], 1.0);
+    let rule = rows
+        .iter()
+        .find(|p| p["ruleId"] == rule_id.as_str())
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(rule["impressions"], boosted, "{rule}");
+    assert_eq!(
+        (&rule["clicks"], &rule["clickThrough"]["value"]),
+        (&json!(0), &json!(0.0))
+    );
+    // The collection row: pinned on HOME, so it also has a placement row; the collection's own
+    // figures count its three items and the one click.
+    let r = app
+        .graphql(
+            &format!("query($from: DateTime!, $to: DateTime!) {{ collectionPerformance(from: $from, to: $to) {{ {fields} }} }}"),
+            period.clone(),
+            Some(&editor),
+        )
+        .await;
+    let rows = r["data"]["collectionPerformance"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(rows.len(), 1, "{r}");
+    assert_eq!(rows[0]["collectionId"], coll.as_str());
+    assert_eq!(
+        (
+            &rows[0]["impressions"],
+            &rows[0]["shown"],
+            &rows[0]["clicks"]
+        ),
+        (&json!(3), &json!(3), &json!(1))
+    );
+    assert!((rows[0]["clickThrough"]["value"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+
+    // A period must be ordered and at most 92 days; compliance staff may not ask.
+    let bad =
+        json!({ "from": now.to_rfc3339(), "to": (now - chrono::Duration::hours(1)).to_rfc3339() });
+    let q = "query($from: DateTime!, $to: DateTime!) { collectionPerformance(from: $from, to: $to) { impressions } }";
+    let r = app.graphql(q, bad, Some(&editor)).await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+    let long =
+        json!({ "from": (now - chrono::Duration::days(100)).to_rfc3339(), "to": now.to_rfc3339() });
+    let r = app.graphql(q, long, Some(&editor)).await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+    let compliance = app.staff_token("compliance").await;
+    let r = app.graphql(q, period, Some(&compliance)).await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+}
+api_test!(editorial_performance_counts_what_pins_collections_and_boosts_earned);

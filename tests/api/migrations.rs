@@ -2,7 +2,7 @@
 use crate::api_test;
 use crate::helpers::*;
 use marquee::db::entities::events;
-use marquee::db::repo::events::{log_recommendations, ShownList};
+use marquee::db::repo::events::{log_recommendations, LoggedItem, ShownList};
 use marquee::graphql::ids::Kind;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, Statement};
@@ -53,7 +53,14 @@ async fn recommendation_logs_become_one_row_per_list_and_back(app: TestApp) {
             id: "list-a".into(),
             user_id: user,
             surface: "HOME",
-            items: vec![(movie, "MODEL", 0), (movie, "POPULAR", 1)],
+            items: [(movie, "MODEL", 0), (movie, "POPULAR", 1)]
+                .map(|(movie_id, source, position)| LoggedItem {
+                    movie_id,
+                    source: source.into(),
+                    position,
+                    origin: Default::default(),
+                })
+                .to_vec(),
             shown_at: now,
             experiments: vec![],
         }],

@@ -5,6 +5,8 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::db::entities::events;
 
 /// A new event to record.
@@ -50,6 +52,72 @@ pub async fn recent_for_user<C: ConnectionTrait>(
         .await
 }
 
+/// One shown item as a list's `items` JSON keeps it: `[movie, "SOURCE", position]`, and a
+/// fourth element `{"collection": c, "placement": p, "rule": r}` (only the keys that apply)
+/// when an editor's choice put it there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedItem {
+    pub movie_id: i32,
+    pub source: std::borrow::Cow<'static, str>,
+    /// From the top of the list.
+    pub position: i32,
+    pub origin: ItemOrigin,
+}
+
+/// The editorial choices behind a shown item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ItemOrigin {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<i32>,
+}
+
+impl ItemOrigin {
+    /// Whether no editorial choice is behind the item.
+    pub fn is_empty(&self) -> bool {
+        *self == ItemOrigin::default()
+    }
+}
+
+impl Serialize for LoggedItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let with_origin = !self.origin.is_empty();
+        let mut seq = s.serialize_seq(Some(if with_origin { 4 } else { 3 }))?;
+        seq.serialize_element(&self.movie_id)?;
+        seq.serialize_element(&self.source)?;
+        seq.serialize_element(&self.position)?;
+        if with_origin {
+            seq.serialize_element(&self.origin)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for LoggedItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Plain(i32, String, i32),
+            WithOrigin(i32, String, i32, ItemOrigin),
+        }
+        let (movie_id, source, position, origin) = match Raw::deserialize(d)? {
+            Raw::Plain(m, s, p) => (m, s, p, ItemOrigin::default()),
+            Raw::WithOrigin(m, s, p, o) => (m, s, p, o),
+        };
+        Ok(LoggedItem {
+            movie_id,
+            source: source.into(),
+            position,
+            origin,
+        })
+    }
+}
+
 /// One list of recommendations shown to a user, recorded so impressions and clicks can be
 /// attributed by `recommendationId` (`<id>:<position>`).
 #[derive(Debug, Clone)]
@@ -57,8 +125,8 @@ pub struct ShownList {
     pub id: String,
     pub user_id: i32,
     pub surface: &'static str,
-    /// (movie, source, position from the top of the list), in the order shown.
-    pub items: Vec<(i32, &'static str, i32)>,
+    /// The items, in the order shown.
+    pub items: Vec<LoggedItem>,
     pub shown_at: DateTime<Utc>,
     /// The experiments it was served in, with the variant of each.
     pub experiments: Vec<(i32, i32)>,

@@ -140,3 +140,25 @@ pub async fn outcome_ratings<C: ConnectionTrait>(
     }
     Ok(out)
 }
+
+/// Lists served in `[from, to)`, a page at a time in id order (ids are time-ordered UUIDv7):
+/// at most `limit` with an id above `after`.
+pub async fn lists_between<C: ConnectionTrait>(
+    db: &C,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<recommendation_lists::Model>, DbErr> {
+    use sea_orm::QuerySelect;
+    let mut q = recommendation_lists::Entity::find()
+        .filter(recommendation_lists::Column::CreatedAt.gte(from))
+        .filter(recommendation_lists::Column::CreatedAt.lt(to));
+    if let Some(after) = after {
+        q = q.filter(recommendation_lists::Column::Id.gt(after));
+    }
+    q.order_by_asc(recommendation_lists::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}

@@ -302,10 +302,18 @@ pub async fn export_user<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Opt
     let logs: Vec<_> = lists
         .iter()
         .flat_map(|l| {
-            let items: Vec<(i32, String, i32)> = serde_json::from_str(&l.items).unwrap_or_default();
-            items.into_iter().map(move |(movie, source, position)| {
-                let id = crate::db::repo::events::ShownList::item_id(&l.id, position);
-                (id, movie, source, position, &l.surface, l.created_at)
+            let items: Vec<crate::db::repo::events::LoggedItem> =
+                serde_json::from_str(&l.items).unwrap_or_default();
+            items.into_iter().map(move |i| {
+                let id = crate::db::repo::events::ShownList::item_id(&l.id, i.position);
+                (
+                    id,
+                    i.movie_id,
+                    i.source.into_owned(),
+                    i.position,
+                    &l.surface,
+                    l.created_at,
+                )
             })
         })
         .collect();

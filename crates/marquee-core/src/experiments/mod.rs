@@ -1,12 +1,14 @@
 //! A/B experiments, the pure part: which users an experiment claims and which variant each gets
-//! ([`assignment`]), what their exposures and later events add up to ([`attribution`]), and the
-//! statistics that say whether a variant is better ([`stats`]), and what a variant changes in serving ([`config`]). The server keeps experiments in
-//! the database, serves each user their variant's configuration and logs the exposures; this
-//! module turns those logs into results.
+//! ([`assignment`]), what their exposures and later events add up to ([`attribution`]), the
+//! statistics that say whether a variant is better ([`stats`]), what a variant changes in
+//! serving ([`config`]), and what editors' collections, pins and boosts earned
+//! ([`editorial`]). The server keeps experiments in the database, serves each user their
+//! variant's configuration and logs the exposures; this module turns those logs into results.
 
 pub mod assignment;
 pub mod attribution;
 pub mod config;
+pub mod editorial;
 pub mod stats;
 
 pub use assignment::{Allocation, Claim, TrafficRange, BUCKETS};
@@ -15,6 +17,7 @@ pub use attribution::{
     UserTally, VariantResult,
 };
 pub use config::VariantConfig;
+pub use editorial::{attribute_origins, Origin, OriginTally, ShownItem};
 pub use stats::{compare, mean, ratio, sample_ratio, Comparison, Estimate, SampleRatio};
 
 /// Why an experiment's definition is refused.

@@ -97,7 +97,8 @@ enum Spec<'c> {
         candidates: Vec<Candidate>,
         genre: Option<String>,
     },
-    Collection(&'c Collection),
+    /// A collection's row, with the placement that pinned it (if one did).
+    Collection(&'c Collection, Option<i32>),
 }
 
 /// Builds the home feed.
@@ -148,6 +149,7 @@ pub fn home_feed(
         };
         taken_slots[slot] = true;
         pins.push(Pin {
+            placement_id: p.id,
             slot,
             movie_id: id,
             collection: None,
@@ -157,14 +159,15 @@ pub fn home_feed(
     used.extend(pins.iter().map(|p| p.movie_id));
 
     // Pinned collections, by row position.
-    let mut pinned_rows: Vec<(usize, &Collection)> = Vec::new();
+    let mut pinned_rows: Vec<(usize, &Collection, i32)> = Vec::new();
     for p in &placements {
         let PinTarget::Collection(cid) = p.target else {
             continue;
         };
         if let Some(c) = curation.collection(cid) {
-            if c.visible_to(req.user, req.now) && !pinned_rows.iter().any(|(_, x)| x.id == c.id) {
-                pinned_rows.push((p.position as usize - 1, c));
+            if c.visible_to(req.user, req.now) && !pinned_rows.iter().any(|(_, x, _)| x.id == c.id)
+            {
+                pinned_rows.push((p.position as usize - 1, c, p.id));
             }
         }
     }
@@ -178,21 +181,23 @@ pub fn home_feed(
 
     while rows.len() < req.rows {
         let spec = match pinned_rows.peek() {
-            Some(&(position, c)) if position <= rows.len() => {
+            Some(&(position, c, placement)) if position <= rows.len() => {
                 pinned_rows.next();
-                Spec::Collection(c)
+                Spec::Collection(c, Some(placement))
             }
             _ => match specs.next() {
                 Some(s) => s,
                 // Nothing else to show: pinned collections further down move up.
                 None => match pinned_rows.next() {
-                    Some((_, c)) => Spec::Collection(c),
+                    Some((_, c, placement)) => Spec::Collection(c, Some(placement)),
                     None => break,
                 },
             },
         };
         let row = match spec {
-            Spec::Collection(c) => collection_row(c, &gate, &used, req.per_row),
+            Spec::Collection(c, placement) => {
+                collection_row(c, placement, &gate, &used, req.per_row)
+            }
             Spec::Ranked {
                 key,
                 title,
@@ -249,7 +254,7 @@ fn default_rows<'c>(
     req: &FeedRequest<'_>,
     curation: &'c CurationSnapshot,
     catalogue: &CatalogueIndex,
-    pinned_rows: &[(usize, &Collection)],
+    pinned_rows: &[(usize, &Collection, i32)],
 ) -> Vec<Spec<'c>> {
     let ranked =
         |key: String, title: String, kind: RowKind, candidates: Vec<Candidate>| Spec::Ranked {
@@ -302,8 +307,8 @@ fn default_rows<'c>(
         curation
             .live_collections_for(req.user, req.now)
             .into_iter()
-            .filter(|c| !pinned_rows.iter().any(|(_, p)| p.id == c.id))
-            .map(Spec::Collection),
+            .filter(|c| !pinned_rows.iter().any(|(_, p, _)| p.id == c.id))
+            .map(|c| Spec::Collection(c, None)),
     );
     specs.push(ranked(
         "trending".into(),
@@ -327,7 +332,13 @@ fn default_rows<'c>(
 }
 
 /// A collection's row: its movies in the editor's order, those that may not be shown dropped.
-fn collection_row(c: &Collection, gate: &Gate<'_>, used: &HashSet<i32>, per_row: usize) -> FeedRow {
+fn collection_row(
+    c: &Collection,
+    placement: Option<i32>,
+    gate: &Gate<'_>,
+    used: &HashSet<i32>,
+    per_row: usize,
+) -> FeedRow {
     let everything = |_: &CatalogueEntry| true;
     let mut seen = HashSet::new();
     let (reason_kind, reason_text) = explain::editors_pick(Some(&c.title));
@@ -345,6 +356,8 @@ fn collection_row(c: &Collection, gate: &Gate<'_>, used: &HashSet<i32>, per_row:
             reason_text: reason_text.clone(),
             evidence: Vec::new(),
             collection_id: Some(c.id),
+            placement_id: placement,
+            rule_id: None,
         })
         .collect();
     FeedRow {

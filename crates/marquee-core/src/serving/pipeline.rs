@@ -110,6 +110,10 @@ pub struct ServedItem {
     pub evidence: Vec<i32>,
     /// The collection it comes from, if any.
     pub collection_id: Option<i32>,
+    /// The placement (pin) that put it here, if any.
+    pub placement_id: Option<i32>,
+    /// The boost rule that lifted it (the strongest), if any.
+    pub rule_id: Option<i32>,
 }
 
 /// What one list is for.
@@ -172,6 +176,8 @@ impl<'a> Gate<'a> {
 /// A movie holding a slot of a list.
 #[derive(Debug, Clone)]
 pub(crate) struct Pin {
+    /// The placement.
+    pub placement_id: i32,
     /// 0-based slot.
     pub slot: usize,
     pub movie_id: i32,
@@ -196,6 +202,7 @@ pub(crate) fn resolve_pins(
                 if !used.contains(&id) && gate.admit(id, req.exclude, req.keep).is_some() {
                     used.insert(id);
                     pins.push(Pin {
+                        placement_id: p.id,
                         slot,
                         movie_id: id,
                         collection: None,
@@ -215,6 +222,7 @@ pub(crate) fn resolve_pins(
                 if let Some(id) = first {
                     used.insert(id);
                     pins.push(Pin {
+                        placement_id: p.id,
                         slot,
                         movie_id: id,
                         collection: Some((c.id, c.title.clone())),
@@ -347,6 +355,8 @@ pub(crate) fn rank_with_pins<'a>(
                     reason_text,
                     evidence: Vec::new(),
                     collection_id: pin.collection.as_ref().map(|(cid, _)| *cid),
+                    placement_id: Some(pin.placement_id),
+                    rule_id: None,
                 });
             }
             w.map(|w| explain_model_item(w, req, catalogue))
@@ -393,8 +403,9 @@ fn explain_model_item(
         })
         .collect();
     let ids = evidence.iter().map(|(id, _)| *id).collect();
-    let (source, (reason_kind, reason_text)) = match w.boost {
-        Some(rule) if w.multiplier > 1.0 => (
+    let boost = w.boost.filter(|_| w.multiplier > 1.0);
+    let (source, (reason_kind, reason_text)) = match boost {
+        Some(rule) => (
             ServedSource::Boosted,
             explain::editors_pick(rule.note.as_deref()),
         ),
@@ -414,5 +425,7 @@ fn explain_model_item(
         reason_text,
         evidence: ids,
         collection_id: None,
+        placement_id: None,
+        rule_id: boost.map(|r| r.id),
     }
 }
