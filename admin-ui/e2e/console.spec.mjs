@@ -616,6 +616,13 @@ describe('compliance', { skip: !COMPLIANCE.email || !COMPLIANCE.password ? 'MARQ
       const gone = await gql('query($id: ID!) { user(id: $id) { id } }', { id: user.id }, token);
       assert.equal(gone.data?.user ?? null, null, JSON.stringify(gone));
 
+      // The request's audit trail lists its entries and names the staff member by email.
+      await page.getByRole('link', { name: 'Audit trail' }).click();
+      await page.locator('table.audit tbody tr[data-action^="deletion"]').first().waitFor();
+      const trail = await page.locator('table.audit tbody tr').allInnerTexts();
+      assert.ok(trail.some((t) => t.includes(COMPLIANCE.email)), `audit trail: ${trail}`);
+      await page.goBack();
+
       // The queue shows it as completed, and the audit log recorded it.
       await page.getByRole('link', { name: '← Back to privacy requests' }).click();
       await page.getByLabel('Status', { exact: true }).selectOption('COMPLETED');

@@ -106,6 +106,8 @@ describe('audit filters', () => {
     expect(formatDetails({ b: 1, a: [true] })).toBe('{\n  "b": 1,\n  "a": [\n    true\n  ]\n}');
     expect(formatDetails(null)).toBe('—');
     expect(describeActor({ actorKind: 'STAFF', actorId: 3, actorRole: 'ADMIN' })).toBe('Staff #3 (admin)');
+    expect(describeActor({ actorKind: 'STAFF', actorId: 3, actorRole: 'ADMIN', actorName: 'ana@example.org' })).toBe('Staff ana@example.org (admin)');
+    expect(describeActor({ actorKind: 'USER', actorId: 77, actorName: 'demo-0077' })).toBe('User demo-0077');
     expect(describeActor({ actorKind: 'SYSTEM', actorId: null })).toBe('System');
   });
 });

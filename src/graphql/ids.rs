@@ -50,6 +50,48 @@ pub fn encode(kind: Kind, id: i64) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
 }
 
+/// The kind and database id of an opaque ID of any kind, if it is one.
+pub fn decode_any(id: &str) -> Option<(Kind, i32)> {
+    let bytes = URL_SAFE_NO_PAD.decode(id.trim_end_matches('=')).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (k, n) = text.split_once(':')?;
+    let kind = Kind::ALL.into_iter().find(|kind| kind.name() == k)?;
+    Some((kind, n.parse::<i32>().ok().filter(|n| *n > 0)?))
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 14] = [
+        Kind::Movie,
+        Kind::Person,
+        Kind::Genre,
+        Kind::User,
+        Kind::Rating,
+        Kind::Event,
+        Kind::Staff,
+        Kind::ModelVersion,
+        Kind::Collection,
+        Kind::Placement,
+        Kind::Rule,
+        Kind::DeletionRequest,
+        Kind::AuditEntry,
+        Kind::Experiment,
+    ];
+
+    /// The kind's name as audit entries store target types: `DeletionRequest` →
+    /// `deletion_request`.
+    pub fn snake_name(self) -> String {
+        let mut out = String::new();
+        for (i, c) in self.name().chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
+    }
+}
+
 /// Decodes an opaque ID of the expected kind; anything else is BAD_USER_INPUT.
 pub fn decode(kind: Kind, id: &ID) -> Result<i32, AppError> {
     let bad = || AppError::bad_input(format!("malformed {} id", kind.name()));
@@ -67,6 +109,17 @@ pub fn decode(kind: Kind, id: &ID) -> Result<i32, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_opaque_id_decodes_to_its_kind_and_audit_name() {
+        let id = encode(Kind::DeletionRequest, 2);
+        let (kind, n) = decode_any(id.as_str()).unwrap();
+        assert_eq!((kind, n), (Kind::DeletionRequest, 2));
+        assert_eq!(kind.snake_name(), "deletion_request");
+        assert_eq!(Kind::Movie.snake_name(), "movie");
+        assert!(decode_any("2").is_none());
+        assert!(decode_any(encode(Kind::Movie, 0).as_str()).is_none());
+    }
 
     #[test]
     fn ids_round_trip_and_keep_their_kind() {

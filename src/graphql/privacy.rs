@@ -135,6 +135,9 @@ pub struct AuditEntry {
     pub actor_id: Option<i32>,
     /// The staff member's role at the time.
     pub actor_role: Option<String>,
+    /// The actor's name: a staff member's email or a user's external id (null for the
+    /// system, or once the account is gone).
+    pub actor_name: Option<String>,
     /// What was done, e.g. movie.update, collection.create, deletion.complete.
     pub action: String,
     /// The kind of thing it was done to.
@@ -153,6 +156,7 @@ impl From<audit_log::Model> for AuditEntry {
             actor_kind: m.actor_kind.to_uppercase(),
             actor_id: m.actor_id,
             actor_role: m.actor_role,
+            actor_name: None,
             action: m.action,
             target_type: m.target_type,
             target_id: m.target_id,
@@ -177,7 +181,8 @@ pub struct AuditFilterInput {
     /// e.g. movie, collection, deletion_request.
     #[graphql(validator(max_length = 64))]
     pub target_type: Option<String>,
-    /// The target's id.
+    /// The target's id: the number entries store, or the target's opaque id (which also sets
+    /// `targetType` when it is not given).
     #[graphql(validator(max_length = 64))]
     pub target_id: Option<String>,
     /// At or after this time.
@@ -293,22 +298,40 @@ impl PrivacyQuery {
             }
         }
         let nonblank = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let mut target_type = nonblank(f.target_type);
+        let mut target_id = nonblank(f.target_id);
+        // An opaque id (as the API and the console show them) names its kind and row: entries
+        // store the row's number and the kind's name.
+        if let Some((kind, n)) = target_id.as_deref().and_then(ids::decode_any) {
+            target_id = Some(n.to_string());
+            target_type.get_or_insert_with(|| kind.snake_name());
+        }
         let filter = AuditFilter {
             action_prefix: nonblank(f.action),
             actor_kind: nonblank(f.actor_kind),
-            target_type: nonblank(f.target_type),
-            target_id: nonblank(f.target_id),
+            target_type,
+            target_id,
             since: f.since,
             until: f.until,
         };
-        let (rows, total) = audit::list(&state(ctx)?.db, &filter, offset, limit)
-            .await
-            .gql()?;
-        Ok(page(
-            rows.into_iter().map(AuditEntry::from).collect(),
-            offset,
-            total,
-        ))
+        let db = &state(ctx)?.db;
+        let (rows, total) = audit::list(db, &filter, offset, limit).await.gql()?;
+        let (staff, users) = audit::actor_names(db, &rows).await.gql()?;
+        let entries = rows
+            .into_iter()
+            .map(|m| {
+                let name = match (m.actor_kind.to_ascii_lowercase().as_str(), m.actor_id) {
+                    ("staff", Some(id)) => staff.get(&id).cloned(),
+                    ("user", Some(id)) => users.get(&id).cloned(),
+                    _ => None,
+                };
+                AuditEntry {
+                    actor_name: name,
+                    ..AuditEntry::from(m)
+                }
+            })
+            .collect();
+        Ok(page(entries, offset, total))
     }
 }
 

@@ -281,6 +281,36 @@ async fn a_completed_deletion_leaves_no_trace_in_the_database_or_the_model(app: 
     assert_eq!(entries[0]["actorRole"], "compliance");
     assert_eq!(entries[0]["details"]["deleted"]["users"], 1);
     assert!(!log.to_string().contains(external));
+    // The request's own trail, asked for by its opaque id as the console links it; staff are
+    // named by email, the erased requester by nothing.
+    let trail = app
+        .graphql(
+            "query($id: String!) { auditLog(filter: { targetId: $id }) { nodes { action actorKind actorName targetType targetId } } }",
+            json!({ "id": id }),
+            Some(&c),
+        )
+        .await;
+    let nodes = trail["data"]["auditLog"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{trail}"));
+    assert!(nodes.len() >= 2, "{trail}");
+    assert!(
+        nodes.iter().all(|n| n["targetType"] == "deletion_request"),
+        "{trail}"
+    );
+    for n in nodes {
+        match n["actorKind"].as_str().unwrap() {
+            "STAFF" => {
+                let name = n["actorName"].as_str().unwrap_or_else(|| panic!("{n}"));
+                assert!(
+                    name.starts_with("compliance-") && name.ends_with("@example.test"),
+                    "{n}"
+                );
+            }
+            _ => assert!(n["actorName"].is_null(), "{n}"),
+        }
+    }
+    assert!(!trail.to_string().contains(external));
 }
 api_test!(a_completed_deletion_leaves_no_trace_in_the_database_or_the_model);
 

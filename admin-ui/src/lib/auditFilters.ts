@@ -83,10 +83,10 @@ export function formatDetails(details: unknown): string {
   return JSON.stringify(details, null, 2);
 }
 
-/** "USER" / "STAFF #3 (ADMIN)" / "SYSTEM". */
-export function describeActor(e: { actorKind: string; actorId?: number | null; actorRole?: string | null }): string {
+/** "Staff ana@example.org (admin)" / "User demo-0001" / "Staff #3 (admin)" once the name is gone / "System". */
+export function describeActor(e: { actorKind: string; actorId?: number | null; actorRole?: string | null; actorName?: string | null }): string {
   const kind = e.actorKind.charAt(0) + e.actorKind.slice(1).toLowerCase();
-  const id = e.actorId != null ? ` #${e.actorId}` : '';
+  const who = e.actorName ? ` ${e.actorName}` : e.actorId != null ? ` #${e.actorId}` : '';
   const role = e.actorRole ? ` (${e.actorRole.toLowerCase()})` : '';
-  return `${kind}${id}${role}`;
+  return `${kind}${who}${role}`;
 }

@@ -98,3 +98,53 @@ pub async fn list<C: ConnectionTrait>(
         .await?;
     Ok((rows, total))
 }
+
+/// The names of the actors of `entries`: staff emails by staff id and users' external ids by
+/// user id (those still present).
+pub async fn actor_names<C: ConnectionTrait>(
+    db: &C,
+    entries: &[audit_log::Model],
+) -> Result<
+    (
+        std::collections::HashMap<i32, String>,
+        std::collections::HashMap<i32, String>,
+    ),
+    DbErr,
+> {
+    use crate::db::entities::{staff, users};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let ids = |kind: &str| -> Vec<i32> {
+        let mut v: Vec<i32> = entries
+            .iter()
+            .filter(|e| e.actor_kind.eq_ignore_ascii_case(kind))
+            .filter_map(|e| e.actor_id)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let (staff_ids, user_ids) = (ids("staff"), ids("user"));
+    let staff = if staff_ids.is_empty() {
+        Default::default()
+    } else {
+        staff::Entity::find()
+            .filter(staff::Column::Id.is_in(staff_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.email))
+            .collect()
+    };
+    let users = if user_ids.is_empty() {
+        Default::default()
+    } else {
+        users::Entity::find()
+            .filter(users::Column::Id.is_in(user_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.external_id))
+            .collect()
+    };
+    Ok((staff, users))
+}
