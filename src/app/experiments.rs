@@ -12,7 +12,7 @@
 //! after a change in this process), so another replica's start or stop reaches this one within
 //! that time.
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
@@ -196,9 +196,9 @@ impl Assignment {
 /// The running experiments, oldest first.
 pub type Running = Arc<Vec<Arc<Experiment>>>;
 
-/// (assignments' keys) → (the address of the base snapshot it was derived from, the derived
-/// snapshot).
-type Derived = HashMap<Vec<(i32, i32)>, (usize, Arc<CurationSnapshot>)>;
+/// (assignments' keys) → (the base snapshot it was derived from, the derived snapshot). The
+/// `Weak` keeps the base's allocation from being reused while it is compared by address.
+type Derived = HashMap<Vec<(i32, i32)>, (Weak<CurationSnapshot>, Arc<CurationSnapshot>)>;
 
 /// The running experiments, cached for serving, and the curation snapshots their variants
 /// derive from the one in force.
@@ -270,21 +270,21 @@ impl ExperimentRegistry {
             return base.clone();
         }
         let key: Vec<(i32, i32)> = assignments.iter().map(Assignment::key).collect();
-        let base_id = Arc::as_ptr(base) as usize;
+        let base_weak = Arc::downgrade(base);
         let mut derived = self.derived.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((from, snap)) = derived.get(&key) {
-            if *from == base_id {
+            if from.ptr_eq(&base_weak) {
                 return snap.clone();
             }
         }
         // A new base: the snapshots derived from the old one are stale.
-        derived.retain(|_, (from, _)| *from == base_id);
+        derived.retain(|_, (from, _)| from.ptr_eq(&base_weak));
         let mut snap = (**base).clone();
         for a in assignments {
             snap = a.config().apply(&snap, surface);
         }
         let snap = Arc::new(snap);
-        derived.insert(key, (base_id, snap.clone()));
+        derived.insert(key, (base_weak, snap.clone()));
         snap
     }
 }

@@ -94,16 +94,10 @@ impl Kind {
 
 /// Decodes an opaque ID of the expected kind; anything else is BAD_USER_INPUT.
 pub fn decode(kind: Kind, id: &ID) -> Result<i32, AppError> {
-    let bad = || AppError::bad_input(format!("malformed {} id", kind.name()));
-    let bytes = URL_SAFE_NO_PAD
-        .decode(id.as_str().trim_end_matches('='))
-        .map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let (k, n) = text.split_once(':').ok_or_else(bad)?;
-    if k != kind.name() {
-        return Err(bad());
-    }
-    n.parse::<i32>().ok().filter(|n| *n > 0).ok_or_else(bad)
+    decode_any(id.as_str())
+        .filter(|(k, _)| *k == kind)
+        .map(|(_, n)| n)
+        .ok_or_else(|| AppError::bad_input(format!("malformed {} id", kind.name())))
 }
 
 #[cfg(test)]

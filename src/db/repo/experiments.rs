@@ -2,6 +2,8 @@
 //! users did afterwards.
 use std::collections::HashMap;
 
+use marquee_core::feedback::EventKind;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -102,12 +104,13 @@ pub async fn outcome_events<C: ConnectionTrait>(
     since: DateTime<Utc>,
 ) -> Result<Vec<events::Model>, DbErr> {
     let kinds = [
-        "CLICK",
-        "VIEW_START",
-        "VIEW_PROGRESS",
-        "VIEW_COMPLETE",
-        "NOT_INTERESTED",
-    ];
+        EventKind::Click,
+        EventKind::ViewStart,
+        EventKind::ViewProgress,
+        EventKind::ViewComplete,
+        EventKind::NotInterested,
+    ]
+    .map(EventKind::as_str);
     let mut out = Vec::new();
     for chunk in users.chunks(USERS_PER_QUERY) {
         out.extend(
