@@ -10,6 +10,7 @@ mod m20261129_000005_recommendation_log_retention;
 mod m20261129_000006_recommendation_lists;
 mod m20261130_000007_token_versions_and_erasures;
 mod m20261130_000008_experiments;
+mod m20261201_000009_rule_reasons;
 
 /// The ordered list of Marquee's migrations.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_recommendation_lists::Migration),
             Box::new(m20261130_000007_token_versions_and_erasures::Migration),
             Box::new(m20261130_000008_experiments::Migration),
+            Box::new(m20261201_000009_rule_reasons::Migration),
         ]
     }
 }

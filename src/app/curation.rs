@@ -126,7 +126,10 @@ pub struct NewRule {
     /// Only on this surface (default every surface).
     pub surface: Option<String>,
     pub schedule: Schedule,
+    /// Internal note for editors.
     pub note: Option<String>,
+    /// A boost's public reason ("Editor's pick: <reason>").
+    pub reason: Option<String>,
 }
 
 /// Opens a unit of work for a curation change: whatever it commits reloads the curation.
@@ -281,43 +284,77 @@ pub async fn create_placement(
     actor: Actor,
     new: NewPlacement,
 ) -> Result<placements::Model, AppError> {
+    let mut uow = begin(st, actor).await?;
+    let row = placement_row(&uow, new).await?;
+    let p = repo_curation::create_placement(uow.db(), row).await?;
+    uow.audit("placement.create", ("placement", p.id), placement_audit(&p));
+    uow.commit().await?;
+    Ok(p)
+}
+
+/// Replaces a placement's settings, with the same checks as [`create_placement`]; NOT_FOUND
+/// when there is none. The audit entry keeps the settings it replaced.
+#[tracing::instrument(skip_all, fields(placement_id = id))]
+pub async fn update_placement(
+    st: &AppState,
+    actor: Actor,
+    id: i32,
+    new: NewPlacement,
+) -> Result<placements::Model, AppError> {
+    let mut uow = begin(st, actor).await?;
+    let old = repo_curation::placement(uow.db(), id)
+        .await?
+        .ok_or(AppError::NotFound("placement"))?;
+    let row = placements::Model {
+        id,
+        created_at: old.created_at,
+        ..placement_row(&uow, new).await?
+    };
+    let p = repo_curation::save_placement(uow.db(), row).await?;
+    uow.audit(
+        "placement.update",
+        ("placement", id),
+        json!({ "before": placement_audit(&old), "after": placement_audit(&p) }),
+    );
+    uow.commit().await?;
+    Ok(p)
+}
+
+/// The row `new` describes, checked (its id 0, created now).
+async fn placement_row(
+    uow: &UnitOfWork<'_>,
+    new: NewPlacement,
+) -> Result<placements::Model, AppError> {
     let surface = parse_surface(&new.surface)?;
     if !(1..=100).contains(&new.position) {
         return Err(AppError::bad_input("position must be between 1 and 100"));
     }
     check_schedule(new.schedule)?;
     let audience = check_audience(new.audience)?;
-    let mut uow = begin(st, actor).await?;
     let (movie_id, collection_id) = match new.target {
         PinTarget::Movie(m) => {
-            known_movies(&uow, &[m]).await?;
+            known_movies(uow, &[m]).await?;
             (Some(m), None)
         }
-        PinTarget::Collection(c) => (None, Some(collection_or_404(&uow, c).await?.id)),
+        PinTarget::Collection(c) => (None, Some(collection_or_404(uow, c).await?.id)),
     };
-    let p = repo_curation::create_placement(
-        uow.db(),
-        placements::Model {
-            id: 0,
-            surface: surface.key(),
-            position: new.position,
-            movie_id,
-            collection_id,
-            starts_at: new.schedule.starts_at,
-            ends_at: new.schedule.ends_at,
-            audience: Some(audience_json(&audience)),
-            created_at: Utc::now(),
-        },
-    )
-    .await?;
-    uow.audit(
-        "placement.create",
-        ("placement", p.id),
-        json!({ "surface": p.surface, "position": p.position,
-            "movieId": movie_id, "collectionId": collection_id }),
-    );
-    uow.commit().await?;
-    Ok(p)
+    Ok(placements::Model {
+        id: 0,
+        surface: surface.key(),
+        position: new.position,
+        movie_id,
+        collection_id,
+        starts_at: new.schedule.starts_at,
+        ends_at: new.schedule.ends_at,
+        audience: Some(audience_json(&audience)),
+        created_at: Utc::now(),
+    })
+}
+
+fn placement_audit(p: &placements::Model) -> serde_json::Value {
+    json!({ "surface": p.surface, "position": p.position,
+        "movieId": p.movie_id, "collectionId": p.collection_id,
+        "startsAt": p.starts_at, "endsAt": p.ends_at, "audience": p.audience })
 }
 
 /// Removes a placement; false when there was none.
@@ -340,6 +377,49 @@ pub async fn create_rule(
     actor: Actor,
     new: NewRule,
 ) -> Result<rules::Model, AppError> {
+    let mut uow = begin(st, actor).await?;
+    let row = rule_row(&uow, new).await?;
+    let r = repo_curation::create_rule(uow.db(), row).await?;
+    uow.audit("rule.create", ("rule", r.id), rule_audit(&r));
+    uow.commit().await?;
+    Ok(r)
+}
+
+/// Replaces a rule's settings, with the same checks as [`create_rule`]; NOT_FOUND when there
+/// is none. The audit entry keeps the settings it replaced.
+#[tracing::instrument(skip_all, fields(rule_id = id))]
+pub async fn update_rule(
+    st: &AppState,
+    actor: Actor,
+    id: i32,
+    new: NewRule,
+) -> Result<rules::Model, AppError> {
+    let mut uow = begin(st, actor).await?;
+    let old = repo_curation::rule(uow.db(), id)
+        .await?
+        .ok_or(AppError::NotFound("rule"))?;
+    let row = rules::Model {
+        id,
+        created_at: old.created_at,
+        ..rule_row(&uow, new).await?
+    };
+    let r = repo_curation::save_rule(uow.db(), row).await?;
+    uow.audit(
+        "rule.update",
+        ("rule", id),
+        json!({ "before": rule_audit(&old), "after": rule_audit(&r) }),
+    );
+    uow.commit().await?;
+    Ok(r)
+}
+
+/// Longest internal note of a rule.
+pub const RULE_NOTE_MAX_CHARS: usize = 1000;
+/// Longest public reason of a boost ("Editor's pick: <reason>" must fit a card).
+pub const RULE_REASON_MAX_CHARS: usize = 80;
+
+/// The row `new` describes, checked (its id 0, created now).
+async fn rule_row(uow: &UnitOfWork<'_>, new: NewRule) -> Result<rules::Model, AppError> {
     let multiplier = match (new.kind, new.multiplier) {
         (RuleKind::Block, _) => 0.0,
         (RuleKind::Boost, None) => 1.5,
@@ -378,9 +458,31 @@ pub async fn create_rule(
             "give exactly one target: movieId, genre, personId or a year range",
         ));
     }
-    let mut uow = begin(st, actor).await?;
+    let trimmed = |t: Option<String>| t.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    let note = trimmed(new.note);
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > RULE_NOTE_MAX_CHARS)
+    {
+        return Err(AppError::bad_input(format!(
+            "note must be at most {RULE_NOTE_MAX_CHARS} characters"
+        )));
+    }
+    let reason = trimmed(new.reason);
+    if let Some(r) = &reason {
+        if new.kind != RuleKind::Boost {
+            return Err(AppError::bad_input(
+                "only a boost has a public reason: subscribers never see buries and blocks",
+            ));
+        }
+        if r.chars().count() > RULE_REASON_MAX_CHARS {
+            return Err(AppError::bad_input(format!(
+                "reason must be at most {RULE_REASON_MAX_CHARS} characters"
+            )));
+        }
+    }
     if let Some(m) = new.movie_id {
-        known_movies(&uow, &[m]).await?;
+        known_movies(uow, &[m]).await?;
     }
     let genre_id = match &new.genre {
         Some(g) => Some(
@@ -398,36 +500,29 @@ pub async fn create_rule(
             .await?
             .ok_or_else(|| AppError::bad_input("unknown person"))?;
     }
-    let note = new
-        .note
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
-    let r = repo_curation::create_rule(
-        uow.db(),
-        rules::Model {
-            id: 0,
-            kind: rule_kind_key(new.kind).to_owned(),
-            multiplier,
-            movie_id: new.movie_id,
-            genre_id,
-            person_id: new.person_id,
-            year_from: new.year_from,
-            year_to: new.year_to,
-            surface: surface.map(|s| s.key()),
-            starts_at: new.schedule.starts_at,
-            ends_at: new.schedule.ends_at,
-            note,
-            created_at: Utc::now(),
-        },
-    )
-    .await?;
-    uow.audit(
-        "rule.create",
-        ("rule", r.id),
-        json!({ "kind": r.kind, "multiplier": r.multiplier }),
-    );
-    uow.commit().await?;
-    Ok(r)
+    Ok(rules::Model {
+        id: 0,
+        kind: rule_kind_key(new.kind).to_owned(),
+        multiplier,
+        movie_id: new.movie_id,
+        genre_id,
+        person_id: new.person_id,
+        year_from: new.year_from,
+        year_to: new.year_to,
+        surface: surface.map(|s| s.key()),
+        starts_at: new.schedule.starts_at,
+        ends_at: new.schedule.ends_at,
+        note,
+        reason,
+        created_at: Utc::now(),
+    })
+}
+
+fn rule_audit(r: &rules::Model) -> serde_json::Value {
+    json!({ "kind": r.kind, "multiplier": r.multiplier, "movieId": r.movie_id,
+        "genreId": r.genre_id, "personId": r.person_id, "yearFrom": r.year_from,
+        "yearTo": r.year_to, "surface": r.surface, "startsAt": r.starts_at,
+        "endsAt": r.ends_at, "reason": r.reason })
 }
 
 /// Removes a rule; false when there was none.

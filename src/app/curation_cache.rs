@@ -139,7 +139,7 @@ fn rule(m: rules::Model) -> Option<Rule> {
             starts_at: m.starts_at,
             ends_at: m.ends_at,
         },
-        note: m.note,
+        reason: m.reason,
     })
 }
 

@@ -188,7 +188,8 @@ impl Assignment {
         (self.experiment.row.id, self.variant as i32)
     }
 
-    fn config(&self) -> &VariantConfig {
+    /// The variant's serving configuration.
+    pub fn config(&self) -> &VariantConfig {
         &self.experiment.variants[self.variant].config
     }
 }
@@ -315,6 +316,44 @@ async fn experiment_or_404(uow: &UnitOfWork<'_>, id: i32) -> Result<Experiment, 
     Experiment::decode(row)
 }
 
+/// A variant's blend factors must name components of the ranking blend in service (when one
+/// is; a blend trained later ignores names it does not have).
+fn check_blend(st: &AppState, variant: &str, config: &VariantConfig) -> Result<(), AppError> {
+    let Some(active) = st.recommender.active() else {
+        return Ok(());
+    };
+    if config.blend.is_empty() {
+        return Ok(());
+    }
+    let known = active.snapshot.ranking_components();
+    if let Some(b) = config
+        .blend
+        .iter()
+        .find(|b| !known.contains(&b.component.as_str()))
+    {
+        return Err(AppError::bad_input(format!(
+            "variant {variant}: the ranking blend in service has no component {} (it has {})",
+            b.component,
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )));
+    }
+    if known.iter().all(|k| {
+        config
+            .blend
+            .iter()
+            .any(|b| b.component == *k && b.factor == 0.0)
+    }) {
+        return Err(AppError::bad_input(format!(
+            "variant {variant}: the blend factors leave out every component"
+        )));
+    }
+    Ok(())
+}
+
 /// Defines an experiment, as a draft.
 #[tracing::instrument(skip_all)]
 pub async fn create(
@@ -337,6 +376,7 @@ pub async fn create(
         v.config
             .validate()
             .map_err(|e| AppError::bad_input(format!("variant {name}: {e}")))?;
+        check_blend(st, &name, &v.config)?;
         variants.push(Variant { name, ..v });
     }
     let traffic = TrafficRange::from_fractions(new.traffic.0, new.traffic.1)
@@ -512,6 +552,12 @@ pub async fn ship(
              collections and rules it left out instead",
         ));
     }
+    if config.candidate_pool.is_some() || !config.is_neutral_blend() {
+        return Err(AppError::bad_input(
+            "a variant's candidate pool and blend weights are not server settings and cannot be \
+             shipped: ship a variant that changes diversity only, or change the model",
+        ));
+    }
     if let Some(d) = &config.diversity {
         repo::curation::upsert_diversity(uow.db(), super::curation::diversity_row(&e.surface, d))
             .await?;
@@ -561,12 +607,23 @@ pub async fn get(st: &AppState, id: i32) -> Result<Option<Experiment>, AppError>
 pub struct ExperimentResults {
     pub computed_at: DateTime<Utc>,
     pub results: Results,
+    /// The results as they stood at the end of each day since the start, then now (asked
+    /// for: see [`results`]).
+    pub over_time: Vec<(DateTime<Utc>, Results)>,
 }
 
+/// Most points of a results-over-time chart.
+pub const OVER_TIME_POINTS: usize = 31;
+
 /// Computes an experiment's results from its exposures and what the exposed users did within
-/// the attribution window (none before it starts).
+/// the attribution window (none before it starts); with `over_time`, also as they stood at
+/// the end of each day since it started ([`OVER_TIME_POINTS`] at most).
 #[tracing::instrument(skip_all, fields(experiment_id = e.row.id))]
-pub async fn results(st: &AppState, e: &Experiment) -> Result<ExperimentResults, AppError> {
+pub async fn results(
+    st: &AppState,
+    e: &Experiment,
+    over_time: bool,
+) -> Result<ExperimentResults, AppError> {
     let db = &st.db;
     let rows = repo::experiments::exposures(db, e.row.id).await?;
     let mut exposures = Vec::with_capacity(rows.len());
@@ -595,14 +652,31 @@ pub async fn results(st: &AppState, e: &Experiment) -> Result<ExperimentResults,
     let attribution = core_x::attribute(&exposures, &outcomes, e.variants.len(), window);
     let catalogue = st.recommender.catalogue(db).await?;
     let shares = e.claim.allocation.shares();
+    let now = Utc::now();
+    let over_time = match (over_time, e.row.started_at) {
+        (true, Some(start)) => {
+            let end = e.row.stopped_at.unwrap_or(now).min(now);
+            let cutoffs = core_x::daily_cutoffs(start, end, OVER_TIME_POINTS);
+            let size = catalogue.entries.len();
+            st.compute
+                .run(move || {
+                    core_x::results_over_time(
+                        &exposures, &outcomes, &shares, window, size, &cutoffs,
+                    )
+                })
+                .await?
+        }
+        _ => Vec::new(),
+    };
     Ok(ExperimentResults {
-        computed_at: Utc::now(),
+        computed_at: now,
         results: core_x::results(
             &attribution,
-            &shares,
+            &e.claim.allocation.shares(),
             catalogue.entries.len(),
             &e.guardrails,
         ),
+        over_time,
     })
 }
 
@@ -618,7 +692,7 @@ pub async fn enforce(st: &AppState) -> Result<Vec<(i32, String)>, AppError> {
         } else if e.guardrails.is_empty() {
             None
         } else {
-            let r = results(st, &e).await?;
+            let r = results(st, &e, false).await?;
             r.results
                 .variants
                 .iter()

@@ -19,10 +19,11 @@ use crate::error::AppError;
 use crate::state::AppState;
 use marquee_core::catalogue::CatalogueEntry;
 use marquee_core::demographics::AgeBand;
+use marquee_core::experiments::VariantConfig;
 use marquee_core::recommender::{Demographics, ItemIdx, Source};
-use marquee_core::serving::admission::Admission;
+use marquee_core::serving::admission::{Admission, Refusal};
 use marquee_core::serving::curation::{CurationSnapshot, Surface, UserContext};
-use marquee_core::serving::feed::{self, FeedInputs, FeedRequest, FeedRow};
+use marquee_core::serving::feed::{self, FeedInputs, FeedRequest, FeedRow, Removal, Removed};
 use marquee_core::serving::pipeline::{self, Candidate, ListRequest, ServedItem};
 
 /// Users with fewer interactions than this are served as new (cold start).
@@ -61,6 +62,10 @@ pub struct UserServing {
     state: Arc<UserState>,
     /// The snapshot items of `seen`, sorted.
     seen_items: Vec<ItemIdx>,
+    /// The user's experiment variants' candidate pool, in place of the default.
+    candidate_pool: Option<usize>,
+    /// The user's experiment variants' factors on the ranking blend's weights.
+    blend: Vec<(String, f32)>,
 }
 
 /// Charts read from the database, best first, unfiltered.
@@ -271,10 +276,18 @@ impl UserInputs {
             catalogue,
             curation,
             editorial,
-            assignments: _,
+            assignments,
             fallback,
             st,
         } = self;
+        // The variants' candidate pool (the last one that sets it) and blend factors.
+        let configs: Vec<&VariantConfig> = assignments.iter().map(Assignment::config).collect();
+        let candidate_pool = configs
+            .iter()
+            .rev()
+            .find_map(|c| c.candidate_pool)
+            .map(|p| p as usize);
+        let blend: Vec<(String, f32)> = configs.iter().flat_map(|c| c.blend_scale()).collect();
         let inter = &state.interactions;
         let seen: HashSet<i32> = inter
             .iter()
@@ -354,6 +367,8 @@ impl UserInputs {
             memos: st.ranked_memos.clone(),
             state,
             seen_items,
+            candidate_pool,
+            blend,
         }
     }
 }
@@ -391,7 +406,8 @@ impl UserServing {
         };
         let admitted = self.admitted(active, admission);
         let key = MemoKey::new(&self.state, &self.user, active, &admitted);
-        let memo = exclude.is_empty().then_some(&key);
+        // A variant's blend ranks differently: kept apart from the shared memo.
+        let memo = (exclude.is_empty() && self.blend.is_empty()).then_some(&key);
         let ranked = match memo.and_then(|k| self.memos.get(k, n)) {
             Some(r) => r,
             None => {
@@ -407,9 +423,13 @@ impl UserServing {
                     }
                 }
                 let allow = |i: ItemIdx| mask.get(i.ix()).copied().unwrap_or(false);
-                let r = active
-                    .snapshot
-                    .ranked(&self.history.view(), n, &exclude_idx, &allow);
+                let r = active.snapshot.ranked_scaled(
+                    &self.history.view(),
+                    n,
+                    &exclude_idx,
+                    &allow,
+                    &self.blend,
+                );
                 if let Some(k) = memo {
                     self.memos.put(k, n, &r);
                 }
@@ -815,7 +835,7 @@ impl ListAsk {
 /// compute pool ([`crate::app::compute`]).
 #[tracing::instrument(skip_all, fields(user_id = u.user.id))]
 pub fn list(u: &UserServing, ask: &ListAsk) -> Vec<ServedItem> {
-    let pool = LIST_POOL.max(ask.n);
+    let pool = u.candidate_pool.unwrap_or(LIST_POOL).max(ask.n);
     let admission = u.admission(&ask.surface, ask.now);
     let mut cands = if u.context.is_new || u.active.is_none() {
         let mut c = u.non_personal(Source::Demographic, pool, &admission);
@@ -850,6 +870,53 @@ pub fn list(u: &UserServing, ask: &ListAsk) -> Vec<ServedItem> {
     pipeline::rank_list(&req, cands, &u.editorial, &u.catalogue)
 }
 
+/// Preview only: the movies the personal model ranks among the list's first `ask.n` that
+/// curation keeps out (a block rule in force, unavailable or deleted), best first. The walk
+/// stops once `ask.n` admitted movies have passed, or after the model's best `2 n + 20`; users
+/// the list does not rank personally (new, or no model) get none. Pure CPU work: run it on
+/// the compute pool.
+pub fn removed_by_curation(u: &UserServing, ask: &ListAsk) -> Vec<Removed> {
+    let Some(active) = &u.active else {
+        return vec![];
+    };
+    if u.context.is_new {
+        return vec![];
+    }
+    let admission = u.admission(&ask.surface, ask.now);
+    let mut mask = vec![true; u.admitted(active, &admission).mask.len()];
+    for i in &u.seen_items {
+        if let Some(m) = mask.get_mut(i.ix()) {
+            *m = false;
+        }
+    }
+    let allow = |i: ItemIdx| mask.get(i.ix()).copied().unwrap_or(false);
+    let ranked = active
+        .snapshot
+        .ranked(&u.history.view(), 2 * ask.n + 20, &[], &allow);
+    let keep = |e: &CatalogueEntry| ask.filter.keeps(e);
+    let mut kept = 0;
+    let mut out = Vec::new();
+    for r in ranked {
+        if kept >= ask.n {
+            break;
+        }
+        let Some(movie_id) = movie_of(active, r.item) else {
+            continue;
+        };
+        let why = match admission.check(movie_id, &ask.exclude, &keep) {
+            Ok(_) => {
+                kept += 1;
+                continue;
+            }
+            Err(Refusal::Blocked(rule)) => Removal::Blocked(rule),
+            Err(Refusal::Unavailable | Refusal::Missing) => Removal::Unavailable,
+            Err(Refusal::Excluded | Refusal::Seen | Refusal::Filtered) => continue,
+        };
+        out.push(Removed { movie_id, why });
+    }
+    out
+}
+
 /// The user's home feed.
 /// Pure CPU work: run it on the compute pool ([`crate::app::compute`]).
 #[tracing::instrument(skip_all, fields(user_id = u.user.id))]
@@ -858,7 +925,8 @@ pub fn home_feed(u: &UserServing, rows: usize, per_row: usize, now: DateTime<Utc
     let admission = u.admission(&Surface::Home, now);
     let personal = !u.context.is_new && u.active.is_some();
     let top_picks = if personal {
-        u.model_candidates(pool * 3, &HashSet::new(), &admission)
+        let n = u.candidate_pool.unwrap_or(pool * 3).max(per_row);
+        u.model_candidates(n, &HashSet::new(), &admission)
     } else {
         vec![]
     };

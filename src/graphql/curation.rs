@@ -384,8 +384,11 @@ pub struct Rule {
     pub starts_at: Option<DateTime<Utc>>,
     /// In force until this time.
     pub ends_at: Option<DateTime<Utc>>,
-    /// Editor's note; a boost's note is shown as "Editor's pick: <note>".
+    /// Internal note for editors; never shown to subscribers.
     pub note: Option<String>,
+    /// A boost's public reason: its items are explained to subscribers as "Editor's pick:
+    /// <reason>" ("Editor's pick" when null).
+    pub reason: Option<String>,
     /// In force now.
     pub live: bool,
     /// When it was created.
@@ -412,6 +415,7 @@ impl From<rules::Model> for Rule {
             starts_at: m.starts_at,
             ends_at: m.ends_at,
             note: m.note,
+            reason: m.reason,
             created_at: m.created_at,
         }
     }
@@ -481,9 +485,11 @@ pub struct RuleInput {
     pub starts_at: Option<DateTime<Utc>>,
     /// In force until this time; must be after `startsAt`.
     pub ends_at: Option<DateTime<Utc>>,
-    /// Editor's note.
-    #[graphql(validator(max_length = 200))]
+    /// Internal note for editors (at most 1000 characters); never shown to subscribers.
     pub note: Option<String>,
+    /// A boost's public reason, shown with its items as "Editor's pick: <reason>" (at most 80
+    /// characters); refused on BURY and BLOCK, which subscribers never see.
+    pub reason: Option<String>,
 }
 
 /// A surface's diversity settings.
@@ -743,23 +749,26 @@ impl CurationMutation {
         input: PlacementInput,
     ) -> Result<Placement> {
         let actor = curator(ctx)?;
-        let target = match (&input.movie_id, &input.collection_id) {
-            (Some(m), None) => PinTarget::Movie(ids::decode(Kind::Movie, m).gql()?),
-            (None, Some(c)) => PinTarget::Collection(ids::decode(Kind::Collection, c).gql()?),
-            _ => {
-                return Err(
-                    AppError::bad_input("give exactly one of movieId and collectionId").extend(),
-                )
-            }
-        };
-        let new = app_curation::NewPlacement {
-            surface: input.surface,
-            position: input.position,
-            target,
-            schedule: schedule(input.starts_at, input.ends_at),
-            audience: audience(input.audience),
-        };
+        let new = new_placement(input)?;
         let p = app_curation::create_placement(state(ctx)?, actor, new)
+            .await
+            .gql()?;
+        Ok(p.into())
+    }
+
+    /// Replaces a placement's settings with the same checks as `createPlacement` (editors,
+    /// admins); NOT_FOUND when there is none.
+    #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
+    async fn update_placement(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: PlacementInput,
+    ) -> Result<Placement> {
+        let actor = curator(ctx)?;
+        let id = ids::decode(Kind::Placement, &id).gql()?;
+        let new = new_placement(input)?;
+        let p = app_curation::update_placement(state(ctx)?, actor, id, new)
             .await
             .gql()?;
         Ok(p.into())
@@ -779,29 +788,19 @@ impl CurationMutation {
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
     async fn create_rule(&self, ctx: &Context<'_>, input: RuleInput) -> Result<Rule> {
         let actor = curator(ctx)?;
-        let new = app_curation::NewRule {
-            kind: input.kind.into(),
-            multiplier: input.multiplier,
-            movie_id: input
-                .movie_id
-                .as_ref()
-                .map(|m| ids::decode(Kind::Movie, m))
-                .transpose()
-                .gql()?,
-            genre: input.genre,
-            person_id: input
-                .person_id
-                .as_ref()
-                .map(|p| ids::decode(Kind::Person, p))
-                .transpose()
-                .gql()?,
-            year_from: input.year_from,
-            year_to: input.year_to,
-            surface: input.surface,
-            schedule: schedule(input.starts_at, input.ends_at),
-            note: input.note,
-        };
-        let r = app_curation::create_rule(state(ctx)?, actor, new)
+        let r = app_curation::create_rule(state(ctx)?, actor, new_rule(input)?)
+            .await
+            .gql()?;
+        Ok(r.into())
+    }
+
+    /// Replaces a rule's settings with the same checks as `createRule` (editors, admins);
+    /// NOT_FOUND when there is none.
+    #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
+    async fn update_rule(&self, ctx: &Context<'_>, id: ID, input: RuleInput) -> Result<Rule> {
+        let actor = curator(ctx)?;
+        let id = ids::decode(Kind::Rule, &id).gql()?;
+        let r = app_curation::update_rule(state(ctx)?, actor, id, new_rule(input)?)
             .await
             .gql()?;
         Ok(r.into())
@@ -839,6 +838,43 @@ impl CurationMutation {
             .gql()?;
         Ok(m.into())
     }
+}
+
+fn new_placement(input: PlacementInput) -> Result<app_curation::NewPlacement> {
+    let target = match (&input.movie_id, &input.collection_id) {
+        (Some(m), None) => PinTarget::Movie(ids::decode(Kind::Movie, m).gql()?),
+        (None, Some(c)) => PinTarget::Collection(ids::decode(Kind::Collection, c).gql()?),
+        _ => {
+            return Err(
+                AppError::bad_input("give exactly one of movieId and collectionId").extend(),
+            )
+        }
+    };
+    Ok(app_curation::NewPlacement {
+        surface: input.surface,
+        position: input.position,
+        target,
+        schedule: schedule(input.starts_at, input.ends_at),
+        audience: audience(input.audience),
+    })
+}
+
+fn new_rule(input: RuleInput) -> Result<app_curation::NewRule> {
+    let decode =
+        |kind: Kind, id: &Option<ID>| id.as_ref().map(|i| ids::decode(kind, i)).transpose();
+    Ok(app_curation::NewRule {
+        kind: input.kind.into(),
+        multiplier: input.multiplier,
+        movie_id: decode(Kind::Movie, &input.movie_id).gql()?,
+        genre: input.genre,
+        person_id: decode(Kind::Person, &input.person_id).gql()?,
+        year_from: input.year_from,
+        year_to: input.year_to,
+        surface: input.surface,
+        schedule: schedule(input.starts_at, input.ends_at),
+        note: input.note,
+        reason: input.reason,
+    })
 }
 
 async fn set_status(ctx: &Context<'_>, id: &ID, status: CollectionStatus) -> Result<Collection> {

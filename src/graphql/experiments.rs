@@ -12,7 +12,7 @@ use super::{staff_actor, state};
 use crate::app::experiments::{self as app_x, NewExperiment};
 use crate::auth::{Role, RoleGuard};
 use crate::error::{AppError, GqlResult};
-use marquee_core::experiments::{Guardrail, Origin, VariantConfig, BUCKETS};
+use marquee_core::experiments::{BlendFactor, Guardrail, Origin, VariantConfig, BUCKETS};
 use marquee_core::serving::curation::{DiversitySettings, Surface};
 
 /// Where an experiment runs.
@@ -81,6 +81,33 @@ pub struct ExperimentVariantInput {
     pub curation: Option<bool>,
     /// Diversity settings in place of the surface's.
     pub diversity: Option<VariantDiversityInput>,
+    /// How many of the model's best candidates a list (and the home feed's personal rows)
+    /// re-ranks, 20–5000, in place of the server's default.
+    pub candidate_pool: Option<i32>,
+    /// Factors on the served ranking blend's learned component weights (components not
+    /// named keep theirs).
+    #[graphql(validator(max_items = 20))]
+    pub blend_weights: Option<Vec<BlendWeightInput>>,
+}
+
+/// A factor on one component's learned weight in the ranking blend.
+#[derive(InputObject)]
+pub struct BlendWeightInput {
+    /// The component, by model name as `modelStatus` lists the blend (`als`, `ease`,
+    /// `knn_rank`, `popularity`, …).
+    #[graphql(validator(max_length = 40))]
+    pub component: String,
+    /// Multiplies its learned weight, 0–10: 2 doubles it, 0 leaves the component out.
+    pub factor: f64,
+}
+
+/// A factor on one component's weight in a variant's ranking blend.
+#[derive(SimpleObject, Clone)]
+pub struct BlendWeight {
+    /// The component, by model name.
+    pub component: String,
+    /// Multiplies its learned weight.
+    pub factor: f64,
 }
 
 /// A guardrail: the experiment stops when a variant makes this metric worse than the control
@@ -150,6 +177,10 @@ pub struct ExperimentVariant {
     pub curation: bool,
     /// Diversity settings in place of the surface's, if any.
     pub diversity: Option<VariantDiversity>,
+    /// The candidate pool in place of the server's default, if any.
+    pub candidate_pool: Option<i32>,
+    /// Factors on the ranking blend's component weights (empty: as learned).
+    pub blend_weights: Vec<BlendWeight>,
 }
 
 /// A guardrail of an experiment.
@@ -235,6 +266,16 @@ impl From<app_x::Experiment> for Experiment {
                         min_genres: d.min_genres.map(|x| x as i32),
                         novelty_weight: d.novelty_weight,
                     }),
+                    candidate_pool: v.config.candidate_pool.map(|p| p as i32),
+                    blend_weights: v
+                        .config
+                        .blend
+                        .iter()
+                        .map(|b| BlendWeight {
+                            component: b.component.clone(),
+                            factor: b.factor,
+                        })
+                        .collect(),
                 })
                 .collect(),
             primary_metric: e.primary_metric.into(),
@@ -336,6 +377,20 @@ pub struct ExperimentResults {
     pub sample_ratio: Option<SampleRatioCheck>,
     /// The control first.
     pub variants: Vec<VariantResults>,
+    /// The results as they stood at the end of each UTC day since the start, then now (or at
+    /// the stop), cumulative, in at most 31 points (days evenly skipped when it ran longer).
+    /// Guardrails are judged on the current results only (`breachedGuardrails` is empty
+    /// here).
+    pub over_time: Vec<ResultsAtTime>,
+}
+
+/// An experiment's results as they stood at one instant.
+#[derive(SimpleObject, Clone)]
+pub struct ResultsAtTime {
+    /// The instant: only exposures and events before it count.
+    pub at: DateTime<Utc>,
+    /// The control first.
+    pub variants: Vec<VariantResults>,
 }
 
 #[ComplexObject]
@@ -347,47 +402,11 @@ impl Experiment {
         if self.inner.status == app_x::Status::Draft {
             return Ok(None);
         }
-        let r = app_x::results(state(ctx)?, &self.inner).await.gql()?;
-        let variants = r
-            .results
-            .variants
-            .iter()
-            .zip(&self.inner.variants)
-            .map(|(v, def)| VariantResults {
-                name: def.name.clone(),
-                users: v.users as i32,
-                lists: v.lists as i64,
-                coverage: v.coverage,
-                metrics: v
-                    .metrics
-                    .iter()
-                    .map(|(m, est)| {
-                        let cmp = v
-                            .comparisons
-                            .iter()
-                            .find(|(k, _)| k == m)
-                            .and_then(|(_, c)| *c);
-                        MetricResult {
-                            metric: (*m).into(),
-                            value: est.map(|e| e.value),
-                            std_err: est.map(|e| e.std_err),
-                            low: est.map(|e| e.low),
-                            high: est.map(|e| e.high),
-                            vs_control: cmp.map(|c| MetricComparison {
-                                difference: c.difference,
-                                relative: c.relative,
-                                low: c.low,
-                                high: c.high,
-                                z: c.z,
-                                p_value: c.p_value,
-                                significant: c.p_value < 0.05,
-                            }),
-                        }
-                    })
-                    .collect(),
-                breached_guardrails: v.breached.iter().map(|m| (*m).into()).collect(),
-            })
-            .collect();
+        let over_time = ctx.look_ahead().field("overTime").exists();
+        let r = app_x::results(state(ctx)?, &self.inner, over_time)
+            .await
+            .gql()?;
+        let names: Vec<String> = self.inner.variants.iter().map(|v| v.name.clone()).collect();
         Ok(Some(ExperimentResults {
             computed_at: r.computed_at,
             sample_ratio: r.results.sample_ratio.map(|s| SampleRatioCheck {
@@ -395,9 +414,62 @@ impl Experiment {
                 p_value: s.p_value,
                 mismatch: s.mismatch,
             }),
-            variants,
+            variants: variant_results(&r.results, &names),
+            over_time: r
+                .over_time
+                .iter()
+                .map(|(at, res)| ResultsAtTime {
+                    at: *at,
+                    variants: variant_results(res, &names),
+                })
+                .collect(),
         }))
     }
+}
+
+/// Each variant's figures, named, the control first.
+fn variant_results(
+    r: &marquee_core::experiments::Results,
+    names: &[String],
+) -> Vec<VariantResults> {
+    r.variants
+        .iter()
+        .zip(names)
+        .map(|(v, name)| VariantResults {
+            name: name.clone(),
+            users: v.users as i32,
+            lists: v.lists as i64,
+            coverage: v.coverage,
+            metrics: v
+                .metrics
+                .iter()
+                .map(|(m, est)| {
+                    let cmp = v
+                        .comparisons
+                        .iter()
+                        .find(|(k, _)| k == m)
+                        .and_then(|(_, c)| *c);
+                    MetricResult {
+                        metric: (*m).into(),
+                        value: est.map(|e| e.value),
+                        std_err: est.map(|e| e.std_err),
+                        low: est.map(|e| e.low),
+                        high: est.map(|e| e.high),
+                        vs_control: cmp.map(|c| MetricComparison {
+                            difference: c.difference,
+                            relative: c.relative,
+                            low: c.low,
+                            high: c.high,
+                            z: c.z,
+                            p_value: c.p_value,
+                            significant: c.p_value < 0.05,
+                        }),
+                    }
+                })
+                .collect(),
+            breached_guardrails: v.breached.iter().map(|m| (*m).into()).collect(),
+        })
+        .collect()
 }
 
 fn experimenter(ctx: &Context<'_>) -> Result<crate::app::Actor> {
@@ -468,6 +540,17 @@ impl ExperimentMutation {
                         min_genres: count(d.min_genres),
                         novelty_weight: d.novelty_weight.unwrap_or(0.0),
                     }),
+                    // A negative pool becomes 0, which validation refuses with its range.
+                    candidate_pool: count(v.candidate_pool),
+                    blend: v
+                        .blend_weights
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|b| BlendFactor {
+                            component: b.component.trim().to_owned(),
+                            factor: b.factor,
+                        })
+                        .collect(),
                 },
             })
             .collect();

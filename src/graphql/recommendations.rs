@@ -13,7 +13,7 @@ use super::pagination::{page_args, page_with, Page};
 use super::state;
 use crate::auth::{require_user_row, Role, RoleGuard};
 use crate::db::repo;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::app::experiments::Assignment;
 use crate::app::model::CatalogueIndex;
@@ -331,6 +331,87 @@ pub struct FeedRow {
     pub collection_id: Option<i32>,
     /// The row's items, each explained.
     pub items: Vec<RecommendationItem>,
+    /// Previews only (empty in `homeFeed`): the movies of a COLLECTION row that it leaves out
+    /// before it fills, and why, in the editor's order.
+    pub removed: Vec<RemovedItem>,
+}
+
+/// Why a preview leaves a movie out.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum RemovalReason {
+    /// Already in the feed: in an earlier row (`rowKey`), or pinned into a ranked row.
+    ShownElsewhere,
+    /// The user rated, finished, thumbed down or dismissed it.
+    UserHistory,
+    /// Deleted or marked unavailable.
+    Unavailable,
+    /// A block rule in force matches it (`rule`).
+    Blocked,
+}
+
+/// A movie a preview leaves out, and why.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct RemovedItem {
+    /// Why it is left out.
+    pub reason: RemovalReason,
+    /// For SHOWN_ELSEWHERE: the key of the row that shows it; null when a pin put it in a
+    /// ranked row.
+    pub row_key: Option<String>,
+    #[graphql(skip)]
+    pub movie_id: i32,
+    /// Whether the movie must not be named (an editor's view of the user's history).
+    #[graphql(skip)]
+    pub hidden: bool,
+    #[graphql(skip)]
+    pub rule_id: Option<i32>,
+}
+
+#[ComplexObject]
+impl RemovedItem {
+    /// The movie; null when it is gone from the catalogue, and for editors when it is left
+    /// out because of the user's history (editors do not see what people watched).
+    async fn movie(&self, ctx: &Context<'_>) -> Result<Option<Movie>> {
+        if self.hidden {
+            return Ok(None);
+        }
+        Ok(ctx
+            .data::<Cached<MovieLoader>>()?
+            .load_one(self.movie_id)
+            .await
+            .gql()?
+            .map(Into::into))
+    }
+
+    /// For BLOCKED: the rule.
+    async fn rule(&self, ctx: &Context<'_>) -> Result<Option<super::curation::Rule>> {
+        let Some(id) = self.rule_id else {
+            return Ok(None);
+        };
+        Ok(repo::curation::rule(&state(ctx)?.db, id)
+            .await
+            .gql()?
+            .map(Into::into))
+    }
+}
+
+impl RemovedItem {
+    fn new(r: marquee_core::serving::feed::Removed, redact: bool) -> Self {
+        use marquee_core::serving::feed::Removal as R;
+        let (reason, row_key, rule_id) = match r.why {
+            R::ShownElsewhere(key) => (RemovalReason::ShownElsewhere, key, None),
+            R::History => (RemovalReason::UserHistory, None, None),
+            R::Unavailable => (RemovalReason::Unavailable, None, None),
+            R::Blocked(rule) => (RemovalReason::Blocked, None, Some(rule)),
+        };
+        Self {
+            hidden: redact && reason == RemovalReason::UserHistory,
+            reason,
+            row_key,
+            movie_id: r.movie_id,
+            rule_id,
+        }
+    }
 }
 
 #[ComplexObject]
@@ -383,15 +464,26 @@ async fn chart_items(
     )
 }
 
-/// The serving inputs of the user a staff preview names.
-async fn preview_user(ctx: &Context<'_>, user_id: &ID) -> Result<serving::UserInputs> {
-    let id = ids::decode(Kind::User, user_id).gql()?;
+/// The serving inputs of the user a staff preview names: by opaque id or by the external id
+/// the frontends know them by (exactly one).
+async fn preview_user(
+    ctx: &Context<'_>,
+    user_id: Option<&ID>,
+    external_id: Option<&str>,
+) -> Result<serving::UserInputs> {
     let st = state(ctx)?;
-    let user = repo::users::get(&st.db, id)
-        .await
-        .gql()?
-        .ok_or(AppError::NotFound("user"))
-        .gql()?;
+    let user = match (user_id, external_id.map(str::trim)) {
+        (Some(id), None) => {
+            let id = ids::decode(Kind::User, id).gql()?;
+            repo::users::get(&st.db, id).await.gql()?
+        }
+        (None, Some(ext)) if !ext.is_empty() => {
+            repo::users::find_by_external_id(&st.db, ext).await.gql()?
+        }
+        _ => return Err(AppError::bad_input("give exactly one of userId and externalId").extend()),
+    }
+    .ok_or(AppError::NotFound("user"))
+    .gql()?;
     serving::load_user(st, user).await.gql()
 }
 
@@ -523,7 +615,8 @@ async fn feed_of(
     let mut heads = Vec::with_capacity(rows.len());
     let mut all = Vec::with_capacity(sizes.iter().sum());
     for r in rows {
-        heads.push((r.key, r.title, r.kind, r.collection_id));
+        let removed = if log { Vec::new() } else { r.removed };
+        heads.push((r.key, r.title, r.kind, r.collection_id, removed));
         all.extend(r.items);
     }
     let mut items = served_items(
@@ -539,23 +632,39 @@ async fn feed_of(
     .into_iter();
     let redact = !log && redacts_evidence(ctx);
     let mut out = Vec::with_capacity(heads.len());
-    for (i, ((key, title, kind, collection_id), n)) in heads.into_iter().zip(sizes).enumerate() {
+    // Each row's key as shown, by its own key: a removed item names the row that shows it.
+    let mut shown_keys: HashMap<String, String> = HashMap::new();
+    for (i, ((key, title, kind, collection_id, removed), n)) in
+        heads.into_iter().zip(sizes).enumerate()
+    {
         let kind: FeedRowKind = kind.into();
         // A preview's row headings must not name the user's history or segment either.
-        let (key, title) = match kind {
+        let (shown_key, title) = match kind {
             FeedRowKind::BecauseYouWatched if redact => (
                 format!("because:hidden-{i}"),
                 "Because of what they watched".to_owned(),
             ),
-            FeedRowKind::Demographic if redact => (key, "Popular in their segment".to_owned()),
-            _ => (key, title),
+            FeedRowKind::Demographic if redact => {
+                (key.clone(), "Popular in their segment".to_owned())
+            }
+            _ => (key.clone(), title),
         };
+        shown_keys.insert(key, shown_key.clone());
+        let removed = removed
+            .into_iter()
+            .map(|r| {
+                let mut item = RemovedItem::new(r, redact);
+                item.row_key = item.row_key.and_then(|k| shown_keys.get(&k).cloned());
+                item
+            })
+            .collect();
         out.push(FeedRow {
-            key,
+            key: shown_key,
             title,
             kind,
             collection_id,
             items: items.by_ref().take(n).collect(),
+            removed,
         });
     }
     Ok(HomeFeed { rows: out })
@@ -650,7 +759,8 @@ impl RecommendationQuery {
     }
 
     /// The recommendations a user would get now, with each item's source and reason (editors,
-    /// admins). Nothing is logged for the user. Editors see reasons that rest on the user's
+    /// admins). The user is named by `userId` (opaque) or `externalId` (the id frontends know
+    /// them by), exactly one. Nothing is logged for the user. Editors see reasons that rest on the user's
     /// ratings, views or segment redacted ("Based on their history", no evidence); admins
     /// see them in full.
     #[graphql(
@@ -660,11 +770,12 @@ impl RecommendationQuery {
     async fn preview_recommendations(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
+        user_id: Option<ID>,
+        external_id: Option<String>,
         #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
     ) -> Result<Vec<RecommendationItem>> {
         let st = state(ctx)?;
-        let u = preview_user(ctx, &user_id).await?;
+        let u = preview_user(ctx, user_id.as_ref(), external_id.as_deref()).await?;
         let id = u.user.id;
         let ask = serving::ListAsk {
             surface: Surface::Recommendations,
@@ -714,7 +825,8 @@ impl RecommendationQuery {
         feed_of(ctx, u, rows, items_per_row, true).await
     }
 
-    /// The home feed a user would get now (editors, admins). Nothing is logged for the user.
+    /// The home feed a user would get now (editors, admins), the user named by `userId` or
+    /// `externalId` as in `previewRecommendations`. Nothing is logged for the user.
     /// For editors, reasons and row headings that rest on the user's history or segment are
     /// redacted as in `previewRecommendations`.
     #[graphql(
@@ -724,12 +836,48 @@ impl RecommendationQuery {
     async fn preview_home_feed(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
+        user_id: Option<ID>,
+        external_id: Option<String>,
         #[graphql(validator(minimum = 1, maximum = 20))] rows: Option<i32>,
         #[graphql(validator(minimum = 1, maximum = 30))] items_per_row: Option<i32>,
     ) -> Result<HomeFeed> {
-        let u = preview_user(ctx, &user_id).await?;
+        let u = preview_user(ctx, user_id.as_ref(), external_id.as_deref()).await?;
         feed_of(ctx, u, rows, items_per_row, false).await
+    }
+
+    /// The movies the model ranks among a user's first `first` recommendations (default 20)
+    /// that curation keeps out of the list (a block rule, or unavailable), best first
+    /// (editors, admins), the user named as in `previewRecommendations`. Nothing is logged
+    /// for the user.
+    #[graphql(
+        guard = "RoleGuard::staff(&[Role::Editor])",
+        complexity = "crate::graphql::limits::list(crate::graphql::limits::MODEL_CALL, first, 20, child_complexity)"
+    )]
+    async fn preview_removed(
+        &self,
+        ctx: &Context<'_>,
+        user_id: Option<ID>,
+        external_id: Option<String>,
+        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+    ) -> Result<Vec<RemovedItem>> {
+        let st = state(ctx)?;
+        let u = preview_user(ctx, user_id.as_ref(), external_id.as_deref()).await?;
+        let ask = serving::ListAsk {
+            surface: Surface::Recommendations,
+            n: first.unwrap_or(20) as usize,
+            exclude: HashSet::new(),
+            filter: serving::ListFilter::default(),
+            now: Utc::now(),
+        };
+        let removed = st
+            .compute
+            .run(move || serving::removed_by_curation(&u.prepare(), &ask))
+            .await
+            .gql()?;
+        Ok(removed
+            .into_iter()
+            .map(|r| RemovedItem::new(r, false))
+            .collect())
     }
 
     /// Movies most like this one (people who liked it also liked; for new movies, by content).

@@ -396,7 +396,8 @@ async fn boosts_raise_and_buries_lower_and_pages_never_repeat(app: TestApp) {
     .await;
     app.graphql(
         rule,
-        json!({ "i": { "kind": "BOOST", "movieId": low, "multiplier": 10.0, "note": "Festival winner" } }),
+        json!({ "i": { "kind": "BOOST", "movieId": low, "multiplier": 10.0,
+                       "reason": "Festival winner", "note": "Ask marketing before renewing" } }),
         Some(&editor),
     )
     .await;
@@ -416,6 +417,12 @@ async fn boosts_raise_and_buries_lower_and_pages_never_repeat(app: TestApp) {
     assert_eq!(
         all2[boosted]["reason"]["text"],
         "Editor's pick: Festival winner"
+    );
+    // The internal note reaches no subscriber.
+    assert!(
+        all2.iter()
+            .all(|i| !i["reason"]["text"].as_str().unwrap().contains("marketing")),
+        "{all2:?}"
     );
 }
 api_test!(boosts_raise_and_buries_lower_and_pages_never_repeat);
@@ -671,3 +678,421 @@ async fn editors_preview_without_reading_a_users_history_admins_in_full(app: Tes
     );
 }
 api_test!(editors_preview_without_reading_a_users_history_admins_in_full);
+
+const RULE_FIELDS: &str = "id kind multiplier note reason movie { id }";
+
+async fn rules_and_pins_are_edited_in_place_and_only_the_public_reason_is_shown(app: TestApp) {
+    demo_with_model(&app).await;
+    let editor = app.staff_token("editor").await;
+    let t = app.user_token("demo-0004");
+    let recs = "query { recommendations(first: 30) { edges { node { source reason { text } movie { id } } } } }";
+    let fetch = |r: Value| -> Vec<Value> {
+        r["data"]["recommendations"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+            .iter()
+            .map(|e| e["node"].clone())
+            .collect()
+    };
+    let before = fetch(app.graphql(recs, json!({}), Some(&t)).await);
+    let low = before[25]["movie"]["id"].as_str().unwrap().to_owned();
+
+    let r = app
+        .graphql(
+            &format!("mutation($i: RuleInput!) {{ createRule(input: $i) {{ {RULE_FIELDS} }} }}"),
+            json!({ "i": { "kind": "BOOST", "movieId": low, "multiplier": 10.0,
+                           "note": "Ask marketing first", "reason": "Festival winner" } }),
+            Some(&editor),
+        )
+        .await;
+    let rule = &r["data"]["createRule"];
+    assert_eq!(rule["note"], "Ask marketing first", "{r}");
+    assert_eq!(rule["reason"], "Festival winner", "{r}");
+    let rule_id = rule["id"].as_str().unwrap().to_owned();
+    let reason_of = |items: &[Value], m: &str| {
+        items
+            .iter()
+            .find(|i| i["movie"]["id"] == m)
+            .map(|i| i["reason"]["text"].as_str().unwrap().to_owned())
+    };
+    let items = fetch(app.graphql(recs, json!({}), Some(&t)).await);
+    assert_eq!(
+        reason_of(&items, &low).as_deref(),
+        Some("Editor's pick: Festival winner")
+    );
+
+    // Edited in place: same id, every field replaced (the note is gone), served at once.
+    let update = format!(
+        "mutation($id: ID!, $i: RuleInput!) {{ updateRule(id: $id, input: $i) {{ {RULE_FIELDS} }} }}"
+    );
+    let r = app
+        .graphql(
+            &update,
+            json!({ "id": rule_id, "i": { "kind": "BOOST", "movieId": low, "multiplier": 10.0,
+                                          "reason": "Documentary month" } }),
+            Some(&editor),
+        )
+        .await;
+    let rule = &r["data"]["updateRule"];
+    assert_eq!(rule["id"], rule_id.as_str(), "{r}");
+    assert_eq!(rule["reason"], "Documentary month");
+    assert!(rule["note"].is_null());
+    assert_eq!(app.count("rules").await, 1);
+    let items = fetch(app.graphql(recs, json!({}), Some(&t)).await);
+    assert_eq!(
+        reason_of(&items, &low).as_deref(),
+        Some("Editor's pick: Documentary month")
+    );
+
+    // Refused edits leave the rule as it was.
+    for (input, code) in [
+        (
+            json!({ "kind": "BURY", "movieId": low, "reason": "Not for subscribers" }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "kind": "BOOST", "movieId": low, "reason": "x".repeat(81) }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "kind": "BOOST", "movieId": low, "note": "x".repeat(1001) }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "kind": "BOOST", "movieId": low, "genre": "Drama" }),
+            "BAD_USER_INPUT",
+        ),
+    ] {
+        let r = app
+            .graphql(&update, json!({ "id": rule_id, "i": input }), Some(&editor))
+            .await;
+        assert_eq!(error_code(&r), Some(code), "{r}");
+    }
+    let r = app
+        .graphql(
+            &update,
+            json!({ "id": gid("Rule", 999_999), "i": { "kind": "BLOCK", "movieId": low } }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("NOT_FOUND"), "{r}");
+    let r = app
+        .graphql(
+            &format!("{{ rules {{ {RULE_FIELDS} }} }}"),
+            json!({}),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(r["data"]["rules"][0]["reason"], "Documentary month", "{r}");
+    assert_eq!(r["data"]["rules"][0]["kind"], "BOOST");
+    // Subscribers cannot edit rules.
+    let r = app
+        .graphql(
+            &update,
+            json!({ "id": rule_id, "i": { "kind": "BLOCK", "movieId": low } }),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+
+    // A pin moved in place: from the top to the third slot of the preview.
+    let pinned = before[20]["movie"]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .graphql(
+            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
+            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned } }),
+            Some(&editor),
+        )
+        .await;
+    let pin_id = r["data"]["createPlacement"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    let preview = "query { previewRecommendations(externalId: \"demo-0004\", first: 5) { source movie { id } } }";
+    let shown = |r: &Value| {
+        movie_ids(
+            r["data"]["previewRecommendations"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{r}")),
+        )
+    };
+    assert_eq!(
+        shown(&app.graphql(preview, json!({}), Some(&editor)).await)[0],
+        pinned
+    );
+    let move_pin = "mutation($id: ID!, $i: PlacementInput!) { updatePlacement(id: $id, input: $i) { id position } }";
+    let r = app
+        .graphql(
+            move_pin,
+            json!({ "id": pin_id, "i": { "surface": "RECOMMENDATIONS", "position": 3, "movieId": pinned } }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(r["data"]["updatePlacement"]["position"], 3, "{r}");
+    let now = shown(&app.graphql(preview, json!({}), Some(&editor)).await);
+    assert_eq!(now[2], pinned, "{now:?}");
+    assert_ne!(now[0], pinned);
+    let r = app
+        .graphql(
+            move_pin,
+            json!({ "id": pin_id, "i": { "surface": "RECOMMENDATIONS", "position": 0, "movieId": pinned } }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+    assert_eq!(
+        shown(&app.graphql(preview, json!({}), Some(&editor)).await)[2],
+        pinned,
+        "a refused edit changes nothing"
+    );
+    let r = app
+        .graphql(
+            move_pin,
+            json!({ "id": gid("Placement", 999_999), "i": { "surface": "RECOMMENDATIONS", "position": 2, "movieId": pinned } }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("NOT_FOUND"), "{r}");
+
+    // Each edit is audited with what it replaced.
+    let r = app
+        .graphql(
+            "query($t: String) { auditLog(filter: { targetId: $t }) { nodes { action details } } }",
+            json!({ "t": rule_id }),
+            Some(&app.admin_token().await),
+        )
+        .await;
+    let entries = r["data"]["auditLog"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"));
+    let update = entries
+        .iter()
+        .find(|e| e["action"] == "rule.update")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(
+        update["details"]["before"]["reason"], "Festival winner",
+        "{update}"
+    );
+    assert_eq!(update["details"]["after"]["reason"], "Documentary month");
+    assert_eq!(
+        app.count_where("audit_log", "action = 'placement.update'")
+            .await,
+        1,
+        "the refused edits wrote nothing"
+    );
+}
+api_test!(rules_and_pins_are_edited_in_place_and_only_the_public_reason_is_shown);
+
+const REMOVED: &str = "removed { reason rowKey movie { id } rule { id } }";
+const REMOVED_FIELDS: &str = "reason rowKey movie { id } rule { id }";
+
+async fn previews_take_an_external_id_and_say_what_curation_left_out(app: TestApp) {
+    demo_with_model(&app).await;
+    let editor = app.staff_token("editor").await;
+    let admin = app.admin_token().await;
+    let user_id = users_by_band(&app, 15)
+        .await
+        .values()
+        .flatten()
+        .copied()
+        .min()
+        .expect("a user with history");
+    let user = marquee::db::repo::users::get(&app.state.db, user_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let by_id = json!({ "u": gid("User", user_id as i64) });
+    let by_ext = json!({ "x": user.external_id });
+
+    // The same preview by either id; exactly one of them.
+    let recs_q = "query($u: ID, $x: String) { previewRecommendations(userId: $u, externalId: $x, first: 10) { movie { id } } }";
+    let a = app.graphql(recs_q, by_id.clone(), Some(&editor)).await;
+    let b = app.graphql(recs_q, by_ext.clone(), Some(&editor)).await;
+    let list = |r: &Value| {
+        movie_ids(
+            r["data"]["previewRecommendations"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{r}")),
+        )
+    };
+    assert_eq!(list(&a), list(&b));
+    assert_eq!(list(&a).len(), 10);
+    for vars in [
+        json!({ "u": gid("User", user_id as i64), "x": user.external_id }),
+        json!({}),
+        json!({ "x": "  " }),
+    ] {
+        let r = app.graphql(recs_q, vars, Some(&editor)).await;
+        assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+    }
+    let r = app
+        .graphql(recs_q, json!({ "x": "nobody-by-that-name" }), Some(&editor))
+        .await;
+    assert_eq!(error_code(&r), Some("NOT_FOUND"), "{r}");
+
+    // Block the top recommendation: the preview says it was removed, and by which rule.
+    let top = list(&a)[0].clone();
+    let r = app
+        .graphql(
+            "mutation($i: RuleInput!) { createRule(input: $i) { id } }",
+            json!({ "i": { "kind": "BLOCK", "movieId": top } }),
+            Some(&editor),
+        )
+        .await;
+    let block = r["data"]["createRule"]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .graphql(
+            &format!("query($x: String) {{ previewRemoved(externalId: $x, first: 10) {{ {REMOVED_FIELDS} }} }}"),
+            by_ext.clone(),
+            Some(&editor),
+        )
+        .await;
+    let removed = r["data"]["previewRemoved"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(removed.len(), 1, "{r}");
+    assert_eq!(removed[0]["reason"], "BLOCKED");
+    assert_eq!(removed[0]["movie"]["id"], top.as_str());
+    assert_eq!(removed[0]["rule"]["id"], block.as_str());
+
+    // A collection pinned to the second row: one title the first row shows, one the user
+    // rated, the blocked one, then three others.
+    let feed_q = format!(
+        "query($x: String) {{ previewHomeFeed(externalId: $x, rows: 8, itemsPerRow: 10) {{
+           rows {{ key kind items {{ movie {{ id }} }} {REMOVED} }} }} }}"
+    );
+    let feed = app.graphql(&feed_q, by_ext.clone(), Some(&admin)).await;
+    let rows = feed_rows(&feed);
+    let first_row_key = rows[0]["key"].as_str().unwrap().to_owned();
+    let in_first_row = rows[0]["items"][0]["movie"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shown: HashSet<String> = rows
+        .iter()
+        .flat_map(|r| movie_ids(r["items"].as_array().unwrap()))
+        .collect();
+    let rated = marquee::db::repo::ratings::all_for_user(&app.state.db, user_id)
+        .await
+        .unwrap()[0]
+        .movie_id;
+    let rated = gid("Movie", rated as i64);
+    let deeper = app
+        .graphql(
+            "query($x: String) { previewRecommendations(externalId: $x, first: 60) { movie { id } } }",
+            by_ext.clone(),
+            Some(&editor),
+        )
+        .await;
+    let deeper = movie_ids(
+        deeper["data"]["previewRecommendations"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{deeper}")),
+    );
+    let others: Vec<String> = deeper
+        .iter()
+        .filter(|m| !shown.contains(*m))
+        .take(3)
+        .cloned()
+        .collect();
+    assert_eq!(others.len(), 3, "titles the feed does not show yet");
+    let mut movies = vec![in_first_row.clone(), rated.clone(), top.clone()];
+    movies.extend(others.iter().cloned());
+    let r = app
+        .graphql(
+            "mutation($i: CollectionInput!) { createCollection(input: $i) { id } }",
+            json!({ "i": { "slug": "left-out", "title": "Left out", "movieIds": movies } }),
+            Some(&editor),
+        )
+        .await;
+    let coll = r["data"]["createCollection"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    for m in [
+        "mutation($id: ID!) { publishCollection(id: $id) { id } }",
+        "mutation($id: ID!) { createPlacement(input: { surface: \"HOME\", position: 2, collectionId: $id }) { id } }",
+    ] {
+        let r = app.graphql(m, json!({ "id": coll }), Some(&editor)).await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    let feed = app.graphql(&feed_q, by_ext.clone(), Some(&admin)).await;
+    let rows = feed_rows(&feed);
+    assert_eq!(rows[0]["key"], first_row_key.as_str(), "{feed}");
+    let row = &rows[1];
+    assert_eq!(row["key"], "collection:left-out", "{feed}");
+    assert_eq!(movie_ids(row["items"].as_array().unwrap()), others);
+    let why: Vec<(String, Value, Value, Value)> = row["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["reason"].as_str().unwrap().to_owned(),
+                r["movie"]["id"].clone(),
+                r["rowKey"].clone(),
+                r["rule"]["id"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        why,
+        vec![
+            (
+                "SHOWN_ELSEWHERE".into(),
+                json!(in_first_row),
+                json!(first_row_key),
+                Value::Null
+            ),
+            (
+                "USER_HISTORY".into(),
+                json!(rated),
+                Value::Null,
+                Value::Null
+            ),
+            ("BLOCKED".into(), json!(top), Value::Null, json!(block)),
+        ],
+        "{row}"
+    );
+    // Other rows report nothing; the user's own feed never carries the list.
+    assert!(rows
+        .iter()
+        .filter(|r| r["kind"] != "COLLECTION")
+        .all(|r| r["removed"] == json!([])));
+    let own = app
+        .graphql(
+            &format!("{{ homeFeed(rows: 8) {{ rows {{ key {REMOVED} }} }} }}"),
+            json!({}),
+            Some(&app.user_token(&user.external_id)),
+        )
+        .await;
+    let own_rows = own["data"]["homeFeed"]["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{own}"));
+    assert!(own_rows.iter().all(|r| r["removed"] == json!([])), "{own}");
+
+    // Editors are not told what the user watched: the title is withheld, and no row key
+    // names a movie of their history.
+    let feed = app.graphql(&feed_q, by_ext, Some(&editor)).await;
+    let rows = feed_rows(&feed);
+    let row = rows
+        .iter()
+        .find(|r| r["key"] == "collection:left-out")
+        .unwrap();
+    let history = row["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["reason"] == "USER_HISTORY")
+        .unwrap_or_else(|| panic!("{row}"));
+    assert!(history["movie"].is_null(), "{history}");
+    for r in row["removed"].as_array().unwrap() {
+        if let Some(k) = r["rowKey"].as_str() {
+            assert!(
+                !k.starts_with("because:") || k.starts_with("because:hidden-"),
+                "{k}"
+            );
+        }
+    }
+}
+api_test!(previews_take_an_external_id_and_say_what_curation_left_out);

@@ -183,6 +183,39 @@ async fn an_experiment_serves_its_variants_and_reports_what_they_earned(app: Tes
     let srm = &res["sampleRatio"];
     assert!(srm["pValue"].as_f64().unwrap() > 0.0, "{srm}");
 
+    // Over time: cumulative points ending now, the last one the results above.
+    let r = app
+        .graphql(
+            "query($id: ID!) { experiment(id: $id) { startedAt results { overTime {
+               at variants { name users metrics { metric value } } } } } }",
+            json!({ "id": id }),
+            Some(&editor),
+        )
+        .await;
+    let points = r["data"]["experiment"]["results"]["overTime"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!((1..=31).contains(&points.len()), "{r}");
+    let times: Vec<chrono::DateTime<chrono::Utc>> = points
+        .iter()
+        .map(|p| p["at"].as_str().unwrap().parse().unwrap())
+        .collect();
+    let started: chrono::DateTime<chrono::Utc> = r["data"]["experiment"]["startedAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+    assert!(times[0] > started);
+    let last = &points[points.len() - 1]["variants"];
+    assert_eq!(last[0]["users"], variants[0]["users"]);
+    assert_eq!(last[1]["users"], variants[1]["users"]);
+    assert_eq!(
+        metric(&last[1], "CLICK_THROUGH")["value"],
+        ctr_t["value"],
+        "{r}"
+    );
+
     // A user without personalisation consent is in no experiment.
     let t = app.user_token("demo-0031");
     let r = app
@@ -205,6 +238,20 @@ async fn an_experiment_serves_its_variants_and_reports_what_they_earned(app: Tes
         )
         .await;
     assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+
+    // A stop reason longer than 500 characters is refused, and the experiment keeps running.
+    let r = app
+        .graphql(
+            "mutation($id: ID!, $r: String) { stopExperiment(id: $id, reason: $r) { status } }",
+            json!({ "id": id, "r": "x".repeat(501) }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+    let r = app
+        .graphql(RESULTS, json!({ "id": id }), Some(&editor))
+        .await;
+    assert_eq!(r["data"]["experiment"]["status"], "RUNNING", "{r}");
 
     // Stopped: everyone gets the default again, with the pin.
     let r = app
@@ -268,6 +315,12 @@ async fn experiments_are_validated_kept_apart_and_shipped(app: TestApp) {
     let mut past = two_variants("x");
     past["endsAt"] = json!("2020-01-01T00:00:00Z");
     bad.push((past, "endsAt"));
+    let mut pool = two_variants("x");
+    pool["variants"][1]["candidatePool"] = json!(10);
+    bad.push((pool, "candidatePool must be between 20 and 5000"));
+    let mut factor = two_variants("x");
+    factor["variants"][1]["blendWeights"] = json!([{ "component": "als", "factor": 11.0 }]);
+    bad.push((factor, "blend factor"));
     for (input, why) in bad {
         let r = create(&app, &editor, input.clone()).await;
         assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{input}: {r}");
@@ -620,3 +673,113 @@ async fn editorial_performance_counts_what_pins_collections_and_boosts_earned(ap
     assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
 }
 api_test!(editorial_performance_counts_what_pins_collections_and_boosts_earned);
+
+async fn a_variant_ranks_with_its_own_blend_weights_and_candidate_pool(app: TestApp) {
+    demo_with_model(&app).await;
+    let editor = app.staff_token("editor").await;
+    let admin = app.admin_token().await;
+    let variants = |blend: Value| {
+        json!({
+            "name": "Popularity-heavy blend",
+            "surface": "RECOMMENDATIONS",
+            "primaryMetric": "CLICK_THROUGH",
+            "variants": [
+                { "name": "control", "share": 0.5 },
+                { "name": "popular", "share": 0.5, "candidatePool": 60, "blendWeights": blend }
+            ]
+        })
+    };
+    // A component the served blend lacks is refused, naming the ones it has.
+    let r = create(
+        &app,
+        &editor,
+        variants(json!([{ "component": "svdpp", "factor": 2.0 }])),
+    )
+    .await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+    let msg = r["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("no component svdpp") && msg.contains("popularity"),
+        "{msg}"
+    );
+
+    let r = app
+        .graphql(
+            "mutation($i: CreateExperimentInput!) { createExperiment(input: $i) {
+               id variants { name candidatePool blendWeights { component factor } } } }",
+            json!({ "i": variants(json!([
+                { "component": "popularity", "factor": 10.0 },
+                { "component": "als", "factor": 0.0 }
+            ])) }),
+            Some(&editor),
+        )
+        .await;
+    let exp = &r["data"]["createExperiment"];
+    let id = exp["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    assert_eq!(exp["variants"][1]["candidatePool"], 60);
+    assert_eq!(
+        exp["variants"][1]["blendWeights"],
+        json!([{ "component": "popularity", "factor": 10.0 }, { "component": "als", "factor": 0.0 }])
+    );
+    let r = app.graphql(START, json!({ "id": id }), Some(&editor)).await;
+    assert_eq!(r["data"]["startExperiment"]["status"], "RUNNING", "{r}");
+
+    // The control gets exactly what the default serves (the staff preview is never in an
+    // experiment); the treatment's lists are ranked by its own blend.
+    let preview =
+        "query($x: String) { previewRecommendations(externalId: $x, first: 10) { movie { id } } }";
+    let ids = |v: &[Value]| {
+        v.iter()
+            .map(|i| i["movie"]["id"].clone())
+            .collect::<Vec<_>>()
+    };
+    let (mut control, mut treated, mut changed) = (0, 0, 0);
+    for n in 1..=24 {
+        let ext = format!("demo-{n:04}");
+        let mine = items(
+            &app.graphql(RECS, json!({}), Some(&app.user_token(&ext)))
+                .await,
+        );
+        let default = app
+            .graphql(preview, json!({ "x": ext }), Some(&admin))
+            .await;
+        let default = default["data"]["previewRecommendations"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{default}"))
+            .clone();
+        if mine[0]["variants"][0]["variant"] == "control" {
+            control += 1;
+            assert_eq!(ids(&mine), ids(&default), "{ext} in the control");
+        } else {
+            treated += 1;
+            changed += usize::from(ids(&mine) != ids(&default));
+        }
+    }
+    assert!(control > 0 && treated > 0, "{control} / {treated}");
+    assert!(
+        changed * 2 > treated,
+        "the blend changed only {changed} of {treated} treated users' lists"
+    );
+
+    // Neither is a server setting: shipping it is refused, with nothing changed.
+    let r = app
+        .graphql(
+            "mutation($id: ID!) { shipVariant(experimentId: $id, variant: \"popular\") { status } }",
+            json!({ "id": id }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
+    assert!(r["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot be shipped"));
+    let r = app
+        .graphql(RESULTS, json!({ "id": id }), Some(&editor))
+        .await;
+    assert_eq!(r["data"]["experiment"]["status"], "RUNNING", "{r}");
+}
+api_test!(a_variant_ranks_with_its_own_blend_weights_and_candidate_pool);

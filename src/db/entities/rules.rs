@@ -18,6 +18,7 @@ pub struct Model {
     pub starts_at: Option<DateTimeUtc>,
     pub ends_at: Option<DateTimeUtc>,
     pub note: Option<String>,
+    pub reason: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -176,6 +176,25 @@ pub async fn create_placement<C: ConnectionTrait>(
     am.insert(db).await
 }
 
+/// One placement.
+pub async fn placement<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<placements::Model>, DbErr> {
+    placements::Entity::find_by_id(id).one(db).await
+}
+
+/// Writes every field of an existing placement.
+pub async fn save_placement<C: ConnectionTrait>(
+    db: &C,
+    m: placements::Model,
+) -> Result<placements::Model, DbErr> {
+    placements::ActiveModel::from(m)
+        .reset_all()
+        .update(db)
+        .await
+}
+
 /// Deletes a placement; false when there was none.
 pub async fn delete_placement<C: ConnectionTrait>(db: &C, id: i32) -> Result<bool, DbErr> {
     Ok(placements::Entity::delete_by_id(id)
@@ -201,6 +220,16 @@ pub async fn create_rule<C: ConnectionTrait>(
     let mut am = rules::ActiveModel::from(m).reset_all();
     am.id = NotSet;
     am.insert(db).await
+}
+
+/// One rule.
+pub async fn rule<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<rules::Model>, DbErr> {
+    rules::Entity::find_by_id(id).one(db).await
+}
+
+/// Writes every field of an existing rule.
+pub async fn save_rule<C: ConnectionTrait>(db: &C, m: rules::Model) -> Result<rules::Model, DbErr> {
+    rules::ActiveModel::from(m).reset_all().update(db).await
 }
 
 /// Deletes a rule; false when there was none.

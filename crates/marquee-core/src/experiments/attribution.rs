@@ -392,6 +392,69 @@ pub fn results(
     }
 }
 
+/// The results as they stood at each of `cutoffs` (ascending): only the exposures shown and
+/// the outcomes that happened before a cutoff count for it. Guardrails are not judged.
+pub fn results_over_time(
+    exposures: &[Exposure],
+    outcomes: &[Outcome],
+    shares: &[f64],
+    window: Duration,
+    catalogue_size: usize,
+    cutoffs: &[DateTime<Utc>],
+) -> Vec<(DateTime<Utc>, Results)> {
+    let mut exposures = exposures.to_vec();
+    exposures.sort_by_key(|e| e.shown_at);
+    let mut outcomes = outcomes.to_vec();
+    outcomes.sort_by_key(|o| o.at);
+    cutoffs
+        .iter()
+        .map(|&cut| {
+            let e = exposures.partition_point(|x| x.shown_at < cut);
+            let o = outcomes.partition_point(|x| x.at < cut);
+            let a = attribute(&exposures[..e], &outcomes[..o], shares.len(), window);
+            (cut, results(&a, shares, catalogue_size, &[]))
+        })
+        .collect()
+}
+
+/// The instants a chart of results over time reads them at: the end of each UTC day from
+/// `start`'s to the one before `end`'s, then `end`; at most `max_points` of them (days evenly
+/// skipped when there are more, the last always `end`). Empty unless `start < end`.
+pub fn daily_cutoffs(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    max_points: usize,
+) -> Vec<DateTime<Utc>> {
+    if start >= end || max_points == 0 {
+        return Vec::new();
+    }
+    let mut days = Vec::new();
+    let mut midnight = start
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        + Duration::days(1);
+    while midnight < end {
+        days.push(midnight);
+        midnight += Duration::days(1);
+    }
+    let room = max_points - 1;
+    if days.len() > room {
+        // `room` of them, evenly spread, the latest kept.
+        let n = days.len();
+        days = (0..room)
+            .map(|k| days[n - 1 - (k * n) / room.max(1)])
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        days.dedup();
+    }
+    days.push(end);
+    days
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,6 +503,11 @@ mod tests {
 
     /// A small fixture, with every expected figure worked out by hand in the comments.
     fn fixture() -> Attribution {
+        let (exposures, outcomes) = fixture_inputs();
+        attribute(&exposures, &outcomes, 2, Duration::minutes(60))
+    }
+
+    fn fixture_inputs() -> (Vec<Exposure>, Vec<Outcome>) {
         let exposures = vec![
             // User 1 (control): two lists, movies {10, 11, 12, 13}.
             exposure("a", 1, 0, 0, &[10, 11, 12]),
@@ -473,7 +541,67 @@ mod tests {
             event(3, 30, Some(("d", 0)), EventKind::Click, 1),
             event(3, 31, None, EventKind::ViewStart, 2),
         ];
-        attribute(&exposures, &outcomes, 2, Duration::minutes(60))
+        (exposures, outcomes)
+    }
+
+    #[test]
+    fn results_over_time_count_only_what_happened_before_each_cutoff() {
+        let (exposures, outcomes) = fixture_inputs();
+        let window = Duration::minutes(60);
+        let points = results_over_time(
+            &exposures,
+            &outcomes,
+            &[0.5, 0.5],
+            window,
+            10,
+            &[at(-1), at(2), at(200)],
+        );
+        assert_eq!(points.len(), 3);
+        let users = |r: &Results| r.variants.iter().map(|v| v.users).collect::<Vec<_>>();
+        // Before any exposure: nobody.
+        assert_eq!(users(&points[0].1), vec![0, 0]);
+        // At minute 2: lists a, c, d (shown at 0); clicks at minute 1 on 11 (user 1) and 30
+        // (user 3): each variant's click-through is 1 click over the movies shown.
+        let early = &points[1].1;
+        assert_eq!(users(early), vec![2, 1]);
+        assert_eq!(early.variants[0].lists, 2);
+        let ctr = |v: &VariantResult| {
+            v.metrics
+                .iter()
+                .find(|(m, _)| *m == Metric::ClickThrough)
+                .unwrap()
+                .1
+                .unwrap()
+                .value
+        };
+        assert!((ctr(&early.variants[0]) - 1.0 / 5.0).abs() < 1e-12);
+        assert!((ctr(&early.variants[1]) - 1.0 / 2.0).abs() < 1e-12);
+        // At the end: the same as the results of everything.
+        let all = attribute(&exposures, &outcomes, 2, window);
+        assert_eq!(points[2].1, results(&all, &[0.5, 0.5], 10, &[]));
+        assert_eq!(points[2].0, at(200));
+    }
+
+    #[test]
+    fn daily_cutoffs_end_each_day_then_now() {
+        let t = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
+        assert_eq!(
+            daily_cutoffs(t(1, 15), t(3, 9), 31),
+            vec![t(2, 0), t(3, 0), t(3, 9)]
+        );
+        assert_eq!(daily_cutoffs(t(1, 15), t(1, 18), 31), vec![t(1, 18)]);
+        assert!(daily_cutoffs(t(1, 18), t(1, 15), 31).is_empty());
+        // 60 days into 11 points: 10 days spread evenly, the last day and now kept.
+        let many = daily_cutoffs(t(1, 15), t(1, 15) + Duration::days(60), 11);
+        assert_eq!(many.len(), 11);
+        assert_eq!(many[10], t(1, 15) + Duration::days(60));
+        assert_eq!(many[9], t(1, 0) + Duration::days(60));
+        assert!(many.windows(2).all(|w| w[0] < w[1]));
+        let gaps: Vec<i64> = many[..10]
+            .windows(2)
+            .map(|w| (w[1] - w[0]).num_days())
+            .collect();
+        assert!(gaps.iter().all(|g| (5..=7).contains(g)), "{gaps:?}");
     }
 
     #[test]

@@ -13,10 +13,10 @@ pub mod stats;
 
 pub use assignment::{Allocation, Claim, TrafficRange, BUCKETS};
 pub use attribution::{
-    attribute, results, Attribution, Exposure, Guardrail, Metric, Outcome, Results, Signal,
-    UserTally, VariantResult,
+    attribute, daily_cutoffs, results, results_over_time, Attribution, Exposure, Guardrail, Metric,
+    Outcome, Results, Signal, UserTally, VariantResult,
 };
-pub use config::VariantConfig;
+pub use config::{BlendFactor, VariantConfig};
 pub use editorial::{attribute_origins, Origin, OriginTally, ShownItem};
 pub use stats::{compare, mean, ratio, sample_ratio, Comparison, Estimate, SampleRatio};
 

@@ -1042,10 +1042,27 @@ impl Hybrid {
     /// Ranking objective: the blended score of every item `0..n_items` (what `score` returns for
     /// the candidates), computed once per user.
     pub(crate) fn ranking_scores(&self, user: &UserHistory<'_>) -> Vec<f32> {
+        self.ranking_scores_scaled(user, &[])
+    }
+
+    /// [`Self::ranking_scores`] with each named component's learned weight multiplied by its
+    /// factor in `scale` (components not named keep their weight; a factor of 0 leaves the
+    /// component out).
+    pub(crate) fn ranking_scores_scaled(
+        &self,
+        user: &UserHistory<'_>,
+        scale: &[(String, f32)],
+    ) -> Vec<f32> {
         let w = &self.weights[bucket_of(&self.bounds, user.len()).min(self.weights.len() - 1)];
         let all = all_items(self.n_items());
         let mut total = vec![0f32; all.len()];
         for (c, &wc) in self.components.iter().zip(&w[1..]) {
+            let name = c.scorer().name();
+            let factor = scale
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(1.0, |(_, f)| *f);
+            let wc = wc * factor;
             if wc == 0.0 {
                 continue;
             }
@@ -1053,6 +1070,11 @@ impl Hybrid {
             add_standardised(&mut total, s.as_slice().unwrap_or(&s.to_vec()), wc);
         }
         total
+    }
+
+    /// The names of the blend's components, in order.
+    pub fn component_names(&self) -> Vec<&'static str> {
+        self.components.iter().map(|c| c.scorer().name()).collect()
     }
 
     /// Whether the blend ranks (rather than predicts ratings).

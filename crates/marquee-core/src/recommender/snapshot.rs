@@ -583,6 +583,29 @@ impl Snapshot {
         exclude: &[ItemIdx],
         allow: &dyn Fn(ItemIdx) -> bool,
     ) -> Vec<Ranked> {
+        self.ranked_scaled(history, n, exclude, allow, &[])
+    }
+
+    /// The names of the ranking blend's components (what [`Self::ranked_scaled`] can scale).
+    pub fn ranking_components(&self) -> Vec<&'static str> {
+        if self.ranking.is_ranking() {
+            self.ranking.component_names()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// [`Self::ranked`] with the ranking blend's weights changed: each component named in
+    /// `scale` has its learned weight multiplied by the factor given (0 leaves it out). Cold
+    /// users, and blends that predict ratings, rank as in [`Self::ranked`].
+    pub fn ranked_scaled(
+        &self,
+        history: &UserHistory<'_>,
+        n: usize,
+        exclude: &[ItemIdx],
+        allow: &dyn Fn(ItemIdx) -> bool,
+        scale: &[(String, f32)],
+    ) -> Vec<Ranked> {
         let h = self.clean(history);
         let cands: Vec<ItemIdx> = (0..self.vocab.n_items() as u32)
             .map(ItemIdx)
@@ -603,7 +626,7 @@ impl Snapshot {
             )
         } else if self.ranking.is_ranking() {
             // every item's blended score once, then only the allowed candidates are ranked
-            let all = self.ranking.ranking_scores(&h);
+            let all = self.ranking.ranking_scores_scaled(&h, scale);
             let s: Vec<f32> = cands
                 .iter()
                 .map(|i| all.get(i.ix()).copied().unwrap_or(f32::NAN))

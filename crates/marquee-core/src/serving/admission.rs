@@ -8,6 +8,23 @@ use chrono::{DateTime, Utc};
 use super::curation::{CurationSnapshot, Rule, Surface};
 use crate::catalogue::{CatalogueEntry, CatalogueIndex};
 
+/// Why [`Admission::check`] refuses a movie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// In the caller's exclusions (the client's own, or what the list or feed already holds).
+    Excluded,
+    /// The viewer rated, finished, thumbed down or dismissed it.
+    Seen,
+    /// Not in the catalogue (deleted).
+    Missing,
+    /// Marked unavailable.
+    Unavailable,
+    /// A block rule in force matches it (the rule's id; the lowest-numbered when several do).
+    Blocked(i32),
+    /// The client's filter leaves it out.
+    Filtered,
+}
+
 /// Admission to one surface at one instant, for one viewer: gathered once per list.
 pub struct Admission<'a> {
     catalogue: &'a CatalogueIndex,
@@ -60,14 +77,34 @@ impl<'a> Admission<'a> {
         exclude: &HashSet<i32>,
         keep: &dyn Fn(&CatalogueEntry) -> bool,
     ) -> Option<&'a CatalogueEntry> {
-        if exclude.contains(&movie_id) || self.seen.is_some_and(|s| s.contains(&movie_id)) {
-            return None;
+        self.check(movie_id, exclude, keep).ok()
+    }
+
+    /// [`Self::admit`], saying why a movie is refused (the first reason in the order of
+    /// [`Refusal`]'s variants).
+    pub fn check(
+        &self,
+        movie_id: i32,
+        exclude: &HashSet<i32>,
+        keep: &dyn Fn(&CatalogueEntry) -> bool,
+    ) -> Result<&'a CatalogueEntry, Refusal> {
+        if exclude.contains(&movie_id) {
+            return Err(Refusal::Excluded);
         }
-        let e = self.catalogue.get(movie_id)?;
-        if !e.available || self.blocks.iter().any(|r| r.matches(e)) || !keep(e) {
-            return None;
+        if self.seen.is_some_and(|s| s.contains(&movie_id)) {
+            return Err(Refusal::Seen);
         }
-        Some(e)
+        let e = self.catalogue.get(movie_id).ok_or(Refusal::Missing)?;
+        if !e.available {
+            return Err(Refusal::Unavailable);
+        }
+        if let Some(r) = self.blocks.iter().find(|r| r.matches(e)) {
+            return Err(Refusal::Blocked(r.id));
+        }
+        if !keep(e) {
+            return Err(Refusal::Filtered);
+        }
+        Ok(e)
     }
 
     /// Whether the movie may be shown, with no exclusions or filter beyond the rule itself.

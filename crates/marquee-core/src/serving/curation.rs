@@ -361,8 +361,9 @@ pub struct Rule {
     pub surface: Option<Surface>,
     /// When it is in force.
     pub schedule: Schedule,
-    /// A note shown with boosted items ("Editor's pick: <note>").
-    pub note: Option<String>,
+    /// A boost's public reason, shown with its items ("Editor's pick: <reason>"). Editors'
+    /// internal notes never reach the core.
+    pub reason: Option<String>,
 }
 
 impl Rule {
@@ -491,7 +492,7 @@ pub struct CurationSnapshot {
 
 impl CurationSnapshot {
     /// The product of the multipliers of every live boost and bury matching the movie on this
-    /// surface, and the strongest of those boosts (for its note; ties go to the lowest id).
+    /// surface, and the strongest of those boosts (for its reason; ties go to the lowest id).
     pub fn multiplier(
         &self,
         movie_id: i32,
@@ -843,7 +844,7 @@ mod tests {
             target: RuleTarget::Movie(id),
             surface,
             schedule: Schedule { starts_at, ends_at },
-            note: None,
+            reason: None,
         };
         let snap = CurationSnapshot {
             rules: vec![
@@ -912,7 +913,7 @@ mod tests {
             target: RuleTarget::Movie(1),
             surface: None,
             schedule: Schedule::default(),
-            note: None,
+            reason: None,
         };
         assert!(r.validate().is_err());
         r.kind = RuleKind::Bury;
@@ -949,7 +950,7 @@ mod tests {
             target,
             surface,
             schedule: Schedule::default(),
-            note: Some(format!("rule {id}")),
+            reason: Some(format!("rule {id}")),
         };
         let mut later = rule(4, RuleKind::Boost, 5.0, RuleTarget::Movie(1), None);
         later.schedule.starts_at = Some(at(9));

@@ -154,8 +154,10 @@ fn place(
 /// movie id.
 ///
 /// Hard constraints: within any [`DIVERSITY_WINDOW`] consecutive positions no genre appears in
-/// more than `max_per_genre` movies (pinned movies count but are never moved or dropped); when
-/// no candidate fits a position, the list ends there. While the free slots left in the first
+/// more than `max_per_genre` movies (pinned movies count but are never moved or dropped). Each
+/// position chooses among the best [`pool_size`] candidates; when none of them fits the cap,
+/// the best fitting candidate further down is taken, and only when no candidate at all fits
+/// does the list end there. While the free slots left in the first
 /// window are no more than the genres still missing for `min_genres`, a candidate adding a new
 /// genre is taken if there is one.
 ///
@@ -242,7 +244,13 @@ pub fn rerank(
         sorted_pop.partition_point(|&x| x < pop) as f64 / (sorted_pop.len() - 1) as f64
     };
 
-    let pool_max = items.len().min(pool_size(n - 1));
+    // The last position's pool; with a genre cap every candidate, for the positions whose
+    // pool holds none that fits (what a position takes never depends on `n`).
+    let pool_max = if settings.max_per_genre.is_some() {
+        items.len()
+    } else {
+        items.len().min(pool_size(n - 1))
+    };
     let cands: Vec<Cand> = items[..pool_max]
         .iter()
         .map(|s| {
@@ -342,10 +350,16 @@ pub fn rerank(
             0.0
         };
 
+        // The best candidates first; when none of them fits the genre cap, every other
+        // candidate is searched before the list ends.
         let pool_end = cands.len().min(pool_size(pos));
         let mut best_any: Option<(f64, usize)> = None;
         let mut best_new: Option<(f64, usize)> = None;
-        for i in 0..pool_end {
+        let widened = (pool_end..cands.len()).filter(|_| cap.is_some());
+        for i in (0..pool_end).chain(widened) {
+            if i == pool_end && best_any.is_some() {
+                break;
+            }
             if taken[i] {
                 continue;
             }
@@ -566,6 +580,30 @@ mod tests {
             3,
         );
         assert_eq!(out, vec![1, 2]);
+    }
+
+    #[test]
+    fn the_genre_cap_looks_past_the_pool_before_ending_the_list() {
+        // 100 dramas lead, far beyond any position's pool; eight other genres trail.
+        const OTHERS: [&str; 8] = ["B", "C", "D", "E", "F", "G", "H", "I"];
+        let mut movies: Vec<(i32, &[&str], f64)> =
+            (1..=100).map(|i| (i, &["A"][..], 1.0)).collect();
+        for (k, g) in OTHERS.iter().enumerate() {
+            movies.push((200 + k as i32, std::slice::from_ref(g), 1.0));
+        }
+        let cat = catalogue(&movies);
+        let mut items: Vec<(i32, f64)> = (1..=100).map(|i| (i, 2.0 - i as f64 / 100.0)).collect();
+        items.extend((0..8).map(|k| (200 + k, 0.5 - k as f64 / 100.0)));
+        let settings = DiversitySettings {
+            max_per_genre: Some(2),
+            ..Default::default()
+        };
+        assert!(
+            pool_size(9) < 100,
+            "the trailing genres must lie beyond the pool"
+        );
+        let out = rerank(scored(&items), &settings, &HashMap::new(), &cat, &[], 10);
+        assert_eq!(out, vec![1, 2, 200, 201, 202, 203, 204, 205, 206, 207]);
     }
 
     #[test]

@@ -26,10 +26,10 @@ pub enum ReasonKind {
     EditorsPick,
 }
 
-/// The reason of an item an editor chose: "Editor's pick", or "Editor's pick: <note>" when the
-/// pin, collection or boost has a title or note.
-pub fn editors_pick(note: Option<&str>) -> (ReasonKind, String) {
-    match note.map(str::trim).filter(|n| !n.is_empty()) {
+/// The reason of an item an editor chose: "Editor's pick", or "Editor's pick: <detail>" when the
+/// collection has a title or the boost a public reason.
+pub fn editors_pick(detail: Option<&str>) -> (ReasonKind, String) {
+    match detail.map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => (ReasonKind::EditorsPick, format!("Editor's pick: {n}")),
         None => (ReasonKind::EditorsPick, "Editor's pick".into()),
     }
@@ -158,7 +158,7 @@ mod tests {
     }
 
     #[test]
-    fn editors_picks_name_their_note_when_there_is_one() {
+    fn editors_picks_name_their_detail_when_there_is_one() {
         assert_eq!(
             editors_pick(Some("Noir Week")),
             (ReasonKind::EditorsPick, "Editor's pick: Noir Week".into())

@@ -2,12 +2,13 @@
 //! rows, editors' collections, trending and genre rows, or for new users popular,
 //! demographic and editorial rows. Every ranked row goes through the same filters, rules and
 //! diversity settings (those of `HOME`) as a list; no movie appears twice in one feed.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
 use crate::catalogue::CatalogueEntry;
 use crate::catalogue::CatalogueIndex;
+use crate::serving::admission::Refusal;
 use crate::serving::curation::{Collection, CurationSnapshot, PinTarget, Surface, UserContext};
 use crate::serving::explain;
 use crate::serving::pipeline::{
@@ -70,6 +71,31 @@ pub struct FeedRow {
     pub collection_id: Option<i32>,
     /// Its items, in order.
     pub items: Vec<ServedItem>,
+    /// For a collection row: its movies left out before the row filled, and why, in the
+    /// editor's order (empty for other rows).
+    pub removed: Vec<Removed>,
+}
+
+/// A movie of a collection that its row leaves out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed {
+    /// The movie.
+    pub movie_id: i32,
+    /// Why.
+    pub why: Removal,
+}
+
+/// Why a collection row leaves a movie out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    /// Already in the feed: in an earlier row (its key), or pinned into a ranked row (`None`).
+    ShownElsewhere(Option<String>),
+    /// The user rated, finished, thumbed down or dismissed it.
+    History,
+    /// Deleted or marked unavailable.
+    Unavailable,
+    /// A block rule in force matches it (the rule's id).
+    Blocked(i32),
 }
 
 /// Whom the feed is for and how big it is.
@@ -157,6 +183,8 @@ pub fn home_feed(
     }
     let mut used: HashSet<i32> = req.exclude.clone();
     used.extend(pins.iter().map(|p| p.movie_id));
+    // The row each movie shown so far is in (by key), to say why a collection leaves it out.
+    let mut shown_in: HashMap<i32, String> = HashMap::new();
 
     // Pinned collections, by row position.
     let mut pinned_rows: Vec<(usize, &Collection, i32)> = Vec::new();
@@ -196,7 +224,17 @@ pub fn home_feed(
         };
         let row = match spec {
             Spec::Collection(c, placement) => {
-                collection_row(c, placement, &gate, &used, req.per_row)
+                let why = |movie_id: i32, refusal: Refusal| match refusal {
+                    Refusal::Excluded if req.exclude.contains(&movie_id) => Some(Removal::History),
+                    Refusal::Excluded => {
+                        Some(Removal::ShownElsewhere(shown_in.get(&movie_id).cloned()))
+                    }
+                    Refusal::Seen => Some(Removal::History),
+                    Refusal::Missing | Refusal::Unavailable => Some(Removal::Unavailable),
+                    Refusal::Blocked(rule) => Some(Removal::Blocked(rule)),
+                    Refusal::Filtered => None,
+                };
+                collection_row(c, placement, &gate, &used, req.per_row, &why)
             }
             Spec::Ranked {
                 key,
@@ -231,6 +269,7 @@ pub fn home_feed(
                     kind,
                     collection_id: None,
                     items,
+                    removed: Vec::new(),
                 }
             }
         };
@@ -242,6 +281,9 @@ pub fn home_feed(
         };
         if row.items.len() >= needed {
             used.extend(row.items.iter().map(|i| i.movie_id));
+            for i in &row.items {
+                shown_in.insert(i.movie_id, row.key.clone());
+            }
             rows.push(row);
         }
     }
@@ -331,40 +373,51 @@ fn default_rows<'c>(
     specs
 }
 
-/// A collection's row: its movies in the editor's order, those that may not be shown dropped.
+/// A collection's row: its movies in the editor's order, those that may not be shown dropped
+/// (each with the reason `why` gives for its refusal, until the row is full).
 fn collection_row(
     c: &Collection,
     placement: Option<i32>,
     gate: &Gate<'_>,
     used: &HashSet<i32>,
     per_row: usize,
+    why: &dyn Fn(i32, Refusal) -> Option<Removal>,
 ) -> FeedRow {
     let everything = |_: &CatalogueEntry| true;
     let mut seen = HashSet::new();
     let (reason_kind, reason_text) = explain::editors_pick(Some(&c.title));
-    let items = c
-        .movie_ids
-        .iter()
-        .copied()
-        .filter(|id| seen.insert(*id) && gate.admit(*id, used, &everything).is_some())
-        .take(per_row)
-        .map(|movie_id| ServedItem {
-            movie_id,
-            score: 0.0,
-            source: ServedSource::Collection,
-            reason_kind,
-            reason_text: reason_text.clone(),
-            evidence: Vec::new(),
-            collection_id: Some(c.id),
-            placement_id: placement,
-            rule_id: None,
-        })
-        .collect();
+    let mut items = Vec::new();
+    let mut removed = Vec::new();
+    for &movie_id in &c.movie_ids {
+        if items.len() == per_row {
+            break;
+        }
+        if !seen.insert(movie_id) {
+            continue;
+        }
+        match gate.check(movie_id, used, &everything) {
+            Ok(_) => items.push(ServedItem {
+                movie_id,
+                score: 0.0,
+                source: ServedSource::Collection,
+                reason_kind,
+                reason_text: reason_text.clone(),
+                evidence: Vec::new(),
+                collection_id: Some(c.id),
+                placement_id: placement,
+                rule_id: None,
+            }),
+            Err(refusal) => {
+                removed.extend(why(movie_id, refusal).map(|why| Removed { movie_id, why }))
+            }
+        }
+    }
     FeedRow {
         key: format!("collection:{}", c.slug),
         title: c.title.clone(),
         kind: RowKind::Collection,
         collection_id: Some(c.id),
         items,
+        removed,
     }
 }

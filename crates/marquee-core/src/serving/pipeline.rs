@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::admission::Admission;
+use super::admission::{Admission, Refusal};
 use crate::catalogue::CatalogueEntry;
 use crate::catalogue::CatalogueIndex;
 use crate::recommender::Source;
@@ -170,6 +170,16 @@ impl<'a> Gate<'a> {
         keep: &dyn Fn(&CatalogueEntry) -> bool,
     ) -> Option<&'a CatalogueEntry> {
         self.admission.admit(movie_id, exclude, keep)
+    }
+
+    /// [`Self::admit`], saying why a movie is refused.
+    pub(crate) fn check(
+        &self,
+        movie_id: i32,
+        exclude: &HashSet<i32>,
+        keep: &dyn Fn(&CatalogueEntry) -> bool,
+    ) -> Result<&'a CatalogueEntry, Refusal> {
+        self.admission.check(movie_id, exclude, keep)
     }
 }
 
@@ -407,7 +417,7 @@ fn explain_model_item(
     let (source, (reason_kind, reason_text)) = match boost {
         Some(rule) => (
             ServedSource::Boosted,
-            explain::editors_pick(rule.note.as_deref()),
+            explain::editors_pick(rule.reason.as_deref()),
         ),
         _ => {
             let items: Vec<EvidenceItem<'_>> = evidence.into_iter().map(|(_, e)| e).collect();

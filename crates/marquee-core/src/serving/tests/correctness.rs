@@ -9,7 +9,9 @@ use crate::serving::curation::{
     RuleKind, RuleTarget, Schedule, Surface, UserContext, DIVERSITY_WINDOW,
 };
 use crate::serving::explain::ReasonKind;
-use crate::serving::feed::{home_feed, FeedInputs, FeedRequest, FeedRow, RowKind};
+use crate::serving::feed::{
+    home_feed, FeedInputs, FeedRequest, FeedRow, Removal, Removed, RowKind,
+};
 use crate::serving::pipeline::{rank_list, Candidate, ListRequest, ServedSource};
 
 fn pin(id: i32, surface: Surface, position: u32, target: PinTarget) -> Placement {
@@ -31,7 +33,7 @@ fn rule(id: i32, kind: RuleKind, multiplier: f64, target: RuleTarget) -> Rule {
         target,
         surface: None,
         schedule: Schedule::default(),
-        note: None,
+        reason: None,
     }
 }
 
@@ -559,7 +561,7 @@ fn buried_items_rank_lower_and_boosted_higher_by_the_documented_rule() {
     // Scores 10, 9, …, 1 for movies 1..=10: relevance 1.0, 0.9, …, 0.1.
     let candidates: Vec<Candidate> = (1..=10).map(|id| model(id, (11 - id) as f64)).collect();
     let mut boost = rule(1, RuleKind::Boost, 3.5, RuleTarget::Movie(8));
-    boost.note = Some("Noir Week".into());
+    boost.reason = Some("Noir Week".into());
     let bury = rule(2, RuleKind::Bury, 0.5, RuleTarget::Movie(1));
     let mut weak_boost = rule(
         3,
@@ -570,7 +572,7 @@ fn buried_items_rank_lower_and_boosted_higher_by_the_documented_rule() {
             to: Some(1999),
         },
     );
-    weak_boost.note = Some("Nineties".into());
+    weak_boost.reason = Some("Nineties".into());
     let curation = CurationSnapshot {
         rules: vec![boost, bury, weak_boost],
         ..Default::default()
@@ -862,4 +864,70 @@ fn short_rows_are_dropped_and_limits_hold() {
         home_feed(inputs, &req, &CurationSnapshot::default(), &catalogue()).len(),
         2
     );
+}
+
+#[test]
+fn collection_rows_say_why_they_leave_movies_out() {
+    let mut curation = CurationSnapshot {
+        collections: vec![collection(
+            1,
+            "noir-week",
+            "Noir Week",
+            &[17, UNAVAILABLE, 11, 1, 5, 12, 14, 18],
+        )],
+        ..Default::default()
+    };
+    curation
+        .rules
+        .push(rule(7, RuleKind::Block, 1.0, RuleTarget::Movie(12)));
+    let user = UserContext {
+        is_new: true,
+        ..user_in("FR")
+    };
+    let history: HashSet<i32> = [14].into();
+    let req = FeedRequest {
+        user: &user,
+        now: now(),
+        exclude: &history,
+        rows: 20,
+        per_row: 3,
+        explain: None,
+    };
+    let rows = home_feed(inputs(), &req, &curation, &catalogue());
+    let row = rows
+        .iter()
+        .find(|r| r.key == "collection:noir-week")
+        .expect("the collection row");
+    let row_of = |m: i32| {
+        rows.iter()
+            .find(|r| r.items.iter().any(|i| i.movie_id == m))
+            .map(|r| r.key.clone())
+    };
+    assert_eq!(ids(&row.items), vec![17, 11, 18]);
+    let mut expected = vec![Removed {
+        movie_id: UNAVAILABLE,
+        why: Removal::Unavailable,
+    }];
+    for m in [1, 5] {
+        let earlier = row_of(m).expect("shown in an earlier row");
+        assert_ne!(earlier, row.key);
+        expected.push(Removed {
+            movie_id: m,
+            why: Removal::ShownElsewhere(Some(earlier)),
+        });
+    }
+    expected.push(Removed {
+        movie_id: 12,
+        why: Removal::Blocked(7),
+    });
+    expected.push(Removed {
+        movie_id: 14,
+        why: Removal::History,
+    });
+    assert_eq!(row.removed, expected);
+    // Ranked rows report nothing; the row stops explaining once it is full.
+    assert!(rows
+        .iter()
+        .filter(|r| r.kind != RowKind::Collection)
+        .all(|r| r.removed.is_empty()));
 }

@@ -122,7 +122,7 @@ fn random_curation(rng: &mut Lcg) -> CurationSnapshot {
             target: RuleTarget::Genre(1 + rng.below(GENRES as u64) as i32),
             surface: None,
             schedule: Schedule::default(),
-            note: None,
+            reason: None,
         },
         Rule {
             id: 2,
@@ -131,7 +131,7 @@ fn random_curation(rng: &mut Lcg) -> CurationSnapshot {
             target: RuleTarget::Person(1 + rng.below(PEOPLE as u64) as i32),
             surface: None,
             schedule: Schedule::default(),
-            note: None,
+            reason: None,
         },
     ];
     for id in 3..8 {
@@ -142,7 +142,7 @@ fn random_curation(rng: &mut Lcg) -> CurationSnapshot {
             target: RuleTarget::Movie(any_movie(rng)),
             surface: None,
             schedule: Schedule::default(),
-            note: None,
+            reason: None,
         });
     }
     for id in 8..16 {
@@ -175,7 +175,7 @@ fn random_curation(rng: &mut Lcg) -> CurationSnapshot {
                 Some(surfaces()[rng.below(3) as usize].clone())
             },
             schedule: schedule(rng),
-            note: rng.chance(0.5).then(|| format!("Note {id}")),
+            reason: rng.chance(0.5).then(|| format!("Note {id}")),
         });
     }
     let collections: Vec<Collection> = (1..=4)
