@@ -185,6 +185,16 @@ describe('admin', () => {
     await page.getByRole('button', { name: 'Add staff' }).click();
     await page.getByText('The password must have at least 10 characters.').waitFor();
     await shot(page, '01c-staff');
+    // Leaving the filled-in form asks first: staying keeps what was typed, leaving drops it.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Catalogue' }).click();
+    const leave = page.getByRole('dialog', { name: 'Leave this page?' });
+    await leave.getByRole('button', { name: 'Stay on this page' }).click();
+    await leave.waitFor({ state: 'hidden' });
+    assert.equal(await page.getByLabel('Initial password').inputValue(), 'short');
+    await nav.getByRole('link', { name: 'Catalogue' }).click();
+    await leave.getByRole('button', { name: 'Leave without saving' }).click();
+    await page.getByRole('heading', { name: 'Catalogue', level: 1 }).waitFor();
   });
 
   test('searches the catalogue and toggles a movie’s availability', async () => {
@@ -321,7 +331,7 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
   describe('curation', () => {
     let page;
     let token;
-    const created = { collectionId: null, placementIds: [] };
+    const created = { collectionId: null, placementIds: [], ruleIds: [] };
     before(async () => {
       page = await newPage();
       token = await apiLogin(EDITOR);
@@ -329,6 +339,7 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
     after(async () => {
       // Leave the server as found even when a step failed.
       for (const id of created.placementIds) await gql('mutation($id: ID!) { deletePlacement(id: $id) }', { id }, token).catch(() => {});
+      for (const id of created.ruleIds) await gql('mutation($id: ID!) { deleteRule(id: $id) }', { id }, token).catch(() => {});
       if (created.collectionId) {
         await gql('mutation($id: ID!) { archiveCollection(id: $id) { id } }', { id: created.collectionId }, token).catch(() => {});
       }
@@ -339,7 +350,7 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
       const picks = (await gql('{ movies(first: 3, orderBy: POPULARITY) { nodes { id title } } }', {}, token)).data.movies.nodes;
       assert.equal(picks.length, 3, 'the catalogue needs at least 3 movies');
       const adminToken = await apiLogin(ADMIN);
-      const previewUser = (await gql('{ users(first: 1) { nodes { id } } }', {}, adminToken)).data.users.nodes[0];
+      const previewUser = (await gql('{ users(first: 1) { nodes { id externalId } } }', {}, adminToken)).data.users.nodes[0];
       assert.ok(previewUser, 'the server needs at least one user for the preview');
       const title = `E2E collection ${Date.now()}`;
       const slug = slugify(title);
@@ -414,8 +425,10 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
 
       // Preview a user's home feed: the collection is the first row.
       await openScreen(page, 'Preview');
-      await page.getByLabel('User id', { exact: true }).fill(previewUser.id);
+      // Editors name the user by the id the apps know them by.
+      await page.getByLabel('External id', { exact: true }).fill(previewUser.externalId);
       await page.getByRole('button', { name: 'Show preview' }).click();
+      await page.waitForURL(/[?&]external=/);
       const row = page.locator('.feed-row', { has: page.getByRole('heading', { name: new RegExp(escapeRe(title)) }) });
       await row.waitFor();
       assert.equal(await row.getAttribute('data-row-kind'), 'COLLECTION');
@@ -423,6 +436,31 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
       assert.ok((await row.locator('.rec').count()) >= 1, 'the collection row is empty');
       await page.getByRole('heading', { name: 'Recommendations', level: 2 }).waitFor();
       await shot(page, '10-preview');
+
+      // A boost rule edited in place: the public reason changes (with a live preview of what
+      // subscribers read), the internal note stays internal.
+      const genre = (await gql('{ genres { genre { name } } }', {}, token)).data.genres[0].genre.name;
+      const made = await gql(
+        'mutation($i: RuleInput!) { createRule(input: $i) { id } }',
+        { i: { kind: 'BOOST', genre, multiplier: 1.2, reason: 'E2E month', note: 'Internal: ask marketing' } },
+        token,
+      );
+      const ruleId = made.data.createRule.id;
+      created.ruleIds.push(ruleId);
+      await openScreen(page, 'Pins & rules');
+      const ruleRow = page.locator(`tr[data-rule-id="${ruleId}"]`);
+      await ruleRow.waitFor();
+      assert.equal((await ruleRow.locator('td[data-field="reason"]').innerText()).trim(), "Editor's pick: E2E month");
+      await ruleRow.getByRole('button', { name: /^Edit rule:/ }).click();
+      const edit = page.getByRole('form', { name: 'Edit rule' });
+      await edit.getByLabel('Public reason (shown to subscribers)').fill('E2E festival');
+      await edit.locator('[data-reason-preview]', { hasText: "Editor's pick: E2E festival" }).waitFor();
+      await edit.getByRole('button', { name: 'Save rule' }).click();
+      await page.getByRole('status').filter({ hasText: 'Rule saved.' }).waitFor();
+      const saved = (await gql('{ rules { id reason note } }', {}, token)).data.rules.filter((r) => r.id === ruleId);
+      assert.deepEqual(saved, [{ id: ruleId, reason: 'E2E festival', note: 'Internal: ask marketing' }]);
+      await page.locator(`tr[data-rule-id="${ruleId}"] td[data-field="reason"]`, { hasText: "Editor's pick: E2E festival" }).waitFor();
+      await shot(page, '10b-rule-edited');
 
       // Clean up through the console: delete the pin, archive the collection.
       await openScreen(page, 'Pins & rules');
@@ -644,4 +682,115 @@ describe('compliance', { skip: !COMPLIANCE.email || !COMPLIANCE.password ? 'MARQ
 
 test('no uncaught errors in the page', () => {
   assert.deepEqual(pageErrors, []);
+});
+
+// Accessibility and narrow screens (issue #13). Every main screen, at 390×844 and at 1280 px
+// wide, has no `serious` or `critical` axe-core violation, and at 390 px nothing overflows
+// horizontally. The console's Content-Security-Policy (script-src 'self') refuses inline
+// scripts, so page.addScriptTag cannot add axe; page.addInitScript adds it through the
+// DevTools protocol to every document the tab loads, which the policy does not apply to.
+const AXE_PATH = (await import('node:module')).createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** The screens checked: console path (under /admin/) and level-1 heading. */
+const A11Y_SCREENS = [
+  { name: 'dashboard', path: '', heading: 'Dashboard' },
+  { name: 'catalogue', path: 'catalogue', heading: 'Catalogue' },
+  { name: 'collections', path: 'collections', heading: 'Collections' },
+  { name: 'pins', path: 'pins', heading: 'Pins & rules' },
+  { name: 'diversity', path: 'diversity', heading: 'Diversity' },
+  { name: 'preview', path: 'preview', heading: 'Preview', withUser: true },
+  { name: 'experiments', path: 'experiments', heading: 'Experiments' },
+  { name: 'staff', path: 'staff', heading: 'Staff' },
+  { name: 'audit', path: 'audit', heading: 'Audit log' },
+];
+
+describe('accessibility and narrow screens', () => {
+  let page;
+  let previewUserId;
+  const errors = [];
+  before(async () => {
+    page = await newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.addInitScript({ path: AXE_PATH });
+    // One browser sign-in for the whole block (the server allows 5 a minute per account);
+    // the session lives in the tab's sessionStorage, so every page.goto below stays signed in.
+    await signIn(page, ADMIN);
+    const token = await apiLogin(ADMIN);
+    previewUserId = (await gql('{ users(first: 1) { nodes { id } } }', {}, token)).data?.users?.nodes?.[0]?.id;
+    assert.ok(previewUserId, 'the server needs a user for the preview');
+  });
+  after(async () => page?.close());
+
+  /** Opens a screen by URL and waits for its heading, its data (no aria-busy) and the network. */
+  async function visit(s) {
+    const path = s.withUser ? `${s.path}?user=${encodeURIComponent(previewUserId)}` : s.path;
+    await page.goto(`${CONSOLE}${path}`, { waitUntil: 'networkidle' });
+    await page.getByRole('heading', { name: s.heading, level: 1, exact: true }).waitFor();
+    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+  }
+
+  /** axe-core's serious and critical violations on the page, summarised. */
+  async function seriousViolations() {
+    return page.evaluate(async () => {
+      if (!window.axe) throw new Error('axe-core was not injected');
+      const r = await window.axe.run(document, { resultTypes: ['violations'] });
+      return r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => ({ rule: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+    });
+  }
+
+  for (const viewport of [
+    { width: 390, height: 844 },
+    { width: 1280, height: 860 },
+  ]) {
+    const narrow = viewport.width < 500;
+    test(`at ${viewport.width} px every main screen has no serious or critical axe violation${narrow ? ' and no horizontal overflow' : ''}`, async () => {
+      await page.setViewportSize(viewport);
+      const problems = [];
+      for (const s of A11Y_SCREENS) {
+        await visit(s);
+        for (const v of await seriousViolations()) problems.push({ screen: s.name, width: viewport.width, ...v });
+        if (narrow) {
+          const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            innerWidth: window.innerWidth,
+          }));
+          if (scrollWidth > innerWidth) problems.push({ screen: s.name, width: viewport.width, rule: 'horizontal-overflow', scrollWidth, innerWidth });
+        }
+        await shot(page, `20-a11y-${viewport.width}-${s.name}`);
+      }
+      assert.deepEqual(problems, [], JSON.stringify(problems, null, 2));
+    });
+  }
+
+  test('at 390 px the navigation is behind a menu button (aria-expanded, Escape closes it)', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await visit(A11Y_SCREENS[0]);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const menu = page.getByRole('button', { name: 'Menu', exact: true });
+    assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+    assert.equal(await nav.isVisible(), false);
+
+    await menu.click();
+    assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+    await nav.getByRole('link', { name: 'Catalogue', exact: true }).waitFor();
+    await page.keyboard.press('Escape');
+    assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+    assert.equal(await nav.isVisible(), false);
+    assert.ok(await menu.evaluate((b) => b === document.activeElement), 'Escape returns focus to the menu button');
+
+    await menu.click();
+    await nav.getByRole('link', { name: 'Catalogue', exact: true }).click();
+    await page.getByRole('heading', { name: 'Catalogue', level: 1 }).waitFor();
+    assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+    assert.equal(await nav.isVisible(), false);
+    await page.setViewportSize({ width: 1280, height: 860 });
+    assert.equal(await nav.isVisible(), true);
+    assert.equal(await menu.isVisible(), false);
+  });
+
+  test('no uncaught errors in these pages', () => {
+    assert.deepEqual(errors, []);
+  });
 });

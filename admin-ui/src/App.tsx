@@ -1,8 +1,10 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { LeaveDialog } from './components/LeaveDialog';
+import { ReauthDialog, SessionExpiryBanner } from './components/SessionRenewal';
 import { useSession, useSessionStore } from './lib/api';
 import { canOpen, screenForPath, visibleScreens } from './lib/nav';
 import { ROLE_LABELS } from './lib/roles';
-import { Link, matchPath, navigate, useLocation, type Location } from './lib/router';
+import { confirmLeave, Link, matchPath, navigate, useLocation, type Location } from './lib/router';
 import type { Session } from './lib/session';
 import { AuditLog } from './screens/AuditLog';
 import { Catalogue } from './screens/Catalogue';
@@ -24,22 +26,42 @@ import { UserDetail } from './screens/UserDetail';
 import { Users } from './screens/Users';
 
 export function App() {
-  const { session } = useSession();
+  const { session, lapsed } = useSession();
   const location = useLocation();
+  // A session that lapsed while the console was open keeps its screen, with whatever was
+  // typed, under a dialog asking the same account to sign in again.
+  const shown = session ?? lapsed;
 
   useEffect(() => {
-    if (!session) document.title = 'Sign in · Marquee admin';
-  }, [session]);
+    if (!shown) document.title = 'Sign in · Marquee admin';
+  }, [shown]);
 
-  if (!session) return <SignIn />;
-  return <Shell session={session} location={location} />;
+  if (!shown) return <SignIn />;
+  return <Shell session={shown} lapsed={!session} location={location} />;
 }
 
-function Shell({ session, location }: { session: Session; location: Location }) {
+function Shell({ session, lapsed, location }: { session: Session; lapsed: boolean; location: Location }) {
   const store = useSessionStore();
   const screens = visibleScreens(session.role);
   const current = screenForPath(location.path);
   const mainRef = useRef<HTMLElement>(null);
+  const menuButtonRef = useRef<HTMLButtonElement>(null);
+  // At narrow widths the navigation and account are behind a menu button (styles.css).
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [location.path]);
+
+  const closeMenuOnEscape = (e: KeyboardEvent) => {
+    if (e.key !== 'Escape' || !menuOpen) return;
+    e.preventDefault();
+    setMenuOpen(false);
+    menuButtonRef.current?.focus();
+  };
+
+  async function signOut() {
+    if (!(await confirmLeave())) return;
+    store.signOut('signed-out');
+    navigate('/', { replace: true, force: true });
+  }
 
   // On navigation: set the title and move focus to the new page's heading.
   const first = useRef(true);
@@ -57,40 +79,55 @@ function Shell({ session, location }: { session: Session; location: Location }) 
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="topbar">
+      <header className="topbar" onKeyDown={closeMenuOnEscape}>
         <Link to="/" className="brand">
           Marquee <span>admin</span>
         </Link>
-        <nav aria-label="Main">
-          <ul>
-            {screens.map((s) => (
-              <li key={s.id}>
-                <Link to={s.path} aria-current={current?.id === s.id ? 'page' : undefined}>
-                  {s.label}
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <div className="who">
-          <span>
-            {session.email} <span className="role">{ROLE_LABELS[session.role]}</span>
-          </span>
-          <button
-            type="button"
-            className="secondary small"
-            onClick={() => {
-              store.signOut('signed-out');
-              navigate('/', { replace: true });
-            }}
-          >
-            Sign out
-          </button>
+        <button
+          ref={menuButtonRef}
+          type="button"
+          className="menu-button secondary small"
+          aria-expanded={menuOpen}
+          aria-controls="main-menu"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          <span aria-hidden="true">☰</span> Menu
+        </button>
+        <div
+          id="main-menu"
+          className={`menu${menuOpen ? ' open' : ''}`}
+          onClick={(e) => {
+            // A link to the page already shown does not navigate: close the menu anyway.
+            if ((e.target as HTMLElement).closest('a')) setMenuOpen(false);
+          }}
+        >
+          <nav aria-label="Main">
+            <ul>
+              {screens.map((s) => (
+                <li key={s.id}>
+                  <Link to={s.path} aria-current={current?.id === s.id ? 'page' : undefined}>
+                    {s.label}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div className="who">
+            <span className="who-name">
+              {session.email} <span className="role">{ROLE_LABELS[session.role]}</span>
+            </span>
+            <button type="button" className="secondary small" onClick={signOut}>
+              Sign out
+            </button>
+          </div>
         </div>
       </header>
       <main id="main" ref={mainRef} tabIndex={-1}>
+        {!lapsed && <SessionExpiryBanner session={session} />}
         <Route session={session} location={location} />
       </main>
+      <LeaveDialog />
+      {lapsed && <ReauthDialog session={session} mode="expired" />}
     </>
   );
 }

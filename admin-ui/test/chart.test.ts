@@ -67,6 +67,24 @@ describe('axis scaling', () => {
     expect(l.lines[0]!.points.map((p) => p.index)).toEqual([0, 1]);
   });
 
+  it('shades an interval band around a series, one outline per run of known ends, and scales to it', () => {
+    const l = lineChartLayout({
+      labels: ['a', 'b', 'c', 'd'],
+      series: [{ key: 's', label: 'S', values: [20, 30, null, 40], low: [10, 20, null, 30], high: [30, 60, null, 50] }],
+      width: 340,
+      height: 200,
+      margin: { left: 40, top: 10, right: 0, bottom: 30 },
+    });
+    // y spans 0–60: the band's upper end sets the top.
+    expect(l.yTicks[l.yTicks.length - 1]!.value).toBe(60);
+    expect(l.bands).toHaveLength(1);
+    // a–b form one closed outline (upper ends left to right, lower ends back); d stands alone.
+    // y(v) = 170 − v·160/60: y(30) = 90, y(60) = 10, y(20) = 116.67, y(10) = 143.33, y(50) = 36.67.
+    expect(l.bands[0]!.d).toBe('M40,90L140,10L140,116.67L40,143.33ZM340,36.67L340,90Z');
+    const none = lineChartLayout({ labels: ['a'], series: [{ key: 's', label: 'S', values: [1] }] });
+    expect(none.bands).toEqual([]);
+  });
+
   it('thins x labels to at most the maximum, keeping the last', () => {
     expect(xLabelStep(30, 8)).toBe(4);
     expect(xLabelStep(5, 8)).toBe(1);

@@ -19,8 +19,10 @@ import {
   canShipVariant,
   controlNote,
   describeVariantDiversity,
+  describeVariantRanking,
   describeVariants,
   experimentActions,
+  formatBlendFactor,
   formatDifference,
   formatInterval,
   formatMetricTick,
@@ -31,7 +33,9 @@ import {
   formatShare,
   formatTraffic,
   intervalChartLayout,
+  overTimeSeries,
   isExperimentStatus,
+  shipBlocker,
   metricTables,
   observedShares,
   totalUsers,
@@ -357,6 +361,28 @@ describe('experiment lifecycle and results', () => {
   });
 });
 
+describe('results over time', () => {
+  it('labels each point by the day it closes, the last as now, with a band per variant', () => {
+    const m = (value: number | null, low: number | null, high: number | null) => ({ metric: 'CLICK_THROUGH' as const, value, low, high });
+    const points = [
+      { at: '2026-11-02T00:00:00Z', variants: [{ name: 'control', metrics: [m(0.1, 0.05, 0.15)] }, { name: 'b', metrics: [m(null, null, null)] }] },
+      { at: '2026-11-03T00:00:00Z', variants: [{ name: 'control', metrics: [m(0.12, 0.1, 0.14)] }, { name: 'b', metrics: [m(0.2, 0.1, 0.3)] }] },
+      { at: '2026-11-03T09:30:00Z', variants: [{ name: 'control', metrics: [m(0.11, 0.1, 0.12)] }] },
+    ];
+    const r = overTimeSeries(points, 'CLICK_THROUGH', ['control', 'b'], 'Now');
+    expect(r.labels).toEqual(['1 Nov', '2 Nov', 'Now']);
+    expect(r.series).toEqual([
+      { key: 'control', label: 'control', values: [0.1, 0.12, 0.11], low: [0.05, 0.1, 0.1], high: [0.15, 0.14, 0.12] },
+      // Undefined at first, then missing from the last point: gaps, not zeros.
+      { key: 'b', label: 'b', values: [null, 0.2, null], low: [null, 0.1, null], high: [null, 0.3, null] },
+    ]);
+    expect(overTimeSeries([], 'CLICK_THROUGH', ['control'], 'Now')).toEqual({
+      labels: [],
+      series: [{ key: 'control', label: 'control', values: [], low: [], high: [] }],
+    });
+  });
+});
+
 describe('interval chart layout', () => {
   const points = [
     { label: 'control', value: 0.12, low: 0.1, high: 0.14 },
@@ -384,5 +410,62 @@ describe('interval chart layout', () => {
     const none = intervalChartLayout({ points: [{ label: 'a', value: null, low: null, high: null }] });
     expect(none.yTicks.map((t) => t.value)).toEqual([0, 1]);
     expect(none.reference).toBeNull();
+  });
+});
+
+describe('variants with a candidate pool or blend weights', () => {
+  type Variant = ReturnType<typeof experiment>['variants'][number];
+  const v = (name: string, patch: Partial<Variant> = {}): Variant => ({
+    name,
+    share: 0.5,
+    curation: true,
+    diversity: null,
+    candidatePool: null,
+    blendWeights: [],
+    ...patch,
+  });
+  const blend = (...pairs: Array<[string, number]>) => pairs.map(([component, factor]) => ({ component, factor }));
+
+  it('describes the pool and the blend factors in one line, or nothing for the defaults', () => {
+    expect(describeVariantRanking(v('control'))).toBeNull();
+    expect(describeVariantRanking(v('small', { candidatePool: 200 }))).toBe('pool 200');
+    expect(describeVariantRanking(v('pop', { blendWeights: blend(['popularity', 2], ['als', 0]) }))).toBe('blend: popularity ×2, als ×0');
+    expect(describeVariantRanking(v('both', { candidatePool: 200, blendWeights: blend(['popularity', 2], ['als', 0]) }))).toBe(
+      'pool 200 · blend: popularity ×2, als ×0',
+    );
+    expect(formatBlendFactor(0.5)).toBe('×0.5');
+    expect(formatBlendFactor(1.25)).toBe('×1.25');
+    expect(formatBlendFactor(0.1 + 0.2)).toBe('×0.3');
+  });
+
+  it('adds them to the variants’ summary next to curation off', () => {
+    expect(
+      describeVariants([
+        v('control'),
+        v('pop', { share: 0.25, blendWeights: blend(['popularity', 2]) }),
+        v('raw', { share: 0.25, curation: false, candidatePool: 2000 }),
+      ]),
+    ).toBe('control 50 % · pop 25 % (blend: popularity ×2) · raw 25 % (curation off; pool 2000)');
+  });
+
+  it('never ships a variant with a candidate pool or a blend factor other than 1, and says why', () => {
+    const e = experiment();
+    expect(canShipVariant(e, v('control'))).toBe(true);
+    expect(shipBlocker(v('control'))).toBeNull();
+    // Factors of 1 change nothing: the server ships such a variant.
+    expect(canShipVariant(e, v('same', { blendWeights: blend(['als', 1], ['ease', 1]) }))).toBe(true);
+
+    const pool = v('pool', { candidatePool: 200 });
+    const pop = v('pop', { blendWeights: blend(['als', 1], ['popularity', 2]) });
+    const off = v('off', { blendWeights: blend(['als', 0]) });
+    for (const x of [pool, pop, off]) expect(canShipVariant(e, x), x.name).toBe(false);
+    expect(shipBlocker(pool)).toBe('Cannot be shipped: its candidate pool is not a server setting');
+    expect(shipBlocker(pop)).toBe('Cannot be shipped: its blend weights are not server settings');
+    expect(shipBlocker(v('both', { candidatePool: 200, blendWeights: blend(['als', 0]) }))).toBe(
+      'Cannot be shipped: its candidate pool and blend weights are not server settings',
+    );
+    // Curation off keeps its message, and comes first.
+    expect(shipBlocker(v('raw', { curation: false }))).toBe('Cannot be shipped: curation off');
+    expect(shipBlocker(v('raw', { curation: false, candidatePool: 200 }))).toBe('Cannot be shipped: curation off; its candidate pool is not a server setting');
   });
 });

@@ -27,8 +27,8 @@ export const experiment = (patch: Partial<ExperimentDetailFragment> = {}): Exper
   stopReason: null,
   shippedVariant: null,
   variants: [
-    { name: 'control', share: 0.5, curation: true, diversity: null },
-    { name: 'no-curation', share: 0.5, curation: false, diversity: null },
+    { name: 'control', share: 0.5, curation: true, diversity: null, candidatePool: null, blendWeights: [] },
+    { name: 'no-curation', share: 0.5, curation: false, diversity: null, candidatePool: null, blendWeights: [] },
   ],
   guardrails: [{ metric: 'NOT_INTERESTED', tolerance: 0.05 }],
   results: null,
@@ -36,7 +36,7 @@ export const experiment = (patch: Partial<ExperimentDetailFragment> = {}): Exper
 });
 
 /** Results with a sample-ratio mismatch, a significant primary metric and a breached guardrail. */
-export const experimentResults: ExperimentResultsFieldsFragment = {
+export const experimentResults: ExperimentResultsFieldsFragment & Pick<NonNullable<ExperimentDetailFragment['results']>, 'overTime'> = {
   computedAt: '2026-11-22T12:00:00Z',
   sampleRatio: { chiSquare: 14.2, pValue: 0.0002, mismatch: true },
   variants: [
@@ -77,4 +77,16 @@ export const experimentResults: ExperimentResultsFieldsFragment = {
       ],
     },
   ],
+  // Two days and now: click-through per variant, cumulative.
+  overTime: [
+    ['2026-11-21T00:00:00Z', 0.1, 0.16],
+    ['2026-11-22T00:00:00Z', 0.11, 0.15],
+    ['2026-11-22T12:00:00Z', 0.12, 0.15],
+  ].map(([at, c, t]) => ({
+    at: at as string,
+    variants: [
+      { name: 'control', metrics: [{ metric: 'CLICK_THROUGH' as const, value: c as number, low: (c as number) - 0.02, high: (c as number) + 0.02 }] },
+      { name: 'no-curation', metrics: [{ metric: 'CLICK_THROUGH' as const, value: t as number, low: (t as number) - 0.02, high: (t as number) + 0.02 }] },
+    ],
+  })),
 };

@@ -8,6 +8,18 @@ import {
   yearErrors,
 } from '../src/lib/catalogueFilters';
 import {
+  addBlendWeight,
+  EMPTY_EXPERIMENT_FORM,
+  emptyVariant,
+  errorSummary,
+  hasErrors,
+  removeBlendWeight,
+  validateExperimentForm,
+  type ExperimentFormValues,
+  type VariantFormValues,
+} from '../src/lib/experimentForm';
+import { sameValues } from '../src/lib/equal';
+import {
   EMPTY_MOVIE_FORM,
   formFromMovie,
   splitList,
@@ -153,5 +165,130 @@ describe('catalogue filters', () => {
     expect(yearErrors({ yearFrom: '2000', yearTo: '1990' })).toHaveProperty('yearTo');
     expect(yearErrors({ yearFrom: '1990', yearTo: '2000' })).toEqual({});
     expect(toMovieFilter({ ...DEFAULT_FILTERS, yearFrom: 'abc' }, false)).toEqual({});
+  });
+});
+
+describe('experiment variants: candidate pool and blend weights', () => {
+  const NOW = Date.parse('2026-11-22T12:00:00Z');
+  const variant = (name: string, patch: Partial<VariantFormValues> = {}): VariantFormValues => ({ ...emptyVariant(name, '0.5'), ...patch });
+  const form = (treatment: Partial<VariantFormValues>): ExperimentFormValues => ({
+    ...EMPTY_EXPERIMENT_FORM,
+    name: 'More popularity',
+    variants: [variant('control'), variant('treatment', treatment)],
+  });
+  const run = (treatment: Partial<VariantFormValues>) => validateExperimentForm(form(treatment), NOW);
+
+  it('leaves both out of the input when they are empty (the server’s pool, the blend as learned)', () => {
+    const { errors, input } = run({ candidatePool: '  ', blendWeights: [] });
+    expect(hasErrors(errors)).toBe(false);
+    expect(input?.variants[1]).toEqual({ name: 'treatment', share: 0.5, curation: true });
+    expect(input?.variants[1]).not.toHaveProperty('candidatePool');
+    expect(input?.variants[1]).not.toHaveProperty('blendWeights');
+  });
+
+  it('sends a candidate pool and blend weights, trimmed, in the rows’ order', () => {
+    const { input } = run({
+      candidatePool: ' 200 ',
+      blendWeights: [
+        { component: ' popularity ', factor: '2' },
+        { component: 'als', factor: '0' },
+        { component: 'knn_rank', factor: '0,5' },
+      ],
+    });
+    expect(input?.variants[1]).toEqual({
+      name: 'treatment',
+      share: 0.5,
+      curation: true,
+      candidatePool: 200,
+      blendWeights: [
+        { component: 'popularity', factor: 2 },
+        { component: 'als', factor: 0 },
+        { component: 'knn_rank', factor: 0.5 },
+      ],
+    });
+    // The control keeps the defaults.
+    expect(input?.variants[0]).toEqual({ name: 'control', share: 0.5, curation: true });
+  });
+
+  it('checks the candidate pool: a whole number from 20 to 5000', () => {
+    for (const bad of ['19', '5001', '0', '-200', '200.5', 'lots', '1e3']) {
+      expect(run({ candidatePool: bad }).errors.variantFields[1]?.candidatePool, bad).toBe(
+        'Candidate pool must be a whole number from 20 to 5000; leave it empty for the server’s default (800).',
+      );
+      expect(run({ candidatePool: bad }).input).toBeNull();
+    }
+    expect(run({ candidatePool: '20' }).input?.variants[1]?.candidatePool).toBe(20);
+    expect(run({ candidatePool: '5000' }).input?.variants[1]?.candidatePool).toBe(5000);
+  });
+
+  it('checks each blend weight: a component, named once, with a factor from 0 to 10', () => {
+    const { errors, input } = run({
+      blendWeights: [
+        { component: 'popularity', factor: '2' },
+        { component: ' popularity', factor: '10.5' },
+        { component: '  ', factor: '1' },
+        { component: 'als', factor: '' },
+        { component: 'ease', factor: '-1' },
+        { component: 'content', factor: 'x2' },
+      ],
+    });
+    expect(input).toBeNull();
+    expect(errors.blendFields[0]).toEqual([]);
+    expect(errors.blendFields[1]).toEqual([
+      {},
+      {
+        component: '“popularity” is already weighted: each component once.',
+        factor: 'Factor must be a number from 0 to 10.',
+      },
+      { component: 'Component is required (or remove the row).' },
+      { factor: expect.stringMatching(/from 0 to 10/) },
+      { factor: expect.stringMatching(/from 0 to 10/) },
+      { factor: expect.stringMatching(/from 0 to 10/) },
+    ]);
+    // The bounds themselves are fine; an unknown name is the server’s to refuse (it lists the blend’s).
+    const ok = run({
+      blendWeights: [
+        { component: 'ease', factor: '0' },
+        { component: 'als', factor: '10' },
+        { component: 'my_model', factor: '1' },
+      ],
+    });
+    expect(hasErrors(ok.errors)).toBe(false);
+    expect(ok.input?.variants[1]?.blendWeights).toEqual([
+      { component: 'ease', factor: 0 },
+      { component: 'als', factor: 10 },
+      { component: 'my_model', factor: 1 },
+    ]);
+  });
+
+  it('summarises pool and blend problems after the variant’s own, naming variant and row', () => {
+    const { errors } = run({ candidatePool: '10', blendWeights: [{ component: '', factor: '1' }] });
+    expect(errorSummary(errors)).toEqual([
+      'Variant 2: Candidate pool must be a whole number from 20 to 5000; leave it empty for the server’s default (800).',
+      'Variant 2, blend weight 1: Component is required (or remove the row).',
+    ]);
+  });
+
+  it('adds empty rows and removes one by index; the untouched form stays clean for the unsaved-changes guard', () => {
+    const rows = addBlendWeight(addBlendWeight([]));
+    expect(rows).toEqual([
+      { component: '', factor: '' },
+      { component: '', factor: '' },
+    ]);
+    const named = [
+      { component: 'ease', factor: '1' },
+      { component: 'als', factor: '2' },
+      { component: 'content', factor: '0' },
+    ];
+    expect(removeBlendWeight(named, 1)).toEqual([named[0], named[2]]);
+    expect(named).toHaveLength(3);
+    // A fresh variant has no pool and no rows; adding one and removing it again is not a change.
+    expect(emptyVariant('x')).toMatchObject({ candidatePool: '', blendWeights: [] });
+    const touched = { ...EMPTY_EXPERIMENT_FORM, variants: EMPTY_EXPERIMENT_FORM.variants.map((v) => ({ ...v, blendWeights: removeBlendWeight(addBlendWeight(v.blendWeights), 0) })) };
+    expect(sameValues(touched, EMPTY_EXPERIMENT_FORM)).toBe(true);
+    const withPool = { ...EMPTY_EXPERIMENT_FORM, variants: [EMPTY_EXPERIMENT_FORM.variants[0]!, { ...EMPTY_EXPERIMENT_FORM.variants[1]!, candidatePool: '200' }] };
+    expect(sameValues(withPool, EMPTY_EXPERIMENT_FORM)).toBe(false);
+    const withRow = { ...EMPTY_EXPERIMENT_FORM, variants: [EMPTY_EXPERIMENT_FORM.variants[0]!, { ...EMPTY_EXPERIMENT_FORM.variants[1]!, blendWeights: addBlendWeight([]) }] };
+    expect(sameValues(withRow, EMPTY_EXPERIMENT_FORM)).toBe(false);
   });
 });

@@ -9,7 +9,7 @@ import {
   parseAuditForm,
   toAuditFilterInput,
 } from '../src/lib/auditFilters';
-import { defaultDiversityForm, formFromSettings, genreMix, validateDiversityForm } from '../src/lib/diversity';
+import { defaultDiversityForm, diversityFormChanged, formFromSettings, genreMix, validateDiversityForm } from '../src/lib/diversity';
 import {
   deletionActions,
   dueText,
@@ -21,7 +21,16 @@ import {
   requestUserLabel,
   validateRejectReason,
 } from '../src/lib/privacy';
-import { selfChangeBlocked, validateStaffForm } from '../src/lib/staffForm';
+import {
+  generatePassword,
+  GENERATED_PASSWORD_LENGTH,
+  MIN_PASSWORD,
+  PASSWORD_ALPHABET,
+  passwordError,
+  roleChange,
+  selfChangeBlocked,
+  validateStaffForm,
+} from '../src/lib/staffForm';
 
 describe('deletion requests', () => {
   it('labels the user and who asked', () => {
@@ -141,6 +150,15 @@ describe('diversity settings', () => {
     ).toEqual({ surface: 'GENRE:Drama', maxPerGenre: '', mmrLambda: 0.6, calibration: 0.3, minGenres: '4', noveltyWeight: 0.1 });
   });
 
+  it('is unsaved only when saving would change the settings', () => {
+    const saved = { ...defaultDiversityForm('HOME'), maxPerGenre: '3', mmrLambda: 0.7 };
+    expect(diversityFormChanged({ ...saved }, saved)).toBe(false);
+    expect(diversityFormChanged({ ...saved, maxPerGenre: ' 3 ' }, saved)).toBe(false); // sent as 3 all the same
+    expect(diversityFormChanged({ ...saved, mmrLambda: 0.70001 }, saved)).toBe(false); // rounded to 0.7 when sent
+    expect(diversityFormChanged({ ...saved, mmrLambda: 0.75 }, saved)).toBe(true);
+    expect(diversityFormChanged({ ...saved, minGenres: '0' }, saved)).toBe(true); // invalid, but typed
+  });
+
   it('counts the genre mix of the top N', () => {
     const item = (...g: string[]) => ({ movie: { genres: g.map((name) => ({ name })) } });
     expect(genreMix([item('Drama', 'Crime'), item('Drama'), item('Comedy'), item('Horror')], 3)).toEqual([
@@ -162,6 +180,38 @@ describe('staff accounts', () => {
       password: 'The password must have at least 10 characters.',
       role: 'Choose a role.',
     });
+  });
+
+  it('refuses a new password shorter than the server’s minimum, counted in characters', () => {
+    expect(MIN_PASSWORD).toBe(10);
+    expect(passwordError('123456789')).toBe('The password must have at least 10 characters.');
+    expect(passwordError('1234567890')).toBeNull();
+    expect(passwordError('🔑🔑🔑🔑🔑🔑🔑🔑🔑')).toBe('The password must have at least 10 characters.'); // 9 characters, 18 UTF-16 units
+    expect(passwordError('x'.repeat(201))).toBe('The password must be at most 200 characters.');
+  });
+
+  it('generates passwords from the alphabet, long enough, without modulo bias', () => {
+    expect(new Set(PASSWORD_ALPHABET).size).toBe(PASSWORD_ALPHABET.length);
+    expect(PASSWORD_ALPHABET).not.toMatch(/[0O1lI]/);
+    const p = generatePassword();
+    expect(p).toHaveLength(GENERATED_PASSWORD_LENGTH);
+    expect(passwordError(p)).toBeNull();
+    expect([...p].every((c) => PASSWORD_ALPHABET.includes(c))).toBe(true);
+    expect(generatePassword()).not.toBe(p);
+    // Bytes at or above 256 - 256 % 67 = 201 would favour the first characters: they are drawn again.
+    const bytes = [255, 201, 0, 66, 67, 200];
+    const fill = (b: Uint8Array) => {
+      b.fill(0);
+      b.set(bytes.splice(0, b.length));
+      return b;
+    };
+    expect(generatePassword(4, fill)).toBe(
+      [0, 66, 67, 200].map((n) => PASSWORD_ALPHABET[n % PASSWORD_ALPHABET.length]).join(''),
+    );
+  });
+
+  it('names a role change', () => {
+    expect(roleChange('EDITOR', 'ADMIN')).toBe('Editor → Admin');
   });
 
   it('stops people locking themselves out', () => {

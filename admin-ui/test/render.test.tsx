@@ -195,6 +195,12 @@ describe('experiments screens', () => {
     expect(html).toMatch(/<svg[^>]*role="img"/);
     expect(html).toContain('no-curation: 15.00 % (95 % interval 13.00 % to 17.00 %)');
     expect(html).toContain('<th scope="col" class="num">p-value</th>');
+    // The primary metric over time: a line and a band per variant, labelled by day, then now.
+    expect(html).toContain('Click-through rate over time (cumulative), with 95 % intervals');
+    expect(html).toMatch(/data-band="control"/);
+    expect(html).toMatch(/data-band="no-curation"/);
+    expect(html).toContain('>20 Nov<');
+    expect(html).toContain('>Now<');
   });
 
   it('no exposures yet, and no SRM warning when the split is fine', () => {
@@ -203,8 +209,9 @@ describe('experiments screens', () => {
       sampleRatio: null,
       variants: experimentResults.variants.map((v) => ({ ...v, users: 0, lists: 0, breachedGuardrails: [] })),
     };
-    const html = view(experiment({ results: empty }));
+    const html = view(experiment({ results: { ...empty, overTime: [] } }));
     expect(html).toContain('No exposures yet');
+    expect(html).not.toContain('over time');
     expect(html).not.toContain('Sample-ratio mismatch');
     const fine = view(experiment({ results: { ...experimentResults, sampleRatio: { chiSquare: 0.4, pValue: 0.52, mismatch: false } } }));
     expect(fine).not.toContain('Sample-ratio mismatch');

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { isExpired, msUntilExpiry, parseSession, SessionStore, STORAGE_KEY, type Session } from '../src/lib/session';
+import { expiryWarning, isExpired, msUntilExpiry, parseSession, SessionStore, STORAGE_KEY, type Session } from '../src/lib/session';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const session = (over: Partial<Session> = {}): Session => ({
@@ -32,6 +32,21 @@ describe('session expiry', () => {
 
   it('treats an unparsable date as expired', () => {
     expect(isExpired({ expiresAt: 'tomorrow' }, NOW)).toBe(true);
+  });
+});
+
+describe('expiry warning', () => {
+  const at = (ms: number) => ({ expiresAt: new Date(NOW + ms).toISOString() });
+  it('warns in the last five minutes, in whole minutes rounded up', () => {
+    expect(expiryWarning(at(5 * 60_000 + 1), NOW)).toBeNull();
+    expect(expiryWarning(at(5 * 60_000), NOW)).toBe('Your session ends in 5 minutes.');
+    expect(expiryWarning(at(2 * 60_000 + 1), NOW)).toBe('Your session ends in 3 minutes.');
+    expect(expiryWarning(at(60_000), NOW)).toBe('Your session ends in less than a minute.');
+    expect(expiryWarning(at(1_000), NOW)).toBe('Your session ends in less than a minute.');
+  });
+  it('says nothing once the session has ended (the sign-in dialog takes over)', () => {
+    expect(expiryWarning(at(0), NOW)).toBeNull();
+    expect(expiryWarning({ expiresAt: 'garbage' }, NOW)).toBeNull();
   });
 });
 
@@ -113,12 +128,48 @@ describe('SessionStore', () => {
     expect(store.lastReason).toBe('expired');
   });
 
+  it('keeps a lapsed session in memory so its owner can sign in again over the same screen', () => {
+    const storage = new MemoryStorage();
+    const store = new SessionStore(storage);
+    const seen: Array<[string | null, string | null, string | null]> = [];
+    store.subscribe((s, r) => seen.push([s?.token ?? null, r, store.lapsedSession?.email ?? null]));
+    store.signIn(session());
+
+    store.expire(); // the API answered UNAUTHENTICATED
+    expect(store.current).toBeNull();
+    expect(store.lapsedSession).toEqual(session());
+    expect(storage.getItem(STORAGE_KEY)).toBeNull(); // a reload starts at the sign-in page
+
+    store.signIn(session({ token: 'jwt2' }));
+    expect(store.lapsedSession).toBeNull();
+    expect(store.token()).toBe('jwt2');
+    expect(seen).toEqual([
+      ['jwt', null, null],
+      [null, 'expired', 'ed@example.test'],
+      ['jwt2', null, null],
+    ]);
+  });
+
+  it('forgets the lapsed session on sign-out, and a timed-out one lapses too', () => {
+    const store = new SessionStore(null);
+    store.signIn(session({ expiresAt: new Date(NOW + 1_000).toISOString() }));
+    vi.advanceTimersByTime(1_000);
+    expect(store.lapsedSession?.email).toBe('ed@example.test');
+    const listener = vi.fn();
+    store.subscribe(listener);
+    store.signOut();
+    expect(store.lapsedSession).toBeNull();
+    expect(store.lastReason).toBe('signed-out');
+    expect(listener).toHaveBeenCalledWith(null, 'signed-out'); // the app leaves the dialog for the sign-in page
+  });
+
   it('starts signed out, saying "expired", when the stored session has expired', () => {
     const storage = new MemoryStorage();
     storage.setItem(STORAGE_KEY, JSON.stringify(session({ expiresAt: '2026-11-22T11:59:00Z' })));
     const store = new SessionStore(storage);
     expect(store.current).toBeNull();
     expect(store.lastReason).toBe('expired');
+    expect(store.lapsedSession).toBeNull(); // nothing on screen to keep after a reload
     expect(storage.getItem(STORAGE_KEY)).toBeNull();
   });
 

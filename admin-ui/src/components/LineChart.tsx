@@ -53,6 +53,10 @@ export function LineChart({
         <text className="axis-label" transform={`translate(14 ${(plot.top + plot.bottom) / 2}) rotate(-90)`} textAnchor="middle">
           {yLabel}
         </text>
+        {layout.bands.map((b) => {
+          const i = series.findIndex((s) => s.key === b.key);
+          return <path key={`band-${b.key}`} className="band" data-band={b.key} d={b.d} fill={CHART_COLORS[i % CHART_COLORS.length]} fillOpacity={0.15} stroke="none" />;
+        })}
         {layout.lines.map((l, i) => (
           <g key={l.key} data-series={l.key}>
             <path d={l.d} fill="none" stroke={CHART_COLORS[i % CHART_COLORS.length]} strokeWidth={2} strokeLinejoin="round" />

@@ -42,6 +42,26 @@ export function RecommendationCard({ item, rank }: { item: PreviewItemFragment; 
   );
 }
 
+/**
+ * One horizontally scrolling row of cards (a home-feed row). The row scrolls sideways, so it is
+ * a focusable, named region: keyboard users reach it with Tab and scroll it with the arrow keys
+ * (axe `scrollable-region-focusable`). `label` names it, e.g. the row's title.
+ */
+export function RecommendationRow({ items, label }: { items: readonly PreviewItemFragment[]; label: string }) {
+  if (items.length === 0) return <p className="hint">No items.</p>;
+  return (
+    <div className="row-scroll" role="region" aria-label={label} tabIndex={0}>
+      <ol className="row-items">
+        {items.map((it, j) => (
+          <li key={`${it.recommendationId}-${j}`}>
+            <RecommendationCard item={it} />
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
 export function RecommendationList({ items, label }: { items: readonly PreviewItemFragment[]; label: string }) {
   if (items.length === 0) return <p>No recommendations.</p>;
   return (

@@ -1,6 +1,7 @@
 // React glue: the session and the GraphQL client, shared through context, and two hooks.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { createClient, type GraphQLClient, type Operation } from './client';
+import { ApiError } from './errors';
 import { SessionStore, type Session, type SignOutReason } from './session';
 
 interface ApiContextValue {
@@ -32,15 +33,28 @@ export function useSessionStore(): SessionStore {
   return useApi().store;
 }
 
-/** The current session (null when signed out) and why it ended. */
-export function useSession(): { session: Session | null; reason: SignOutReason } {
+/**
+ * The current session (null when signed out), why it ended, and the session that lapsed
+ * while the console was open (the console asks that account to sign in again).
+ */
+export function useSession(): { session: Session | null; reason: SignOutReason; lapsed: Session | null } {
   const { store } = useApi();
   const session = useSyncExternalStore(
     (l) => store.subscribe(l),
     () => store.current,
     () => store.current,
   );
-  return { session, reason: store.lastReason };
+  return { session, reason: store.lastReason, lapsed: store.lapsedSession };
+}
+
+const isUnauthenticated = (e: unknown) => e instanceof ApiError && e.code === 'UNAUTHENTICATED';
+
+/** Calls `f` each time a session starts again (signing in over a lapsed one). */
+function useOnSignIn(f: () => void) {
+  const { store } = useApi();
+  const ref = useRef(f);
+  ref.current = f;
+  useEffect(() => store.subscribe((s) => s && ref.current()), [store]);
 }
 
 export interface QueryState<T> {
@@ -88,6 +102,10 @@ export function useQuery<TResult, TVariables>(
   }, [client, op, key, nonce, opts.skip]);
 
   const reload = useCallback(() => setNonce((n) => n + 1), []);
+  // A query refused because the session lapsed runs again once the person has signed in again.
+  useOnSignIn(() => {
+    if (!opts.skip && isUnauthenticated(state.error)) reload();
+  });
   const setData = useCallback((update: (prev: TResult | undefined) => TResult | undefined) => {
     setState((s) => ({ ...s, data: update(s.data) }));
   }, []);
@@ -114,5 +132,9 @@ export function useMutation<TResult, TVariables>(op: Operation<TResult, TVariabl
     },
     [client, op],
   );
+  // After signing in again, "your session has expired" no longer applies: the person retries.
+  useOnSignIn(() => {
+    if (isUnauthenticated(error)) setError(undefined);
+  });
   return { run, pending, error, clearError: () => setError(undefined) };
 }

@@ -59,6 +59,9 @@ export interface Series {
   key: string;
   label: string;
   values: ReadonlyArray<number | null>;
+  /** Optional interval around each value (drawn as a shaded band): lower and upper ends. */
+  low?: ReadonlyArray<number | null>;
+  high?: ReadonlyArray<number | null>;
 }
 
 export interface LineChartLayout {
@@ -68,6 +71,8 @@ export interface LineChartLayout {
   yTicks: Array<{ value: number; y: number }>;
   xTicks: Array<{ index: number; x: number; label: string }>;
   lines: Array<{ key: string; d: string; points: Array<{ x: number; y: number; value: number; index: number }> }>;
+  /** Per series with an interval: the band's outline, one closed path per run of points with both ends. */
+  bands: Array<{ key: string; d: string }>;
 }
 
 /**
@@ -88,7 +93,9 @@ export function lineChartLayout(opts: {
   const height = opts.height ?? 220;
   const m = opts.margin ?? { left: 48, top: 12, right: 16, bottom: 36 };
   const plot = { left: m.left, top: m.top, right: width - m.right, bottom: height - m.bottom };
-  const values = opts.series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
+  const values = opts.series.flatMap((s) =>
+    [...s.values, ...(s.low ?? []), ...(s.high ?? [])].filter((v): v is number => v !== null && Number.isFinite(v)),
+  );
   const dataMin = values.length ? Math.min(...values) : 0;
   const dataMax = values.length ? Math.max(...values) : 0;
   const zeroBased = opts.zeroBased ?? true;
@@ -119,7 +126,36 @@ export function lineChartLayout(opts: {
         points: pts.filter((p): p is NonNullable<typeof p> => p !== null),
       };
     }),
+    bands: opts.series.flatMap((s) => {
+      if (!s.low || !s.high) return [];
+      const d = bandPath(s.low, s.high, x, y);
+      return d ? [{ key: s.key, d }] : [];
+    }),
   };
+}
+
+/** Closed outlines of the band between `low` and `high`: one per run of indices where both are finite. */
+function bandPath(
+  low: ReadonlyArray<number | null>,
+  high: ReadonlyArray<number | null>,
+  x: (i: number) => number,
+  y: (v: number) => number,
+): string {
+  const ok = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
+  const runs: number[][] = [];
+  let run: number[] = [];
+  for (let i = 0; i < Math.min(low.length, high.length); i++) {
+    if (ok(low[i]) && ok(high[i])) run.push(i);
+    else if (run.length) (runs.push(run), (run = []));
+  }
+  if (run.length) runs.push(run);
+  return runs
+    .map((r) => {
+      const top = r.map((i) => `${round2(x(i))},${round2(y(high[i] as number))}`);
+      const bottom = [...r].reverse().map((i) => `${round2(x(i))},${round2(y(low[i] as number))}`);
+      return `M${top.join('L')}L${bottom.join('L')}Z`;
+    })
+    .join('');
 }
 
 /** Show every k-th x label so that at most `max` are shown. */

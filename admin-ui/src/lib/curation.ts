@@ -1,7 +1,8 @@
 // Pins (placements) and boost/bury/block rules: surfaces, form validation and API inputs.
-import type { PlacementInput, RuleInput, RuleKind } from '../gql/graphql';
-import { parseAudience, type AudienceFormValues } from './audience';
-import { parseSchedule } from './dates';
+import type { PlacementInput, PlacementRowFragment, RuleInput, RuleKind, RuleRowFragment } from '../gql/graphql';
+import { audienceFormFrom, parseAudience, type AudienceFormValues } from './audience';
+import { isoToLocalInput, parseSchedule } from './dates';
+import { ApiError } from './errors';
 
 /** A surface is "HOME", "RECOMMENDATIONS" or "GENRE:<genre name>". */
 export type SurfaceKind = 'HOME' | 'RECOMMENDATIONS' | 'GENRE';
@@ -94,10 +95,20 @@ export interface RuleFormValues {
   surface: string;
   startsAt: string;
   endsAt: string;
+  /** Internal note for editors; never shown to subscribers. */
   note: string;
+  /** A boost's public reason ("Editor's pick: <reason>"); ignored for BURY and BLOCK. */
+  reason: string;
 }
 
-export type RuleFormErrors = Partial<Record<'multiplier' | 'target' | 'yearFrom' | 'yearTo' | 'surface' | 'startsAt' | 'endsAt' | 'note', string>>;
+export type RuleFormErrors = Partial<
+  Record<'multiplier' | 'target' | 'yearFrom' | 'yearTo' | 'surface' | 'startsAt' | 'endsAt' | 'note' | 'reason', string>
+>;
+
+/** The API keeps at most this many characters of a rule's internal note (RuleInput.note). */
+export const RULE_NOTE_MAX_CHARS = 1000;
+/** A boost's public reason must fit a card: at most this many characters (RuleInput.reason). */
+export const RULE_REASON_MAX_CHARS = 80;
 
 export const EMPTY_RULE_FORM: RuleFormValues = {
   kind: 'BOOST',
@@ -112,6 +123,7 @@ export const EMPTY_RULE_FORM: RuleFormValues = {
   startsAt: '',
   endsAt: '',
   note: '',
+  reason: '',
 };
 
 export const DEFAULT_MULTIPLIER: Readonly<Record<RuleKind, number>> = { BOOST: 1.5, BURY: 0.5, BLOCK: 0 };
@@ -158,7 +170,10 @@ export function validateRuleForm(v: RuleFormValues): { errors: RuleFormErrors; i
   const schedule = parseSchedule(v);
   Object.assign(errors, schedule.errors);
   const note = v.note.trim();
-  if ([...note].length > 500) errors.note = 'Note must be at most 500 characters.';
+  if ([...note].length > RULE_NOTE_MAX_CHARS) errors.note = `The note must be at most ${RULE_NOTE_MAX_CHARS} characters.`;
+  // Only a boost has a public reason (the API refuses one on BURY and BLOCK): otherwise it is dropped.
+  const reason = v.kind === 'BOOST' ? v.reason.trim() : '';
+  if ([...reason].length > RULE_REASON_MAX_CHARS) errors.reason = `The public reason must be at most ${RULE_REASON_MAX_CHARS} characters.`;
 
   if (Object.keys(errors).length > 0 || !schedule.parsed) return { errors, input: null };
   if (multiplier !== null) input.multiplier = multiplier;
@@ -166,6 +181,7 @@ export function validateRuleForm(v: RuleFormValues): { errors: RuleFormErrors; i
   if (schedule.parsed.startsAt) input.startsAt = schedule.parsed.startsAt;
   if (schedule.parsed.endsAt) input.endsAt = schedule.parsed.endsAt;
   if (note) input.note = note;
+  if (reason) input.reason = reason;
   return { errors, input };
 }
 
@@ -191,3 +207,149 @@ export function describeMultiplier(kind: RuleKind, multiplier: number): string {
   return kind === 'BLOCK' ? 'Hidden' : `×${Number(multiplier.toFixed(3))}`;
 }
 
+
+// ---------- editing in place, public reasons, server errors ----------
+
+/** "Heat (1995)". */
+export function movieLabel(m: { title: string; year?: number | null }): string {
+  return `${m.title}${m.year ? ` (${m.year})` : ''}`;
+}
+
+/** The pin form filled with a placement's settings (times in the browser's zone). */
+export function placementFormFrom(p: PlacementRowFragment): PlacementFormValues {
+  return {
+    surface: p.surface,
+    position: String(p.position),
+    targetKind: p.movie ? 'movie' : 'collection',
+    movieId: p.movie?.id ?? '',
+    collectionId: p.collection?.id ?? '',
+    startsAt: isoToLocalInput(p.startsAt),
+    endsAt: isoToLocalInput(p.endsAt),
+    audience: audienceFormFrom(p.audience),
+  };
+}
+
+/** The rule form filled with a rule's settings; a block's multiplier stays empty. */
+export function ruleFormFrom(r: RuleRowFragment): RuleFormValues {
+  const targetKind: RuleTargetKind = r.movie ? 'movie' : r.genre ? 'genre' : r.person ? 'person' : 'years';
+  return {
+    kind: r.kind,
+    multiplier: r.kind === 'BLOCK' ? '' : String(r.multiplier),
+    targetKind,
+    movieId: r.movie?.id ?? '',
+    genre: r.genre ?? '',
+    personId: r.person?.id ?? '',
+    yearFrom: r.yearFrom != null ? String(r.yearFrom) : '',
+    yearTo: r.yearTo != null ? String(r.yearTo) : '',
+    surface: r.surface ?? '',
+    startsAt: isoToLocalInput(r.startsAt),
+    endsAt: isoToLocalInput(r.endsAt),
+    note: r.note ?? '',
+    reason: r.reason ?? '',
+  };
+}
+
+/**
+ * A datetime-local input holds minutes only: a start or end the editor left as it was is sent
+ * back as the exact instant the API gave, so saving other changes never moves it.
+ */
+function keepUnchangedInstants<T extends { startsAt?: string | null; endsAt?: string | null }>(
+  input: T,
+  form: { startsAt: string; endsAt: string },
+  original: { startsAt: string | null; endsAt: string | null },
+): T {
+  const out = { ...input };
+  if (out.startsAt && original.startsAt && form.startsAt === isoToLocalInput(original.startsAt)) out.startsAt = original.startsAt;
+  if (out.endsAt && original.endsAt && form.endsAt === isoToLocalInput(original.endsAt)) out.endsAt = original.endsAt;
+  return out;
+}
+
+/**
+ * The PlacementInput for `updatePlacement`, which replaces every setting: what the form leaves
+ * empty is cleared (no start, no end, everyone). Same checks as a new pin.
+ */
+export function toPlacementUpdate(
+  v: PlacementFormValues,
+  original: Pick<PlacementRowFragment, 'startsAt' | 'endsAt'>,
+): { errors: PlacementFormErrors; input: PlacementInput | null } {
+  const r = validatePlacementForm(v);
+  return r.input ? { errors: r.errors, input: keepUnchangedInstants(r.input, v, original) } : r;
+}
+
+/**
+ * The RuleInput for `updateRule`, which replaces every setting: an empty note or reason is
+ * removed, an empty multiplier becomes the kind's default, and a rule that is no longer a
+ * boost loses its public reason. Same checks as a new rule.
+ */
+export function toRuleUpdate(v: RuleFormValues, original: Pick<RuleRowFragment, 'startsAt' | 'endsAt'>): { errors: RuleFormErrors; input: RuleInput | null } {
+  const r = validateRuleForm(v);
+  return r.input ? { errors: r.errors, input: keepUnchangedInstants(r.input, v, original) } : r;
+}
+
+/** What subscribers read next to a boosted movie: "Editor's pick: <reason>", or "Editor's pick" without one. */
+export function publicReasonText(reason: string | null | undefined): string {
+  const r = reason?.trim();
+  return r ? `Editor's pick: ${r}` : "Editor's pick";
+}
+
+/** The form's live preview of a rule's public text; null for BURY and BLOCK (subscribers never see them). */
+export function reasonPreview(kind: RuleKind, reason: string): string | null {
+  return kind === 'BOOST' ? publicReasonText(reason) : null;
+}
+
+/** Whether an edited form differs from where it started (unsaved changes). */
+export function formChanged<T>(initial: T, current: T): boolean {
+  return JSON.stringify(initial) !== JSON.stringify(current);
+}
+
+type FieldPatterns<K extends string> = ReadonlyArray<readonly [RegExp, K]>;
+
+const sentence = (m: string) => {
+  const t = m.trim();
+  const s = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+};
+
+/**
+ * Puts the API's BAD_USER_INPUT messages (which name what is wrong: "reason must be at most 80
+ * characters", "position must be between 1 and 100") next to the form field they concern. Best
+ * effort: the full error is shown with the form as well, whatever its code.
+ */
+export function serverFieldErrors<K extends string>(err: unknown, patterns: FieldPatterns<K>): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  if (!(err instanceof ApiError) || err.code !== 'BAD_USER_INPUT') return out;
+  const messages = err.errors.length > 0 ? err.errors.map((e) => e.message) : [err.message];
+  for (const m of messages) {
+    const field = patterns.find(([re]) => re.test(m))?.[1];
+    if (field && !out[field]) out[field] = sentence(m);
+  }
+  return out;
+}
+
+const PLACEMENT_ERROR_FIELDS: FieldPatterns<keyof PlacementFormErrors> = [
+  [/position/i, 'position'],
+  [/\bsurface\b|genre page/i, 'surface'],
+  [/schedule|startsAt|endsAt/i, 'endsAt'],
+  [/age band|country|audience/i, 'audience'],
+  [/movie|collection|target/i, 'target'],
+];
+
+const RULE_ERROR_FIELDS: FieldPatterns<keyof RuleFormErrors> = [
+  [/\breason\b/i, 'reason'],
+  [/\bnote\b/i, 'note'],
+  [/multiplier/i, 'multiplier'],
+  [/\bsurface\b|genre page/i, 'surface'],
+  [/schedule|startsAt|endsAt/i, 'endsAt'],
+  [/yearFrom must not be after yearTo|year range must not end/i, 'yearTo'],
+  [/year|genre|person|movie|target/i, 'target'],
+];
+
+/** A failed createPlacement / updatePlacement as field errors of the pin form. */
+export function placementServerErrors(err: unknown): PlacementFormErrors {
+  return serverFieldErrors(err, PLACEMENT_ERROR_FIELDS);
+}
+
+/** A failed createRule / updateRule as field errors of the rule form. */
+export function ruleServerErrors(err: unknown): RuleFormErrors {
+  return serverFieldErrors(err, RULE_ERROR_FIELDS);
+}

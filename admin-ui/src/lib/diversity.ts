@@ -1,5 +1,6 @@
 // Diversity settings per surface: the form, its validation, and the input for setDiversitySettings.
 import type { DiversityFieldsFragment, DiversitySettingsInput } from '../gql/graphql';
+import { sameValues } from './equal';
 
 export interface DiversityFormValues {
   surface: string;
@@ -83,4 +84,15 @@ export function genreMix(items: ReadonlyArray<{ movie: { genres: ReadonlyArray<{
   const counts = new Map<string, number>();
   for (const it of items.slice(0, n)) for (const g of it.movie.genres) counts.set(g.name, (counts.get(g.name) ?? 0) + 1);
   return [...counts.entries()].map(([genre, count]) => ({ genre, count })).sort((a, b) => b.count - a.count || a.genre.localeCompare(b.genre));
+}
+
+/**
+ * Whether the form would change the saved settings: what it would send differs from what
+ * `saved` sends (so 0.12345, saved as 0.123, is not a change), or it differs at all while
+ * invalid.
+ */
+export function diversityFormChanged(v: DiversityFormValues, saved: DiversityFormValues): boolean {
+  const next = validateDiversityForm(v).input;
+  const base = validateDiversityForm(saved).input;
+  return next && base ? !sameValues(next, base) : !sameValues(v, saved);
 }

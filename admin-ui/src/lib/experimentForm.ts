@@ -1,6 +1,14 @@
 // The new-experiment form: its values, validation (mirroring the API's rules, see
 // docs/experiments.md) and the CreateExperimentInput it sends.
-import type { CreateExperimentInput, ExperimentMetric, ExperimentSurface, ExperimentVariantInput, GuardrailInput, VariantDiversityInput } from '../gql/graphql';
+import type {
+  BlendWeightInput,
+  CreateExperimentInput,
+  ExperimentMetric,
+  ExperimentSurface,
+  ExperimentVariantInput,
+  GuardrailInput,
+  VariantDiversityInput,
+} from '../gql/graphql';
 import { localInputToIso } from './dates';
 
 export const MIN_VARIANTS = 2;
@@ -14,6 +22,18 @@ export const BUCKETS = 10_000;
 export const SHARE_TOLERANCE = 1e-6;
 /** The diversity limits apply to the top 10 (minGenres is 1–10). */
 export const DIVERSITY_WINDOW = 10;
+/** A variant's candidate pool: how many of the model's best candidates a list re-ranks. */
+export const MIN_CANDIDATE_POOL = 20;
+export const MAX_CANDIDATE_POOL = 5000;
+/** The server's own pool for a list, when a variant sets none. */
+export const DEFAULT_CANDIDATE_POOL = 800;
+/** Largest factor on a blend component's learned weight (0 leaves it out, 1 keeps it). */
+export const MAX_BLEND_FACTOR = 10;
+/**
+ * Component names the form suggests (model names as the ranking blend lists them). The server
+ * accepts the components of the blend in service and says which they are when one is not.
+ */
+export const BLEND_COMPONENTS: readonly string[] = ['ease', 'als', 'knn_rank', 'popularity', 'content'];
 
 export const SURFACES: readonly ExperimentSurface[] = ['HOME', 'RECOMMENDATIONS'];
 export const METRICS: readonly ExperimentMetric[] = ['CLICK_THROUGH', 'COMPLETION', 'CLICKS_PER_USER', 'COMPLETIONS_PER_USER', 'MEAN_RATING', 'NOT_INTERESTED'];
@@ -36,6 +56,17 @@ export interface VariantFormValues {
   minGenres: string;
   /** Empty: the API's default (0). */
   noveltyWeight: string;
+  /** Whole number 20–5000; empty: the server's default (800). */
+  candidatePool: string;
+  /** Factors on the ranking blend's component weights; none: the blend as learned. */
+  blendWeights: BlendWeightFormValues[];
+}
+
+export interface BlendWeightFormValues {
+  /** A component of the blend, by model name (e.g. "popularity"). */
+  component: string;
+  /** 0–10: 2 doubles the component's weight, 0 leaves it out. */
+  factor: string;
 }
 
 export interface GuardrailFormValues {
@@ -60,8 +91,9 @@ export interface ExperimentFormValues {
   endsAt: string;
 }
 
-export type VariantField = 'name' | 'share' | 'maxPerGenre' | 'mmrLambda' | 'calibration' | 'minGenres' | 'noveltyWeight';
+export type VariantField = 'name' | 'share' | 'maxPerGenre' | 'mmrLambda' | 'calibration' | 'minGenres' | 'noveltyWeight' | 'candidatePool';
 export type GuardrailField = 'metric' | 'tolerance';
+export type BlendWeightField = 'component' | 'factor';
 
 export interface ExperimentFormErrors {
   name?: string;
@@ -78,10 +110,24 @@ export interface ExperimentFormErrors {
   variantFields: Array<Partial<Record<VariantField, string>>>;
   /** Per guardrail, in the form's order. */
   guardrailFields: Array<Partial<Record<GuardrailField, string>>>;
+  /** Per variant, then per blend weight row, in the form's order. */
+  blendFields: Array<Array<Partial<Record<BlendWeightField, string>>>>;
 }
 
 export function emptyVariant(name = '', share = ''): VariantFormValues {
-  return { name, share, curation: true, ownDiversity: false, maxPerGenre: '', mmrLambda: '1', calibration: '0', minGenres: '', noveltyWeight: '0' };
+  return {
+    name,
+    share,
+    curation: true,
+    ownDiversity: false,
+    maxPerGenre: '',
+    mmrLambda: '1',
+    calibration: '0',
+    minGenres: '',
+    noveltyWeight: '0',
+    candidatePool: '',
+    blendWeights: [],
+  };
 }
 
 export const EMPTY_EXPERIMENT_FORM: ExperimentFormValues = {
@@ -169,6 +215,33 @@ function validateDiversity(v: VariantFormValues, errors: Partial<Record<VariantF
   return d;
 }
 
+/** The candidate pool: empty is the server's default (null), else a whole number 20–5000. */
+function validateCandidatePool(v: VariantFormValues, errors: Partial<Record<VariantField, string>>): number | null {
+  if (!v.candidatePool.trim()) return null;
+  const n = parseWhole(v.candidatePool);
+  if (n === null || n < MIN_CANDIDATE_POOL || n > MAX_CANDIDATE_POOL) {
+    errors.candidatePool = `Candidate pool must be a whole number from ${MIN_CANDIDATE_POOL} to ${MAX_CANDIDATE_POOL}; leave it empty for the server’s default (${DEFAULT_CANDIDATE_POOL}).`;
+    return null;
+  }
+  return n;
+}
+
+/** Blend weights, as the server checks them: each names a component once, with a factor 0–10. */
+function validateBlendWeights(rows: readonly BlendWeightFormValues[], errors: Array<Partial<Record<BlendWeightField, string>>>): BlendWeightInput[] {
+  const seen = new Set<string>();
+  return rows.map((row, j) => {
+    const fe = errors[j]!;
+    const component = row.component.trim();
+    if (!component) fe.component = 'Component is required (or remove the row).';
+    else if (seen.has(component)) fe.component = `“${component}” is already weighted: each component once.`;
+    seen.add(component);
+    const factor = parseDecimal(row.factor);
+    if (factor === null || factor < 0 || factor > MAX_BLEND_FACTOR)
+      fe.factor = `Factor must be a number from 0 to ${MAX_BLEND_FACTOR}.`;
+    return { component, factor: factor ?? 0 };
+  });
+}
+
 /**
  * Validates the form and builds the input. `now` (ms) is when "in the future" is measured
  * from. The server checks everything again; its BAD_USER_INPUT message is shown as well.
@@ -177,7 +250,11 @@ export function validateExperimentForm(
   v: ExperimentFormValues,
   now: number = Date.now(),
 ): { errors: ExperimentFormErrors; input: CreateExperimentInput | null } {
-  const errors: ExperimentFormErrors = { variantFields: v.variants.map(() => ({})), guardrailFields: v.guardrails.map(() => ({})) };
+  const errors: ExperimentFormErrors = {
+    variantFields: v.variants.map(() => ({})),
+    guardrailFields: v.guardrails.map(() => ({})),
+    blendFields: v.variants.map((x) => x.blendWeights.map(() => ({}))),
+  };
 
   const name = v.name.trim();
   if (!name) errors.name = 'Name is required.';
@@ -204,8 +281,12 @@ export function validateExperimentForm(
       sharesOk = false;
     }
     const diversity = variant.ownDiversity ? validateDiversity(variant, fe) : null;
+    const candidatePool = validateCandidatePool(variant, fe);
+    const blendWeights = validateBlendWeights(variant.blendWeights, errors.blendFields[i]!);
     const input: ExperimentVariantInput = { name: vName, share: share ?? 0, curation: variant.curation };
     if (diversity) input.diversity = diversity;
+    if (candidatePool !== null) input.candidatePool = candidatePool;
+    if (blendWeights.length > 0) input.blendWeights = blendWeights;
     variants.push(input);
   });
   if (sharesOk && v.variants.length > 0) {
@@ -266,10 +347,9 @@ export function validateExperimentForm(
 }
 
 export function hasErrors(e: ExperimentFormErrors): boolean {
-  const { variantFields, guardrailFields, ...top } = e;
-  return (
-    Object.values(top).some(Boolean) || variantFields.some((f) => Object.values(f).some(Boolean)) || guardrailFields.some((f) => Object.values(f).some(Boolean))
-  );
+  const { variantFields, guardrailFields, blendFields, ...top } = e;
+  const any = (f: Partial<Record<string, string>>) => Object.values(f).some(Boolean);
+  return Object.values(top).some(Boolean) || variantFields.some(any) || guardrailFields.some(any) || blendFields.some((rows) => rows.some(any));
 }
 
 /** Every problem as a sentence, in the form's order, for the summary next to the submit button. */
@@ -280,6 +360,9 @@ export function errorSummary(e: ExperimentFormErrors): string[] {
   if (e.variants) out.push(e.variants);
   e.variantFields.forEach((f, i) => {
     for (const msg of Object.values(f)) if (msg) out.push(`${variantLabel(i)}: ${msg}`);
+    (e.blendFields[i] ?? []).forEach((row, j) => {
+      for (const msg of Object.values(row)) if (msg) out.push(`${variantLabel(i)}, blend weight ${j + 1}: ${msg}`);
+    });
   });
   if (e.shares) out.push(e.shares);
   if (e.trafficFrom) out.push(e.trafficFrom);
@@ -310,6 +393,16 @@ export function addVariant(variants: readonly VariantFormValues[]): VariantFormV
 export function removeVariant(variants: readonly VariantFormValues[], index: number): VariantFormValues[] {
   if (variants.length <= MIN_VARIANTS) return [...variants];
   return splitEvenly(variants.filter((_, i) => i !== index));
+}
+
+/** Adds an empty blend weight row to a variant (its component and factor are then required). */
+export function addBlendWeight(rows: readonly BlendWeightFormValues[]): BlendWeightFormValues[] {
+  return [...rows, { component: '', factor: '' }];
+}
+
+/** Removes a variant's blend weight row. */
+export function removeBlendWeight(rows: readonly BlendWeightFormValues[], index: number): BlendWeightFormValues[] {
+  return rows.filter((_, j) => j !== index);
 }
 
 /** Adds a guardrail on the first metric not yet watched (none when all are). */

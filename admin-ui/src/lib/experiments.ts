@@ -8,7 +8,7 @@ import type {
   ExperimentVariantFieldsFragment,
   MetricResultFieldsFragment,
 } from '../gql/graphql';
-import { formatTick, niceTicks, scaleLinear } from './chart';
+import { dayLabel, formatTick, niceTicks, scaleLinear, type Series } from './chart';
 import { BUCKETS, METRICS } from './experimentForm';
 
 export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['DRAFT', 'RUNNING', 'STOPPED'];
@@ -34,9 +34,36 @@ export function experimentActions(e: Lifecycle): { start: boolean; stop: boolean
   };
 }
 
-/** Whether a variant may be shipped now: a variant with curation off never can (there is no such setting). */
-export function canShipVariant(e: Lifecycle, v: Pick<ExperimentVariantFieldsFragment, 'curation'>): boolean {
-  return experimentActions(e).ship && v.curation;
+type Shippable = Pick<ExperimentVariantFieldsFragment, 'curation' | 'candidatePool' | 'blendWeights'>;
+
+/** Whether the variant's blend factors change anything (none, or all 1, do not). */
+function changesBlend(v: Pick<ExperimentVariantFieldsFragment, 'blendWeights'>): boolean {
+  return v.blendWeights.some((b) => b.factor !== 1);
+}
+
+/**
+ * Why a variant can never be shipped, or null when it can: shipping makes its settings the
+ * surface's, and curation off, a candidate pool and blend weights are not server settings.
+ * "Cannot be shipped: curation off", "Cannot be shipped: its candidate pool and blend weights
+ * are not server settings".
+ */
+export function shipBlocker(v: Shippable): string | null {
+  const reasons: string[] = [];
+  if (!v.curation) reasons.push('curation off');
+  const pool = v.candidatePool != null;
+  const blend = changesBlend(v);
+  if (pool && blend) reasons.push('its candidate pool and blend weights are not server settings');
+  else if (pool) reasons.push('its candidate pool is not a server setting');
+  else if (blend) reasons.push('its blend weights are not server settings');
+  return reasons.length > 0 ? `Cannot be shipped: ${reasons.join('; ')}` : null;
+}
+
+/**
+ * Whether a variant may be shipped now: never one with curation off, a candidate pool or a
+ * blend weight other than 1 (there is no such setting; the server refuses too).
+ */
+export function canShipVariant(e: Lifecycle, v: Shippable): boolean {
+  return experimentActions(e).ship && shipBlocker(v) === null;
 }
 
 /** NOT_INTERESTED is the one metric where lower is better. */
@@ -139,9 +166,33 @@ export function describeVariantDiversity(d: ExperimentVariantFieldsFragment['div
   return parts.filter(Boolean).join(' · ');
 }
 
-/** "control 50 % · no-curation 50 % (curation off)". */
+/** A blend factor: 2 → "×2", 0.5 → "×0.5". */
+export function formatBlendFactor(f: number): string {
+  return `×${Number(f.toPrecision(6))}`;
+}
+
+/**
+ * A variant's candidate pool and blend factors in one line, e.g. "pool 200 · blend: popularity
+ * ×2, als ×0"; null when it has neither (the server's pool, the blend as learned).
+ */
+export function describeVariantRanking(v: Pick<ExperimentVariantFieldsFragment, 'candidatePool' | 'blendWeights'>): string | null {
+  const parts: string[] = [];
+  if (v.candidatePool != null) parts.push(`pool ${v.candidatePool}`);
+  if (v.blendWeights.length > 0) parts.push(`blend: ${v.blendWeights.map((b) => `${b.component} ${formatBlendFactor(b.factor)}`).join(', ')}`);
+  return parts.length > 0 ? parts.join(' · ') : null;
+}
+
+/**
+ * "control 50 % · no-curation 50 % (curation off)"; a pool and blend weights follow in the
+ * parentheses: "wide 50 % (pool 2000 · blend: als ×2)".
+ */
 export function describeVariants(variants: readonly ExperimentVariantFieldsFragment[]): string {
-  return variants.map((v) => `${v.name} ${formatShare(v.share)}${v.curation ? '' : ' (curation off)'}`).join(' · ');
+  return variants
+    .map((v) => {
+      const notes = [v.curation ? null : 'curation off', describeVariantRanking(v)].filter(Boolean);
+      return `${v.name} ${formatShare(v.share)}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+    })
+    .join(' · ');
 }
 
 export type Verdict = 'better' | 'worse' | 'inconclusive';
@@ -208,6 +259,43 @@ export function observedShares(
     const r = results.variants.find((x) => x.name === v.name);
     return { name: v.name, asked: v.share, observed: total > 0 && r ? r.users / total : null };
   });
+}
+
+// ---------- results over time ----------
+
+export interface OverTimePoint {
+  at: string;
+  variants: ReadonlyArray<{ name: string; metrics: ReadonlyArray<Pick<MetricResultFieldsFragment, 'metric' | 'value' | 'low' | 'high'>> }>;
+}
+
+/**
+ * The chart of one metric over time: a label per point (the day a midnight point closes, then
+ * `lastLabel` for the final point, which is "now" or the stop), and per variant its cumulative
+ * value with the 95 % interval as a band.
+ */
+export function overTimeSeries(
+  points: readonly OverTimePoint[],
+  metric: ExperimentMetric,
+  variantNames: readonly string[],
+  lastLabel: string,
+): { labels: string[]; series: Series[] } {
+  const labels = points.map((p, i) => {
+    if (i === points.length - 1) return lastLabel;
+    // A point at midnight UTC closes the day before it.
+    const closed = new Date(Date.parse(p.at) - 1).toISOString().slice(0, 10);
+    return dayLabel(closed);
+  });
+  const series = variantNames.map((name) => {
+    const at = points.map((p) => p.variants.find((v) => v.name === name)?.metrics.find((m) => m.metric === metric) ?? null);
+    return {
+      key: name,
+      label: name,
+      values: at.map((m) => m?.value ?? null),
+      low: at.map((m) => m?.low ?? null),
+      high: at.map((m) => m?.high ?? null),
+    };
+  });
+  return { labels, series };
 }
 
 // ---------- the interval chart ----------

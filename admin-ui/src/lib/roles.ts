@@ -42,3 +42,10 @@ export const ROLE_LABELS: Readonly<Record<StaffRole, string>> = {
   EDITOR: 'Editor',
   COMPLIANCE: 'Compliance',
 };
+
+/** What a role may do, in a sentence (shown when a role is about to change). */
+export const ROLE_SCOPES: Readonly<Record<StaffRole, string>> = {
+  ADMIN: 'everything, including staff accounts and model training',
+  EDITOR: 'the catalogue, collections, pins and rules, diversity, experiments and preview',
+  COMPLIANCE: 'users, privacy requests and the audit log',
+};

@@ -47,6 +47,20 @@ export function parseSession(raw: string | null, now: number = Date.now()): Sess
   return null;
 }
 
+/** How long before the end a session warns that it ends soon (and offers to sign in again). */
+export const EXPIRY_WARNING_MS = 5 * 60_000;
+
+/**
+ * The warning shown while a session nears its end ("Your session ends in 3 minutes."), or
+ * null when it has more than `EXPIRY_WARNING_MS` left or has already ended.
+ */
+export function expiryWarning(s: Pick<Session, 'expiresAt'>, now: number = Date.now()): string | null {
+  const ms = msUntilExpiry(s, now);
+  if (ms <= 0 || ms > EXPIRY_WARNING_MS) return null;
+  const minutes = Math.ceil(ms / 60_000);
+  return minutes <= 1 ? 'Your session ends in less than a minute.' : `Your session ends in ${minutes} minutes.`;
+}
+
 type Listener = (s: Session | null, reason: SignOutReason) => void;
 
 /** Longest delay setTimeout accepts. */
@@ -59,6 +73,7 @@ const MAX_TIMEOUT = 2_147_483_647;
 export class SessionStore {
   private session: Session | null;
   private reason: SignOutReason = null;
+  private lapsed: Session | null = null;
   private listeners = new Set<Listener>();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -90,6 +105,15 @@ export class SessionStore {
     return this.reason;
   }
 
+  /**
+   * The session that expired (or was refused by the API) while the console was open, kept in
+   * memory only: the console keeps the screen, with what the person typed, under a sign-in
+   * dialog for that account. Null after a sign-in or a sign-out, and after a reload.
+   */
+  get lapsedSession(): Session | null {
+    return this.lapsed;
+  }
+
   token(): string | null {
     return this.current?.token ?? null;
   }
@@ -97,6 +121,7 @@ export class SessionStore {
   signIn(s: Session): void {
     this.session = s;
     this.reason = null;
+    this.lapsed = null;
     try {
       this.storage?.setItem(STORAGE_KEY, JSON.stringify(s));
     } catch {
@@ -107,17 +132,22 @@ export class SessionStore {
   }
 
   signOut(reason: Exclude<SignOutReason, null> = 'signed-out'): void {
-    const had = this.session !== null;
+    this.end(reason, null);
+  }
+
+  /** The API said UNAUTHENTICATED, or the clock passed `expiresAt`: the session lapses. */
+  expire(): void {
+    if (this.session) this.end('expired', this.session);
+  }
+
+  private end(reason: Exclude<SignOutReason, null>, lapsed: Session | null): void {
+    const had = this.session !== null || this.lapsed !== null;
     this.session = null;
     this.reason = reason;
+    this.lapsed = lapsed;
     this.safeRemove();
     this.clearTimer();
     if (had || reason === 'expired') this.emit();
-  }
-
-  /** The API said UNAUTHENTICATED, or the clock passed `expiresAt`. */
-  expire(): void {
-    if (this.session) this.signOut('expired');
   }
 
   subscribe(l: Listener): () => void {

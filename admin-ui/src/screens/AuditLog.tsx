@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { TextField } from '../components/Field';
 import { Pager } from '../components/Pager';
+import { TableWrap } from '../components/TableWrap';
 import { formatDate } from '../components/format';
 import { AuditLogDocument } from '../gql/graphql';
 import { useQuery } from '../lib/api';
@@ -78,7 +79,7 @@ export function AuditLog({ location }: { location: Location }) {
         </div>
       </form>
       <ErrorMessage error={q.error} onRetry={q.reload} />
-      <div className="table-wrap" aria-busy={q.loading}>
+      <TableWrap label="Audit entries" busy={q.loading}>
         <table className="data audit">
           <caption className="visually-hidden">Audit entries, newest first</caption>
           <thead>
@@ -113,7 +114,10 @@ export function AuditLog({ location }: { location: Location }) {
                   ) : (
                     <details>
                       <summary>Show</summary>
-                      <pre className="json">{formatDetails(e.details)}</pre>
+                      {/* Long details scroll: a focusable region, so the keyboard can scroll it. */}
+                      <pre className="json" role="region" aria-label={`Details of ${e.action}`} tabIndex={0}>
+                        {formatDetails(e.details)}
+                      </pre>
                     </details>
                   )}
                 </td>
@@ -131,7 +135,7 @@ export function AuditLog({ location }: { location: Location }) {
             )}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {data && (
         <Pager
           label="Audit log pages"

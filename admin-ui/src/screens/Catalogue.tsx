@@ -3,6 +3,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { TextField } from '../components/Field';
 import { Pager } from '../components/Pager';
+import { TableWrap } from '../components/TableWrap';
 import { formatNumber, formatRating } from '../components/format';
 import {
   DeleteMovieDocument,
@@ -172,7 +173,7 @@ export function Catalogue({ session, location }: { session: Session; location: L
       <ErrorMessage error={toggle.error ?? del.error} />
       <ErrorMessage error={movies.error} onRetry={movies.reload} />
 
-      <div className="table-wrap" aria-busy={movies.loading}>
+      <TableWrap label="Movies" busy={movies.loading}>
         <table className="data">
           <caption className="visually-hidden">Movies{data ? `, ${data.totalCount} matching` : ''}</caption>
           <thead>
@@ -240,7 +241,7 @@ export function Catalogue({ session, location }: { session: Session; location: L
             )}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {data && (
         <Pager
           label="Catalogue pages"

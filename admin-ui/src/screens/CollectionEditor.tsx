@@ -28,6 +28,7 @@ import {
 import { describeSchedule } from '../lib/dates';
 import { appendUnique, dropIndex, moveItem, sameOrder } from '../lib/reorder';
 import { Link, navigate } from '../lib/router';
+import { sameValues, useUnsavedChanges } from '../lib/unsaved';
 import { StatusPill } from './Collections';
 
 /** `/collections/new` (slug null) or `/collections/:slug`. */
@@ -86,6 +87,8 @@ function CollectionForm({
   onChanged: (c: CollectionDetailFragment) => void;
 }) {
   const [values, setValues] = useState<CollectionFormValues>(original ? formFromCollection(original) : EMPTY_COLLECTION_FORM);
+  /** The details last loaded or saved: they are dirty when the form differs from them. */
+  const [savedValues, setSavedValues] = useState<CollectionFormValues>(values);
   const [slugTouched, setSlugTouched] = useState(original !== null);
   const [errors, setErrors] = useState<CollectionFormErrors>({});
   const [status, setStatus] = useState('');
@@ -102,6 +105,13 @@ function CollectionForm({
   }, [original]);
 
   const moviesDirty = original ? !sameOrder(movies, original.movies, (m) => m.id) : false;
+  const detailsDirty = !sameValues(values, savedValues);
+  // A new collection is saved in one go; an existing one saves its details and its movies apart.
+  useUnsavedChanges(
+    original ? detailsDirty : detailsDirty || movies.length > 0,
+    original ? 'Your changes to the collection’s details are not saved (Save details).' : 'The new collection is not created yet.',
+  );
+  useUnsavedChanges(moviesDirty, 'Your changes to the collection’s movies are not saved (Save movies).');
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -114,7 +124,7 @@ function CollectionForm({
     }
     if (!original) {
       const r = await create.run({ input: toCollectionInput(parsed, movies.map((m) => m.id)) });
-      if (r) navigate(`/collections/${encodeURIComponent(r.createCollection.slug)}?created=1`, { replace: true });
+      if (r) navigate(`/collections/${encodeURIComponent(r.createCollection.slug)}?created=1`, { replace: true, force: true });
       return;
     }
     const { patch, changed } = toCollectionPatch(original, parsed);
@@ -126,9 +136,12 @@ function CollectionForm({
     if (!r) return;
     const saved = r.updateCollection;
     onChanged(saved);
-    setValues(formFromCollection(saved));
+    const next = formFromCollection(saved);
+    setValues(next);
+    setSavedValues(next);
     setStatus('Changes saved.');
-    if (saved.slug !== original.slug) navigate(`/collections/${encodeURIComponent(saved.slug)}`, { replace: true });
+    // The same collection under its new slug: the editor (and unsaved movie changes) stays.
+    if (saved.slug !== original.slug) navigate(`/collections/${encodeURIComponent(saved.slug)}`, { replace: true, force: true });
   }
 
   async function submitMovies() {

@@ -1,12 +1,15 @@
 import { useEffect, useState } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Pager } from '../components/Pager';
+import { PerformanceTable, PeriodSelect, usePerformanceAccess, usePerformancePeriod } from '../components/Performance';
+import { TableWrap } from '../components/TableWrap';
 import { LivePill } from '../components/curation';
 import { formatDate } from '../components/format';
-import { CollectionsDocument, type CollectionStatus } from '../gql/graphql';
+import { CollectionPerformanceDocument, CollectionsDocument, type CollectionStatus } from '../gql/graphql';
 import { useQuery } from '../lib/api';
 import { STATUS_LABELS } from '../lib/collectionForm';
 import { describeSchedule } from '../lib/dates';
+import { joinPerformance } from '../lib/performance';
 import { Link, navigate, type Location } from '../lib/router';
 
 const PAGE_SIZE = 25;
@@ -29,6 +32,10 @@ export function Collections({ location }: { location: Location }) {
   const after = cursors[cursors.length - 1] ?? null;
   const q = useQuery(CollectionsDocument, { first: PAGE_SIZE, after, status });
   const data = q.data?.collections;
+  const showPerformance = usePerformanceAccess('collectionPerformance');
+  const period = usePerformancePeriod();
+  const perf = useQuery(CollectionPerformanceDocument, { from: period.from, to: period.to }, { skip: !showPerformance });
+  const joined = joinPerformance(data?.nodes ?? [], (c) => c.id, perf.data?.collectionPerformance, 'collectionId');
 
   return (
     <>
@@ -54,9 +61,10 @@ export function Collections({ location }: { location: Location }) {
             ))}
           </select>
         </div>
+        {showPerformance && <PeriodSelect period={period} />}
       </form>
       <ErrorMessage error={q.error} onRetry={q.reload} />
-      <div className="table-wrap" aria-busy={q.loading}>
+      <TableWrap label="Collections" busy={q.loading}>
         <table className="data">
           <caption className="visually-hidden">Collections</caption>
           <thead>
@@ -102,7 +110,7 @@ export function Collections({ location }: { location: Location }) {
             )}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {data && (
         <Pager
           label="Collection pages"
@@ -114,6 +122,26 @@ export function Collections({ location }: { location: Location }) {
           busy={q.loading}
           onPrevious={() => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c))}
           onNext={() => data.pageInfo.endCursor && setCursors((c) => [...c, data.pageInfo.endCursor])}
+        />
+      )}
+      {showPerformance && (
+        <PerformanceTable
+          title="Collection performance"
+          itemHeader="Collection"
+          rows={joined.rows}
+          itemKey={(c) => c.id}
+          renderItem={(c) => (
+            <>
+              <Link to={`/collections/${encodeURIComponent(c.slug)}`}>{c.title}</Link> <StatusPill status={c.status} />
+            </>
+          )}
+          period={period}
+          loading={perf.loading || (q.loading && !data)}
+          error={perf.error}
+          onRetry={perf.reload}
+          unlisted={joined.unlisted}
+          unlistedText={(n) => `${n} ${n === 1 ? 'collection' : 'collections'} on other pages${status ? ' or of another status' : ''} also had figures.`}
+          emptyText={status ? `No ${STATUS_LABELS[status].toLowerCase()} collections.` : 'No collections yet.'}
         />
       )}
     </>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { LineChart } from '../components/LineChart';
+import { TableWrap } from '../components/TableWrap';
 import { formatDate, formatNumber } from '../components/format';
 import { ActivityStatsDocument, DashboardDocument, GenresDocument, ModelVersionsDocument, RequestStatsDocument, TrainModelsDocument } from '../gql/graphql';
 import { useMutation, useQuery } from '../lib/api';
@@ -116,6 +117,7 @@ function ActivityPanel() {
           <LineChart title={`Events, ratings and new users per day over the last ${ACTIVITY_DAYS} days`} labels={labels} series={series} xLabel="Day (UTC)" yLabel="Count per day" />
           <details>
             <summary>Data table</summary>
+            <TableWrap label="Activity per day">
             <table className="data compact">
               <thead>
                 <tr>
@@ -140,6 +142,7 @@ function ActivityPanel() {
                 ))}
               </tbody>
             </table>
+            </TableWrap>
           </details>
         </>
       )}
@@ -240,6 +243,7 @@ function ModelsPanel() {
         </>
       )}
       {versions.length > 0 && (
+        <TableWrap label="Model versions">
         <table className="data compact">
           <caption className="visually-hidden">Model versions, newest first</caption>
           <thead>
@@ -263,6 +267,7 @@ function ModelsPanel() {
             ))}
           </tbody>
         </table>
+        </TableWrap>
       )}
     </section>
   );

@@ -15,6 +15,7 @@ import { useMutation, useQuery } from '../lib/api';
 import { surfaceLabel, surfaceOptions } from '../lib/curation';
 import {
   defaultDiversityForm,
+  diversityFormChanged,
   formFromSettings,
   genreMix,
   TOP_N,
@@ -25,18 +26,19 @@ import {
 import { can } from '../lib/roles';
 import { navigate, type Location } from '../lib/router';
 import type { Session } from '../lib/session';
+import { confirmLeave, useUnsavedChanges } from '../lib/unsaved';
+import { userRefFromQuery, userRefQuery, userRefVariables, type UserRef } from '../lib/userRef';
 
-function withQuery(surface: string, user: string): string {
-  const q = new URLSearchParams();
-  if (surface !== 'RECOMMENDATIONS') q.set('surface', surface);
-  if (user) q.set('user', user);
-  const s = q.toString();
-  return `/diversity${s ? `?${s}` : ''}`;
+function withQuery(surface: string, user: UserRef | null): string {
+  const parts: string[] = [];
+  if (surface !== 'RECOMMENDATIONS') parts.push(`surface=${encodeURIComponent(surface)}`);
+  if (user) parts.push(userRefQuery(user));
+  return `/diversity${parts.length ? `?${parts.join('&')}` : ''}`;
 }
 
 export function Diversity({ session, location }: { session: Session; location: Location }) {
   const surface = location.query.get('surface') || 'RECOMMENDATIONS';
-  const userId = location.query.get('user') ?? '';
+  const user = userRefFromQuery(location.query);
   const settings = useQuery(DiversitySettingsDocument, {});
   const genres = useQuery(GenresDocument, {});
   const genreNames = (genres.data?.genres ?? []).map((g) => g.genre.name);
@@ -44,7 +46,7 @@ export function Diversity({ session, location }: { session: Session; location: L
   const existing = settings.data?.diversitySettings ?? [];
   for (const s of existing) if (!options.some((o) => o.value === s.surface)) options.push({ value: s.surface, label: surfaceLabel(s.surface) });
   const current = existing.find((s) => s.surface === surface) ?? null;
-  const preview = useQuery(PreviewRecommendationsDocument, { userId, first: 20 }, { skip: !userId });
+  const preview = useQuery(PreviewRecommendationsDocument, { ...(user ? userRefVariables(user) : {}), first: 20 }, { skip: !user });
 
   return (
     <>
@@ -56,7 +58,15 @@ export function Diversity({ session, location }: { session: Session; location: L
           <h2 id="settings-title">Settings</h2>
           <div className="field">
             <label htmlFor="diversity-surface">Surface</label>
-            <select id="diversity-surface" value={surface} onChange={(e) => navigate(withQuery(e.target.value, userId), { replace: true })}>
+            <select
+              id="diversity-surface"
+              value={surface}
+              onChange={(e) => {
+                const next = withQuery(e.target.value, user);
+                // Another surface replaces the form: ask first when this one has unsaved changes.
+                void confirmLeave().then((ok) => ok && navigate(next, { replace: true }));
+              }}
+            >
               {options.map((o) => (
                 <option key={o.value} value={o.value}>
                   {o.label}
@@ -113,11 +123,11 @@ export function Diversity({ session, location }: { session: Session; location: L
           <h2 id="live-preview-title">Live preview</h2>
           <p className="hint">Recommendations for one user, refreshed after each save.</p>
           <UserPicker
-            value={userId}
+            value={user}
             showPersonas={can(session.role, 'users.view')}
-            onChoose={(id) => navigate(withQuery(surface, id), { replace: true })}
+            onChoose={(u) => navigate(withQuery(surface, u), { replace: true })}
           />
-          {userId && (
+          {user && (
             <div aria-busy={preview.loading}>
               <ErrorMessage error={preview.error} onRetry={preview.reload} />
               {preview.loading && <p className="hint">Refreshing…</p>}
@@ -191,6 +201,7 @@ function DiversityForm({
   const [v, setV] = useState<DiversityFormValues>(initial);
   const [errors, setErrors] = useState<DiversityFormErrors>({});
   const [status, setStatus] = useState('');
+  useUnsavedChanges(diversityFormChanged(v, initial), `The diversity settings for ${surfaceLabel(initial.surface)} are not saved.`);
   const save = useMutation(SetDiversitySettingsDocument);
   useEffect(() => setStatus(''), [v]);
 

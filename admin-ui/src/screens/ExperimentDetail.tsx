@@ -4,6 +4,7 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { TextField } from '../components/Field';
 import { formatDate, formatNumber } from '../components/format';
 import { IntervalChart } from '../components/IntervalChart';
+import { LineChart } from '../components/LineChart';
 import {
   ExperimentDocument,
   ShipVariantDocument,
@@ -18,6 +19,7 @@ import {
   canShipVariant,
   controlNote,
   describeVariantDiversity,
+  describeVariantRanking,
   experimentActions,
   formatCoverage,
   formatDifference,
@@ -33,6 +35,8 @@ import {
   lowerIsBetter,
   metricTables,
   observedShares,
+  overTimeSeries,
+  shipBlocker,
   totalUsers,
   validateStopReason,
   verdict,
@@ -232,6 +236,7 @@ export function ExperimentView({
                 </th>
                 <th scope="col">Curation</th>
                 <th scope="col">Diversity</th>
+                <th scope="col">Pool and blend</th>
                 <th scope="col">Ship</th>
               </tr>
             </thead>
@@ -245,6 +250,7 @@ export function ExperimentView({
                   <td className="num">{formatShare(v.share)}</td>
                   <td>{v.curation ? 'On' : <span className="pill muted">Off</span>}</td>
                   <td>{describeVariantDiversity(v.diversity)}</td>
+                  <td data-field="ranking">{describeVariantRanking(v) ?? 'Server’s defaults'}</td>
                   <td>
                     {e.shippedVariant === v.name ? (
                       <span className="pill ok">Shipped</span>
@@ -252,8 +258,8 @@ export function ExperimentView({
                       <button type="button" className="secondary small" aria-label={`Ship variant ${v.name}`} onClick={() => openShip(v.name)}>
                         Ship…
                       </button>
-                    ) : actions.ship && !v.curation ? (
-                      <span className="hint">Cannot be shipped: curation off</span>
+                    ) : actions.ship && shipBlocker(v) ? (
+                      <span className="hint">{shipBlocker(v)}</span>
                     ) : (
                       '—'
                     )}
@@ -265,7 +271,8 @@ export function ExperimentView({
         </div>
         {actions.ship && (
           <p className="hint">
-            Shipping makes a variant’s diversity settings the {SURFACE_NAMES[e.surface]} surface’s, stops the experiment and records the winner.
+            Shipping makes a variant’s diversity settings the {SURFACE_NAMES[e.surface]} surface’s, stops the experiment and records the winner. A
+            variant with curation off, a candidate pool or blend weights cannot be shipped: they are not server settings.
           </p>
         )}
       </section>
@@ -315,7 +322,7 @@ function Results({
   onRetry,
 }: {
   experiment: ExperimentDetailFragment;
-  results: ExperimentResultsFieldsFragment | null;
+  results: (ExperimentResultsFieldsFragment & Partial<Pick<NonNullable<ExperimentDetailFragment['results']>, 'overTime'>>) | null;
   refreshing: boolean;
   error: unknown;
   onRetry: () => void;
@@ -426,6 +433,14 @@ function Results({
             />
           )}
 
+          {primary && (results.overTime?.length ?? 0) >= 2 && (
+            <OverTimeChart
+              experiment={e}
+              metric={primary.metric}
+              points={results.overTime ?? []}
+            />
+          )}
+
           {tables.map((t) => (
             <MetricResultsTable key={t.metric} table={t} />
           ))}
@@ -436,6 +451,39 @@ function Results({
         </>
       )}
     </section>
+  );
+}
+
+function OverTimeChart({
+  experiment: e,
+  metric,
+  points,
+}: {
+  experiment: ExperimentDetailFragment;
+  metric: ExperimentDetailFragment['primaryMetric'];
+  points: NonNullable<NonNullable<ExperimentDetailFragment['results']>['overTime']>;
+}) {
+  const { labels, series } = overTimeSeries(
+    points,
+    metric,
+    e.variants.map((v) => v.name),
+    e.status === 'STOPPED' ? 'At the stop' : 'Now',
+  );
+  return (
+    <div className="over-time" data-chart="over-time">
+      <LineChart
+        title={`${METRIC_NAMES[metric]} over time (cumulative), with 95 % intervals`}
+        labels={labels}
+        series={series}
+        xLabel="End of day (UTC)"
+        yLabel={METRIC_NAMES[metric]}
+        formatValue={(v) => formatMetricValue(metric, v)}
+      />
+      <p className="hint">
+        Each point counts everything up to the end of that day. Read it as a trajectory: stopping on the first day the difference looks significant inflates
+        false positives; decide the run length before starting.
+      </p>
+    </div>
   );
 }
 

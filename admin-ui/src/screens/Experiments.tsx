@@ -3,7 +3,7 @@ import { formatDate } from '../components/format';
 import { ExperimentsDocument, type ExperimentStatus } from '../gql/graphql';
 import { useQuery } from '../lib/api';
 import { SURFACE_NAMES } from '../lib/experimentForm';
-import { controlNote, EXPERIMENT_STATUS_LABELS, EXPERIMENT_STATUSES, formatShare, isExperimentStatus } from '../lib/experiments';
+import { controlNote, describeVariantRanking, EXPERIMENT_STATUS_LABELS, EXPERIMENT_STATUSES, formatShare, isExperimentStatus } from '../lib/experiments';
 import { Link, navigate, type Location } from '../lib/router';
 
 export function ExperimentStatusPill({ status }: { status: ExperimentStatus }) {
@@ -82,6 +82,7 @@ export function Experiments({ location }: { location: Location }) {
                         {v.name} <span className="num-inline">{formatShare(v.share)}</span>
                         {controlNote(v.name, i) && <span className="hint">{controlNote(v.name, i)}</span>}
                         {!v.curation && <span className="pill muted">curation off</span>}
+                        {describeVariantRanking(v) && <span className="hint"> · {describeVariantRanking(v)}</span>}
                       </li>
                     ))}
                   </ul>

@@ -22,6 +22,7 @@ import {
   type MovieFormValues,
 } from '../lib/movieForm';
 import { Link, navigate } from '../lib/router';
+import { sameValues, useUnsavedChanges } from '../lib/unsaved';
 
 /** `/catalogue/new` (id null) or `/catalogue/:id`. */
 export function MovieEditor({ id }: { id: string | null }) {
@@ -68,6 +69,8 @@ function BackLink() {
 
 function MovieForm({ original, onSaved }: { original: MovieDetailFragment | null; onSaved: (m: MovieDetailFragment) => void }) {
   const [values, setValues] = useState<MovieFormValues>(original ? formFromMovie(original) : EMPTY_MOVIE_FORM);
+  /** The values last loaded or saved: the form is dirty when it differs from them. */
+  const [saved, setSaved] = useState<MovieFormValues>(values);
   const [errors, setErrors] = useState<MovieFormErrors>({});
   const [status, setStatus] = useState('');
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -79,6 +82,7 @@ function MovieForm({ original, onSaved }: { original: MovieDetailFragment | null
   useEffect(() => {
     document.title = `${original ? original.title : 'Add movie'} · Marquee admin`;
   }, [original]);
+  useUnsavedChanges(!sameValues(values, saved), original ? `Your changes to “${original.title}” are not saved.` : 'The new movie is not added yet.');
 
   const set = <K extends keyof MovieFormValues>(k: K) =>
     (e: { target: { value: string; checked?: boolean } }) =>
@@ -96,7 +100,7 @@ function MovieForm({ original, onSaved }: { original: MovieDetailFragment | null
     if (!original) {
       setErrors({});
       const r = await create.run({ input: toMovieInput(parsed) });
-      if (r) navigate(`/catalogue/${encodeURIComponent(r.createMovie.id)}?created=1`, { replace: true });
+      if (r) navigate(`/catalogue/${encodeURIComponent(r.createMovie.id)}?created=1`, { replace: true, force: true });
       return;
     }
     const { patch, errors: patchErrs, changed } = toMoviePatch(original, parsed);
@@ -112,7 +116,9 @@ function MovieForm({ original, onSaved }: { original: MovieDetailFragment | null
     const r = await update.run({ id: original.id, input: patch });
     if (r) {
       onSaved(r.updateMovie);
-      setValues(formFromMovie(r.updateMovie));
+      const next = formFromMovie(r.updateMovie);
+      setValues(next);
+      setSaved(next);
       setStatus('Changes saved.');
     }
   }
@@ -130,7 +136,8 @@ function MovieForm({ original, onSaved }: { original: MovieDetailFragment | null
     if (!original) return;
     const r = await del.run({ id: original.id });
     setConfirmDelete(false);
-    if (r?.deleteMovie) navigate('/catalogue');
+    // The movie is gone: its unsaved edits go with it.
+    if (r?.deleteMovie) navigate('/catalogue', { force: true });
   }
 
   const created = typeof window !== 'undefined' && new URLSearchParams(window.location.search).has('created');
@@ -211,7 +218,8 @@ function MovieForm({ original, onSaved }: { original: MovieDetailFragment | null
           <button type="submit" disabled={saving}>
             {saving ? 'Saving…' : original ? 'Save changes' : 'Add movie'}
           </button>
-          <Link to="/catalogue" className="button secondary">
+          {/* Cancel means "discard my changes": it does not ask. */}
+          <Link to="/catalogue" className="button secondary" force>
             Cancel
           </Link>
         </div>

@@ -4,17 +4,24 @@ import { TextAreaField, TextField } from '../components/Field';
 import { CreateExperimentDocument, type ExperimentMetric, type ExperimentSurface } from '../gql/graphql';
 import { useMutation } from '../lib/api';
 import {
+  addBlendWeight,
   addGuardrail,
   addVariant,
+  BLEND_COMPONENTS,
+  DEFAULT_CANDIDATE_POOL,
   EMPTY_EXPERIMENT_FORM,
   errorSummary,
   formatShareSum,
+  MAX_BLEND_FACTOR,
+  MAX_CANDIDATE_POOL,
   MAX_VARIANTS,
   MAX_WINDOW_HOURS,
   METRIC_HINTS,
   METRIC_NAMES,
   METRICS,
+  MIN_CANDIDATE_POOL,
   MIN_VARIANTS,
+  removeBlendWeight,
   removeVariant,
   SHARE_TOLERANCE,
   sharesTotal,
@@ -23,6 +30,8 @@ import {
   SURFACES,
   validateExperimentForm,
   variantLabel,
+  type BlendWeightField,
+  type BlendWeightFormValues,
   type ExperimentFormErrors,
   type ExperimentFormValues,
   type GuardrailFormValues,
@@ -30,6 +39,7 @@ import {
   type VariantFormValues,
 } from '../lib/experimentForm';
 import { Link, navigate } from '../lib/router';
+import { sameValues, useUnsavedChanges } from '../lib/unsaved';
 
 /** `/experiments/new`: defines an experiment as a draft. */
 export function NewExperiment() {
@@ -41,6 +51,7 @@ export function NewExperiment() {
   useEffect(() => {
     document.title = 'New experiment · Marquee admin';
   }, []);
+  useUnsavedChanges(!sameValues(v, EMPTY_EXPERIMENT_FORM), 'The new experiment is not created yet.');
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -56,7 +67,7 @@ export function NewExperiment() {
     }
     setErrors(null);
     const r = await create.run({ input });
-    if (r) navigate(`/experiments/${encodeURIComponent(r.createExperiment.id)}?created=1`, { replace: true });
+    if (r) navigate(`/experiments/${encodeURIComponent(r.createExperiment.id)}?created=1`, { replace: true, force: true });
   }
 
   const setVariants = (variants: VariantFormValues[], clear = false) => {
@@ -125,8 +136,9 @@ export function NewExperiment() {
               index={i}
               value={variant}
               errors={errors?.variantFields[i] ?? {}}
+              blendErrors={errors?.blendFields[i] ?? []}
               canRemove={v.variants.length > MIN_VARIANTS}
-              onChange={(nv) => setVariants(v.variants.map((x, j) => (j === i ? nv : x)))}
+              onChange={(nv, clear) => setVariants(v.variants.map((x, j) => (j === i ? nv : x)), clear)}
               onRemove={() => setVariants(removeVariant(v.variants, i), true)}
             />
           ))}
@@ -143,6 +155,11 @@ export function NewExperiment() {
             </span>
           </div>
           {errors?.shares && <p className="field-error field-wide">{errors.shares}</p>}
+          <datalist id={BLEND_COMPONENTS_LIST}>
+            {BLEND_COMPONENTS.map((c) => (
+              <option key={c} value={c} />
+            ))}
+          </datalist>
         </fieldset>
 
         <fieldset className="fieldset field-wide">
@@ -265,7 +282,9 @@ export function NewExperiment() {
           <button type="submit" disabled={create.pending}>
             {create.pending ? 'Creating…' : 'Create experiment'}
           </button>
-          <Link to="/experiments">Cancel</Link>
+          <Link to="/experiments" force>
+            Cancel
+          </Link>
         </div>
       </form>
     </>
@@ -334,10 +353,14 @@ function CheckboxField({ label, checked, onChange, hint }: { label: string; chec
   );
 }
 
+/** The `<datalist>` of component names the blend weight rows suggest (one per form). */
+const BLEND_COMPONENTS_LIST = 'blend-components';
+
 function VariantFieldset({
   index,
   value,
   errors,
+  blendErrors,
   canRemove,
   onChange,
   onRemove,
@@ -345,11 +368,15 @@ function VariantFieldset({
   index: number;
   value: VariantFormValues;
   errors: Partial<Record<VariantField, string>>;
+  blendErrors: ReadonlyArray<Partial<Record<BlendWeightField, string>>>;
   canRemove: boolean;
-  onChange: (v: VariantFormValues) => void;
+  /** `clear`: the rows moved, so the errors shown no longer match them. */
+  onChange: (v: VariantFormValues, clear?: boolean) => void;
   onRemove: () => void;
 }) {
-  const set = (patch: Partial<VariantFormValues>) => onChange({ ...value, ...patch });
+  const set = (patch: Partial<VariantFormValues>, clear = false) => onChange({ ...value, ...patch }, clear);
+  const setBlend = (j: number, patch: Partial<BlendWeightFormValues>) => set({ blendWeights: value.blendWeights.map((b, k) => (k === j ? { ...b, ...patch } : b)) });
+  const blendHintId = useId();
   return (
     <fieldset className="fieldset field-wide variant" data-variant-index={index}>
       <legend>{variantLabel(index)}</legend>
@@ -430,6 +457,62 @@ function VariantFieldset({
           />
         </>
       )}
+      <TextField
+        label="Candidate pool"
+        inputMode="numeric"
+        autoComplete="off"
+        value={value.candidatePool}
+        error={errors.candidatePool}
+        hint={`How many of the model’s best candidates the list re-ranks, ${MIN_CANDIDATE_POOL}–${MAX_CANDIDATE_POOL}. Empty: the server’s default (${DEFAULT_CANDIDATE_POOL} for a list).`}
+        onChange={(e) => set({ candidatePool: e.target.value })}
+      />
+      <fieldset className="plain-fieldset field-wide blend-weights" aria-describedby={blendHintId}>
+        <legend className="group-label">Blend weights</legend>
+        <p id={blendHintId} className="hint">
+          Factors on the ranking blend’s learned component weights, 0–{MAX_BLEND_FACTOR}: 2 doubles a model’s weight, 0 leaves it out; components not listed keep
+          theirs{value.blendWeights.length === 0 ? ' (none: the blend as learned)' : ''}. A variant with a candidate pool or blend weights cannot be shipped.
+        </p>
+        {value.blendWeights.map((b, j) => {
+          const be = blendErrors[j] ?? {};
+          return (
+            <div key={j} className="blend-row" data-blend-index={j}>
+              <TextField
+                className="blend-component"
+                label="Component"
+                list={BLEND_COMPONENTS_LIST}
+                autoComplete="off"
+                autoCapitalize="none"
+                spellCheck={false}
+                value={b.component}
+                error={be.component}
+                onChange={(e) => setBlend(j, { component: e.target.value })}
+              />
+              <TextField
+                className="blend-factor"
+                label="Factor"
+                inputMode="decimal"
+                autoComplete="off"
+                value={b.factor}
+                error={be.factor}
+                onChange={(e) => setBlend(j, { factor: e.target.value })}
+              />
+              <button
+                type="button"
+                className="danger small"
+                aria-label={`Remove blend weight ${j + 1}`}
+                onClick={() => set({ blendWeights: removeBlendWeight(value.blendWeights, j) }, true)}
+              >
+                Remove
+              </button>
+            </div>
+          );
+        })}
+        <div className="actions">
+          <button type="button" className="secondary small" onClick={() => set({ blendWeights: addBlendWeight(value.blendWeights) }, true)}>
+            Add blend weight
+          </button>
+        </div>
+      </fieldset>
       {canRemove && (
         <div className="actions field-wide">
           <button type="button" className="danger small" onClick={onRemove}>

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { TextField } from '../components/Field';
 import { Pager } from '../components/Pager';
+import { TableWrap } from '../components/TableWrap';
 import { formatDate } from '../components/format';
 import { DeletionRequestsDocument, RequestDataDeletionDocument, type DeletionStatus } from '../gql/graphql';
 import { useMutation, useQuery } from '../lib/api';
@@ -54,7 +55,7 @@ export function Privacy({ location }: { location: Location }) {
           </div>
         </div>
         <ErrorMessage error={q.error} onRetry={q.reload} />
-        <div className="table-wrap" aria-busy={q.loading}>
+        <TableWrap label="Deletion requests" busy={q.loading}>
           <table className="data">
             <caption className="visually-hidden">Deletion requests</caption>
             <thead>
@@ -99,7 +100,7 @@ export function Privacy({ location }: { location: Location }) {
               )}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
         {data && (
           <Pager
             label="Request pages"

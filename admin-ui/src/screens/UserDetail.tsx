@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { TableWrap } from '../components/TableWrap';
 import { formatDate, formatNumber } from '../components/format';
 import { ExportUserDataDocument, RequestDataDeletionDocument, UserDetailDocument, type UserDetailQuery } from '../gql/graphql';
 import { useClient, useMutation, useQuery } from '../lib/api';
@@ -116,7 +117,7 @@ export function UserDetail({ id, session }: { id: string; session: Session }) {
 
       <section aria-labelledby="ratings-title">
         <h2 id="ratings-title">Ratings ({formatNumber(user.ratings.totalCount)})</h2>
-        <div className="table-wrap">
+        <TableWrap label="Ratings">
           <table className="data">
             <thead>
               <tr>
@@ -147,7 +148,7 @@ export function UserDetail({ id, session }: { id: string; session: Session }) {
               )}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
         <ErrorMessage error={moreError} />
         {hasNext && (
           <button type="button" className="secondary" onClick={loadMore} disabled={loadingMore}>
@@ -158,7 +159,7 @@ export function UserDetail({ id, session }: { id: string; session: Session }) {
 
       <section aria-labelledby="events-title">
         <h2 id="events-title">Recent activity</h2>
-        <div className="table-wrap">
+        <TableWrap label="Recent activity">
           <table className="data">
             <thead>
               <tr>
@@ -186,7 +187,7 @@ export function UserDetail({ id, session }: { id: string; session: Session }) {
               )}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </section>
     </>
   );

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { TextField } from '../components/Field';
 import { Pager } from '../components/Pager';
+import { TableWrap } from '../components/TableWrap';
 import { formatDate } from '../components/format';
 import { UsersDocument } from '../gql/graphql';
 import { useQuery } from '../lib/api';
@@ -42,7 +43,7 @@ export function Users({ location }: { location: Location }) {
         </div>
       </form>
       <ErrorMessage error={users.error} onRetry={users.reload} />
-      <div className="table-wrap" aria-busy={users.loading}>
+      <TableWrap label="End users" busy={users.loading}>
         <table className="data">
           <caption className="visually-hidden">End users</caption>
           <thead>
@@ -82,7 +83,7 @@ export function Users({ location }: { location: Location }) {
             )}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {data && (
         <Pager
           label="User pages"
