@@ -569,6 +569,50 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
       const text = await row.innerText();
       assert.ok(text.includes(reason) && text.includes('Stopped'), text);
     });
+
+    test('ships a diversity variant: its settings become the surface’s and the experiment stops', async () => {
+      const SETTINGS = '{ diversitySettings { surface maxPerGenre mmrLambda calibration minGenres noveltyWeight } }';
+      const before = (await gql(SETTINGS, {}, token)).data.diversitySettings.find((d) => d.surface === 'HOME') ?? null;
+      const name = `E2E ship ${Date.now()}`;
+      const made = await gql(
+        'mutation($i: CreateExperimentInput!) { createExperiment(input: $i) { id } }',
+        {
+          i: {
+            name,
+            surface: 'HOME',
+            primaryMetric: 'CLICK_THROUGH',
+            variants: [
+              { name: 'control', share: 0.5 },
+              { name: 'capped', share: 0.5, diversity: { maxPerGenre: 4, mmrLambda: 0.8 } },
+            ],
+          },
+        },
+        token,
+      );
+      const id = made.data.createExperiment.id;
+      await gql('mutation($id: ID!) { startExperiment(id: $id) { id } }', { id }, token);
+      created.runningId = id;
+      try {
+        await page.goto(`${CONSOLE}experiments/${encodeURIComponent(id)}`);
+        await page.locator('.title-row [data-status="RUNNING"]').waitFor();
+        await page.getByRole('button', { name: 'Ship variant capped', exact: true }).click();
+        const dialog = page.getByRole('dialog', { name: 'Ship variant “capped”?' });
+        await dialog.getByRole('button', { name: 'Ship variant', exact: true }).click();
+        await page.getByRole('status').filter({ hasText: 'Variant “capped” shipped.' }).waitFor();
+        await page.locator('.title-row [data-status="STOPPED"]').waitFor();
+        created.runningId = null;
+        const e = (await gql('query($id: ID!) { experiment(id: $id) { status shippedVariant } }', { id }, token)).data.experiment;
+        assert.deepEqual(e, { status: 'STOPPED', shippedVariant: 'capped' });
+        const home = (await gql(SETTINGS, {}, token)).data.diversitySettings.find((d) => d.surface === 'HOME');
+        assert.equal(home.maxPerGenre, 4);
+        assert.equal(home.mmrLambda, 0.8);
+        await shot(page, '18-experiment-shipped');
+      } finally {
+        // Put the home feed's diversity back as it was.
+        const restore = before ?? { surface: 'HOME', maxPerGenre: null, mmrLambda: 1, calibration: 0, minGenres: null, noveltyWeight: 0 };
+        await gql('mutation($i: DiversitySettingsInput!) { setDiversitySettings(input: $i) { surface } }', { i: restore }, token);
+      }
+    });
   });
 });
 

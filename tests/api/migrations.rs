@@ -100,8 +100,49 @@ async fn recommendation_logs_become_one_row_per_list_and_back(app: TestApp) {
         vec![Some("list-a:1".to_owned())]
     );
 
+    // Rules from before public reasons: a boost's note was what subscribers read.
+    for (kind, note) in [("BOOST", "Noir Week"), ("BURY", "Too many sequels")] {
+        db.execute_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "INSERT INTO rules (kind, multiplier, movie_id, note, created_at) \
+                 VALUES ('{kind}', 1.5, {movie}, '{note}', CURRENT_TIMESTAMP)"
+            ),
+        ))
+        .await
+        .unwrap();
+    }
+
     // Up again: each old row becomes a list, and the event still names a shown item.
     Migrator::up(db, None).await.unwrap();
+    let reasons = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT kind, note, reason FROM rules ORDER BY id",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.try_get::<String>("", "kind").unwrap(),
+                r.try_get::<Option<String>>("", "note").unwrap(),
+                r.try_get::<Option<String>>("", "reason").unwrap(),
+            )
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(
+        reasons,
+        vec![
+            (
+                "BOOST".into(),
+                Some("Noir Week".into()),
+                Some("Noir Week".into())
+            ),
+            ("BURY".into(), Some("Too many sequels".into()), None),
+        ],
+        "a boost keeps showing its note as its reason; a bury's note stays internal"
+    );
     assert_eq!(app.count("recommendation_lists").await, 2);
     let shown = exported_item_ids(&app, user).await;
     assert_eq!(shown.len(), 2, "{shown:?}");
