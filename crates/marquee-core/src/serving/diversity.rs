@@ -244,28 +244,25 @@ pub fn rerank(
         sorted_pop.partition_point(|&x| x < pop) as f64 / (sorted_pop.len() - 1) as f64
     };
 
-    // The last position's pool; with a genre cap every candidate, for the positions whose
-    // pool holds none that fits (what a position takes never depends on `n`).
-    let pool_max = if settings.max_per_genre.is_some() {
-        items.len()
-    } else {
-        items.len().min(pool_size(n - 1))
+    let make = |genres: &mut Genres, s: &Scored| {
+        let r = rel(s.score);
+        let value = if w > 0.0 {
+            (1.0 - w) * r + w * (1.0 - percentile(s.movie_id))
+        } else {
+            r
+        };
+        Cand {
+            movie_id: s.movie_id,
+            value,
+            genres: genres.of(catalogue, s.movie_id),
+        }
     };
-    let cands: Vec<Cand> = items[..pool_max]
+    // The last position's pool; the rest only when a position's pool holds no candidate that
+    // fits the genre cap (what a position takes never depends on `n`).
+    let pool_max = items.len().min(pool_size(n - 1));
+    let mut cands: Vec<Cand> = items[..pool_max]
         .iter()
-        .map(|s| {
-            let r = rel(s.score);
-            let value = if w > 0.0 {
-                (1.0 - w) * r + w * (1.0 - percentile(s.movie_id))
-            } else {
-                r
-            };
-            Cand {
-                movie_id: s.movie_id,
-                value,
-                genres: genres.of(catalogue, s.movie_id),
-            }
-        })
+        .map(|s| make(&mut genres, s))
         .collect();
 
     // The user's genre distribution, normalised.
@@ -289,7 +286,7 @@ pub fn rerank(
     };
     let calibrate = calibration > 0.0 && !history.is_empty();
     let lambda = settings.mmr_lambda.clamp(0.0, 1.0);
-    let genre_count = genres.index.len();
+    let mut genre_count = genres.index.len();
 
     let cap = settings.max_per_genre.map(|c| c as usize);
     let min_genres = settings.min_genres.map(|m| m as usize).unwrap_or(0);
@@ -355,21 +352,48 @@ pub fn rerank(
         let pool_end = cands.len().min(pool_size(pos));
         let mut best_any: Option<(f64, usize)> = None;
         let mut best_new: Option<(f64, usize)> = None;
-        let widened = (pool_end..cands.len()).filter(|_| cap.is_some());
-        for i in (0..pool_end).chain(widened) {
-            if i == pool_end && best_any.is_some() {
+        let mut i = 0;
+        loop {
+            if i == pool_end && (best_any.is_some() || cap.is_none()) {
                 break;
             }
-            if taken[i] {
+            if i == cands.len() {
+                if cands.len() == items.len() {
+                    break;
+                }
+                // Widen, once: every remaining candidate, with its similarity to the list so far.
+                for s in &items[cands.len()..] {
+                    let c = make(&mut genres, s);
+                    let sim = if lambda < 1.0 {
+                        built
+                            .genres
+                            .iter()
+                            .map(|g| jaccard(&c.genres, g))
+                            .fold(0.0, f64::max)
+                    } else {
+                        0.0
+                    };
+                    cands.push(c);
+                    taken.push(false);
+                    max_sim.push(sim);
+                }
+                // Genres only the new candidates have: none of them is in the list yet.
+                genre_count = genres.index.len();
+                built.genre_mass.resize(genre_count, 0.0);
+                worst.resize(genre_count, 0);
+            }
+            let k = i;
+            i += 1;
+            if taken[k] {
                 continue;
             }
-            let c = &cands[i];
+            let c = &cands[k];
             if let Some(cap) = cap {
                 if c.genres.iter().any(|&g| worst[g] + 1 > cap) {
                     continue;
                 }
             }
-            let mut v = lambda * c.value - (1.0 - lambda) * max_sim[i];
+            let mut v = lambda * c.value - (1.0 - lambda) * max_sim[k];
             if calibrate {
                 let with = kl(&history, &built.genre_mass, &c.genres, built.ids.len() + 1);
                 v -= calibration * (with - kl_without);
@@ -379,10 +403,10 @@ pub fn rerank(
                 Some((bv, bi)) => v > bv || (v == bv && c.movie_id < cands[bi].movie_id),
             };
             if better(best_any) {
-                best_any = Some((v, i));
+                best_any = Some((v, k));
             }
             if need_new && c.genres.iter().any(|g| !built.present.contains(g)) && better(best_new) {
-                best_new = Some((v, i));
+                best_new = Some((v, k));
             }
         }
         let Some((_, i)) = best_new.or(best_any) else {
