@@ -487,6 +487,17 @@ async fn preview_user(
     serving::load_user(st, user).await.gql()
 }
 
+/// A preview's recommendations list: `first` items (default 20), no client filter.
+fn preview_ask(first: Option<i32>) -> serving::ListAsk {
+    serving::ListAsk {
+        surface: Surface::Recommendations,
+        n: first.unwrap_or(20) as usize,
+        exclude: HashSet::new(),
+        filter: serving::ListFilter::default(),
+        now: Utc::now(),
+    }
+}
+
 /// Whether a preview must hide what rests on the user's own history and profile: editors
 /// curate, they do not read people's ratings or demographics; admins see previews in full.
 fn redacts_evidence(ctx: &Context<'_>) -> bool {
@@ -760,9 +771,9 @@ impl RecommendationQuery {
 
     /// The recommendations a user would get now, with each item's source and reason (editors,
     /// admins). The user is named by `userId` (opaque) or `externalId` (the id frontends know
-    /// them by), exactly one. Nothing is logged for the user. Editors see reasons that rest on the user's
-    /// ratings, views or segment redacted ("Based on their history", no evidence); admins
-    /// see them in full.
+    /// them by), exactly one. Nothing is logged for the user. Editors see reasons that rest on
+    /// the user's ratings, views or segment redacted ("Based on their history", no evidence);
+    /// admins see them in full.
     #[graphql(
         guard = "RoleGuard::staff(&[Role::Editor])",
         complexity = "crate::graphql::limits::list(crate::graphql::limits::MODEL_CALL, first, 20, child_complexity)"
@@ -777,13 +788,7 @@ impl RecommendationQuery {
         let st = state(ctx)?;
         let u = preview_user(ctx, user_id.as_ref(), external_id.as_deref()).await?;
         let id = u.user.id;
-        let ask = serving::ListAsk {
-            surface: Surface::Recommendations,
-            n: first.unwrap_or(20) as usize,
-            exclude: HashSet::new(),
-            filter: serving::ListFilter::default(),
-            now: Utc::now(),
-        };
+        let ask = preview_ask(first);
         let items = st
             .compute
             .run(move || serving::list(&u.prepare(), &ask))
@@ -862,13 +867,7 @@ impl RecommendationQuery {
     ) -> Result<Vec<RemovedItem>> {
         let st = state(ctx)?;
         let u = preview_user(ctx, user_id.as_ref(), external_id.as_deref()).await?;
-        let ask = serving::ListAsk {
-            surface: Surface::Recommendations,
-            n: first.unwrap_or(20) as usize,
-            exclude: HashSet::new(),
-            filter: serving::ListFilter::default(),
-            now: Utc::now(),
-        };
+        let ask = preview_ask(first);
         let removed = st
             .compute
             .run(move || serving::removed_by_curation(&u.prepare(), &ask))
