@@ -658,10 +658,16 @@ pub async fn results(
             let end = e.row.stopped_at.unwrap_or(now).min(now);
             let cutoffs = core_x::daily_cutoffs(start, end, OVER_TIME_POINTS);
             let size = catalogue.entries.len();
+            let shares_for = shares.clone();
             st.compute
                 .run(move || {
                     core_x::results_over_time(
-                        &exposures, &outcomes, &shares, window, size, &cutoffs,
+                        &exposures,
+                        &outcomes,
+                        &shares_for,
+                        window,
+                        size,
+                        &cutoffs,
                     )
                 })
                 .await?
@@ -672,7 +678,7 @@ pub async fn results(
         computed_at: now,
         results: core_x::results(
             &attribution,
-            &e.claim.allocation.shares(),
+            &shares,
             catalogue.entries.len(),
             &e.guardrails,
         ),

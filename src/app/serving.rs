@@ -883,7 +883,7 @@ pub fn removed_by_curation(u: &UserServing, ask: &ListAsk) -> Vec<Removed> {
         return vec![];
     }
     let admission = u.admission(&ask.surface, ask.now);
-    let mut mask = vec![true; u.admitted(active, &admission).mask.len()];
+    let mut mask = vec![true; active.snapshot.vocab.n_items()];
     for i in &u.seen_items {
         if let Some(m) = mask.get_mut(i.ix()) {
             *m = false;

@@ -184,7 +184,7 @@ pub fn home_feed(
     let mut used: HashSet<i32> = req.exclude.clone();
     used.extend(pins.iter().map(|p| p.movie_id));
     // The row each movie shown so far is in (by key), to say why a collection leaves it out.
-    let mut shown_in: HashMap<i32, String> = HashMap::new();
+    let mut shown_in: HashMap<i32, usize> = HashMap::new();
 
     // Pinned collections, by row position.
     let mut pinned_rows: Vec<(usize, &Collection, i32)> = Vec::new();
@@ -226,9 +226,9 @@ pub fn home_feed(
             Spec::Collection(c, placement) => {
                 let why = |movie_id: i32, refusal: Refusal| match refusal {
                     Refusal::Excluded if req.exclude.contains(&movie_id) => Some(Removal::History),
-                    Refusal::Excluded => {
-                        Some(Removal::ShownElsewhere(shown_in.get(&movie_id).cloned()))
-                    }
+                    Refusal::Excluded => Some(Removal::ShownElsewhere(
+                        shown_in.get(&movie_id).map(|&r| rows[r].key.clone()),
+                    )),
                     Refusal::Seen => Some(Removal::History),
                     Refusal::Missing | Refusal::Unavailable => Some(Removal::Unavailable),
                     Refusal::Blocked(rule) => Some(Removal::Blocked(rule)),
@@ -282,7 +282,7 @@ pub fn home_feed(
         if row.items.len() >= needed {
             used.extend(row.items.iter().map(|i| i.movie_id));
             for i in &row.items {
-                shown_in.insert(i.movie_id, row.key.clone());
+                shown_in.insert(i.movie_id, rows.len());
             }
             rows.push(row);
         }
