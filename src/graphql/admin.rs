@@ -180,7 +180,11 @@ impl AdminQuery {
     async fn activity_stats(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(minimum = 1, maximum = 365))] days: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 365),
+            desc = "How many UTC days to cover, ending today (1–365; default 30)."
+        )]
+        days: Option<i32>,
     ) -> Result<Vec<ActivityDay>> {
         let days = days.unwrap_or(30) as i64;
         let today = Utc::now().date_naive();
@@ -240,8 +244,17 @@ impl AdminMutation {
     async fn login(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(min_length = 3, max_length = 254))] email: String,
-        #[graphql(validator(min_length = 1, max_length = 1024), secret)] password: String,
+        #[graphql(
+            validator(min_length = 3, max_length = 254),
+            desc = "The staff account's email address, matched ignoring case and surrounding spaces (3–254 characters)."
+        )]
+        email: String,
+        #[graphql(
+            validator(min_length = 1, max_length = 1024),
+            secret,
+            desc = "The account's password (1–1024 characters)."
+        )]
+        password: String,
     ) -> Result<AuthPayload> {
         let client = ctx.data_opt::<ClientAddr>().and_then(|c| c.0);
         let s = staff::login(state(ctx)?, &email, &password, client)
@@ -256,7 +269,12 @@ impl AdminMutation {
 
     /// Adds a staff account (admins). A taken email is CONFLICT.
     #[graphql(guard = "RoleGuard::staff(&[])")]
-    async fn create_staff(&self, ctx: &Context<'_>, input: StaffInput) -> Result<StaffAccount> {
+    async fn create_staff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account's email, password (at least 10 characters) and role.")]
+        input: StaffInput,
+    ) -> Result<StaffAccount> {
         let actor = staff_actor(ctx, &[])?;
         let new = NewStaff {
             email: input.email,
@@ -273,7 +291,8 @@ impl AdminMutation {
     async fn update_staff(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The staff account's opaque id.")] id: ID,
+        #[graphql(desc = "The changes to make; omitted fields stay as they are.")]
         input: StaffPatchInput,
     ) -> Result<StaffAccount> {
         let actor = staff_actor(ctx, &[])?;

@@ -551,7 +551,14 @@ pub struct CurationQuery;
 impl CurationQuery {
     /// A collection by slug. Anyone sees published collections within their schedule; editors
     /// and admins see every collection. Otherwise NOT_FOUND.
-    async fn collection(&self, ctx: &Context<'_>, slug: String) -> Result<Collection> {
+    async fn collection(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The collection's slug, matched exactly after trimming surrounding spaces."
+        )]
+        slug: String,
+    ) -> Result<Collection> {
         let c = repo_curation::collection_by_slug(&state(ctx)?.db, slug.trim())
             .await
             .gql()?
@@ -568,8 +575,14 @@ impl CurationQuery {
     async fn collections(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (1–100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Only collections with this status (omitted, every one the caller may see); only editors and admins may ask for a status other than PUBLISHED (FORBIDDEN otherwise)."
+        )]
         status: Option<CollectionStatus>,
     ) -> Result<Page<Collection>> {
         let (offset, limit) = page_args(first, after.as_deref()).gql()?;
@@ -615,6 +628,9 @@ impl CurationQuery {
     async fn placements(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only placements on this surface: HOME, RECOMMENDATIONS or GENRE:<name> (omitted, every surface; anything else is BAD_USER_INPUT)."
+        )]
         surface: Option<String>,
     ) -> Result<Vec<Placement>> {
         let s = surface
@@ -667,7 +683,7 @@ impl CurationMutation {
     async fn create_collection(
         &self,
         ctx: &Context<'_>,
-        input: CollectionInput,
+        #[graphql(desc = "The new collection, created as a draft.")] input: CollectionInput,
     ) -> Result<Collection> {
         let actor = curator(ctx)?;
         let new = app_curation::NewCollection {
@@ -690,7 +706,10 @@ impl CurationMutation {
     async fn update_collection(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The collection's opaque id.")] id: ID,
+        #[graphql(
+            desc = "The changes to make; omitted fields stay as they are, and `null` clears an optional one."
+        )]
         input: CollectionPatchInput,
     ) -> Result<Collection> {
         let actor = curator(ctx)?;
@@ -717,8 +736,12 @@ impl CurationMutation {
     async fn set_collection_movies(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(validator(max_items = 500))] movie_ids: Vec<ID>,
+        #[graphql(desc = "The collection's opaque id.")] id: ID,
+        #[graphql(
+            validator(max_items = 500),
+            desc = "The movies' opaque ids in the order to show them (at most 500, each once); an empty list empties the collection."
+        )]
+        movie_ids: Vec<ID>,
     ) -> Result<Collection> {
         let actor = curator(ctx)?;
         let id = ids::decode(Kind::Collection, &id).gql()?;
@@ -731,13 +754,21 @@ impl CurationMutation {
 
     /// Publishes a collection: it is shown to its audience within its schedule.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
-    async fn publish_collection(&self, ctx: &Context<'_>, id: ID) -> Result<Collection> {
+    async fn publish_collection(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The collection's opaque id.")] id: ID,
+    ) -> Result<Collection> {
         set_status(ctx, &id, CollectionStatus::Published).await
     }
 
     /// Archives a collection: it is no longer shown.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
-    async fn archive_collection(&self, ctx: &Context<'_>, id: ID) -> Result<Collection> {
+    async fn archive_collection(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The collection's opaque id.")] id: ID,
+    ) -> Result<Collection> {
         set_status(ctx, &id, CollectionStatus::Archived).await
     }
 
@@ -746,6 +777,9 @@ impl CurationMutation {
     async fn create_placement(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The placement: a surface, a position and exactly one of a movie and a collection."
+        )]
         input: PlacementInput,
     ) -> Result<Placement> {
         let actor = curator(ctx)?;
@@ -762,7 +796,8 @@ impl CurationMutation {
     async fn update_placement(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The placement's opaque id.")] id: ID,
+        #[graphql(desc = "The placement's new settings, which replace all the old ones.")]
         input: PlacementInput,
     ) -> Result<Placement> {
         let actor = curator(ctx)?;
@@ -776,7 +811,11 @@ impl CurationMutation {
 
     /// Removes a placement; false when there was none.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
-    async fn delete_placement(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn delete_placement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The placement's opaque id.")] id: ID,
+    ) -> Result<bool> {
         let actor = curator(ctx)?;
         let id = ids::decode(Kind::Placement, &id).gql()?;
         app_curation::delete_placement(state(ctx)?, actor, id)
@@ -786,7 +825,11 @@ impl CurationMutation {
 
     /// Adds a boost, bury or block rule.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
-    async fn create_rule(&self, ctx: &Context<'_>, input: RuleInput) -> Result<Rule> {
+    async fn create_rule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The rule: what it does and exactly one target.")] input: RuleInput,
+    ) -> Result<Rule> {
         let actor = curator(ctx)?;
         let r = app_curation::create_rule(state(ctx)?, actor, new_rule(input)?)
             .await
@@ -797,7 +840,13 @@ impl CurationMutation {
     /// Replaces a rule's settings with the same checks as `createRule` (editors, admins);
     /// NOT_FOUND when there is none.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
-    async fn update_rule(&self, ctx: &Context<'_>, id: ID, input: RuleInput) -> Result<Rule> {
+    async fn update_rule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The rule's opaque id.")] id: ID,
+        #[graphql(desc = "The rule's new settings, which replace all the old ones.")]
+        input: RuleInput,
+    ) -> Result<Rule> {
         let actor = curator(ctx)?;
         let id = ids::decode(Kind::Rule, &id).gql()?;
         let r = app_curation::update_rule(state(ctx)?, actor, id, new_rule(input)?)
@@ -808,7 +857,11 @@ impl CurationMutation {
 
     /// Removes a rule; false when there was none.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
-    async fn delete_rule(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn delete_rule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The rule's opaque id.")] id: ID,
+    ) -> Result<bool> {
         let actor = curator(ctx)?;
         let id = ids::decode(Kind::Rule, &id).gql()?;
         app_curation::delete_rule(state(ctx)?, actor, id)
@@ -821,6 +874,9 @@ impl CurationMutation {
     async fn set_diversity_settings(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The surface and its new settings; omitted fields take their neutral defaults."
+        )]
         input: DiversitySettingsInput,
     ) -> Result<DiversitySettingsGql> {
         let actor = curator(ctx)?;

@@ -487,7 +487,9 @@ impl ExperimentQuery {
     async fn experiments(
         &self,
         ctx: &Context<'_>,
-        status: Option<ExperimentStatus>,
+        #[graphql(desc = "Only experiments with this status (omitted, all).")] status: Option<
+            ExperimentStatus,
+        >,
     ) -> Result<Vec<Experiment>> {
         let all = app_x::list(state(ctx)?).await.gql()?;
         Ok(all
@@ -499,7 +501,11 @@ impl ExperimentQuery {
 
     /// One experiment; NOT_FOUND when there is none.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
-    async fn experiment(&self, ctx: &Context<'_>, id: ID) -> Result<Experiment> {
+    async fn experiment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The experiment's opaque id.")] id: ID,
+    ) -> Result<Experiment> {
         let id = ids::decode(Kind::Experiment, &id).gql()?;
         app_x::get(state(ctx)?, id)
             .await
@@ -521,6 +527,7 @@ impl ExperimentMutation {
     async fn create_experiment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The experiment's definition; it is created as a draft.")]
         input: CreateExperimentInput,
     ) -> Result<Experiment> {
         let actor = experimenter(ctx)?;
@@ -587,7 +594,11 @@ impl ExperimentMutation {
     /// Starts a draft: its variants are served from the next request. CONFLICT when another
     /// running experiment claims some of the same users on the surface.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
-    async fn start_experiment(&self, ctx: &Context<'_>, id: ID) -> Result<Experiment> {
+    async fn start_experiment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The experiment's opaque id.")] id: ID,
+    ) -> Result<Experiment> {
         let actor = experimenter(ctx)?;
         let id = ids::decode(Kind::Experiment, &id).gql()?;
         Ok(app_x::start(state(ctx)?, actor, id).await.gql()?.into())
@@ -598,8 +609,12 @@ impl ExperimentMutation {
     async fn stop_experiment(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(validator(max_length = 500))] reason: Option<String>,
+        #[graphql(desc = "The experiment's opaque id.")] id: ID,
+        #[graphql(
+            validator(max_length = 500),
+            desc = "Why it is stopped, kept as its `stopReason` (at most 500 characters; trimmed, and blank counts as none)."
+        )]
+        reason: Option<String>,
     ) -> Result<Experiment> {
         let actor = experimenter(ctx)?;
         let id = ids::decode(Kind::Experiment, &id).gql()?;
@@ -615,7 +630,8 @@ impl ExperimentMutation {
     async fn ship_variant(
         &self,
         ctx: &Context<'_>,
-        experiment_id: ID,
+        #[graphql(desc = "The experiment's opaque id.")] experiment_id: ID,
+        #[graphql(desc = "The name of the variant to ship, exactly as defined (case-sensitive).")]
         variant: String,
     ) -> Result<Experiment> {
         let actor = experimenter(ctx)?;
@@ -729,8 +745,17 @@ impl PerformanceQuery {
     async fn collection_performance(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Start of the period (inclusive): lists served at or after this time count."
+        )]
         from: DateTime<Utc>,
+        #[graphql(
+            desc = "End of the period (exclusive); must be after `from` and at most 92 days later."
+        )]
         to: DateTime<Utc>,
+        #[graphql(
+            desc = "Clicks and completions up to this many hours after an item was shown are credited to it (1–720; default 24)."
+        )]
         attribution_window_hours: Option<i32>,
     ) -> Result<Vec<EditorialPerformance>> {
         performance(ctx, from, to, attribution_window_hours, |o| {
@@ -748,8 +773,17 @@ impl PerformanceQuery {
     async fn placement_performance(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Start of the period (inclusive): lists served at or after this time count."
+        )]
         from: DateTime<Utc>,
+        #[graphql(
+            desc = "End of the period (exclusive); must be after `from` and at most 92 days later."
+        )]
         to: DateTime<Utc>,
+        #[graphql(
+            desc = "Clicks and completions up to this many hours after an item was shown are credited to it (1–720; default 24)."
+        )]
         attribution_window_hours: Option<i32>,
     ) -> Result<Vec<EditorialPerformance>> {
         performance(ctx, from, to, attribution_window_hours, |o| {

@@ -114,7 +114,12 @@ pub struct FeedbackMutation;
 impl FeedbackMutation {
     /// Records a viewing or feedback event for the token's user.
     #[graphql(guard = "RoleGuard::User")]
-    async fn record_event(&self, ctx: &Context<'_>, input: EventInput) -> Result<Event> {
+    async fn record_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The event: the movie, what happened and optional details.")]
+        input: EventInput,
+    ) -> Result<Event> {
         let user = require_user_row(ctx)?;
         let new = NewEvent {
             movie_id: ids::decode(Kind::Movie, &input.movie_id).gql()?,

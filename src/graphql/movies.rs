@@ -247,7 +247,14 @@ impl Person {
     async fn movies(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return (1–100; default 20)."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page."
+        )]
         after: Option<String>,
     ) -> Result<Page<Movie>> {
         let (offset, limit) = page_args(first, after.as_deref()).gql()?;
@@ -378,7 +385,11 @@ pub struct MovieQuery;
 #[Object]
 impl MovieQuery {
     /// One movie by id. Unavailable movies are visible only to editors and admins.
-    async fn movie(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Movie>> {
+    async fn movie(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The movie's opaque id.")] id: ID,
+    ) -> Result<Option<Movie>> {
         let id = ids::decode(Kind::Movie, &id).gql()?;
         let m = repo::get(&state(ctx)?.db, id, is_catalogue_staff(ctx))
             .await
@@ -392,10 +403,22 @@ impl MovieQuery {
     async fn movies(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return (1–100; default 20)."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Which movies to list (omitted, every available movie); `yearFrom` must not be after `yearTo`."
+        )]
         filter: Option<MovieFilterInput>,
-        order_by: Option<MovieOrderBy>,
+        #[graphql(desc = "The order of the list (default TITLE_ASC).")] order_by: Option<
+            MovieOrderBy,
+        >,
     ) -> Result<Page<Movie>> {
         let (offset, limit) = page_args(first, after.as_deref()).gql()?;
         let f = filter.unwrap_or_default();
@@ -447,7 +470,11 @@ impl MovieQuery {
     }
 
     /// One person by id.
-    async fn person(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Person>> {
+    async fn person(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person's opaque id.")] id: ID,
+    ) -> Result<Option<Person>> {
         let id = ids::decode(Kind::Person, &id).gql()?;
         Ok(repo::person(&state(ctx)?.db, id)
             .await
@@ -537,7 +564,11 @@ pub struct CatalogueMutation;
 impl CatalogueMutation {
     /// Adds a movie.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
-    async fn create_movie(&self, ctx: &Context<'_>, input: MovieInput) -> Result<Movie> {
+    async fn create_movie(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new movie's details.")] input: MovieInput,
+    ) -> Result<Movie> {
         let actor = staff_actor(ctx, &[Role::Editor])?;
         let new = NewMovie {
             title: input.title,
@@ -562,7 +593,8 @@ impl CatalogueMutation {
     async fn update_movie(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The movie's opaque id.")] id: ID,
+        #[graphql(desc = "The changes to make; omitted fields stay as they are.")]
         input: MoviePatchInput,
     ) -> Result<Movie> {
         let actor = staff_actor(ctx, &[Role::Editor])?;
@@ -590,7 +622,8 @@ impl CatalogueMutation {
     async fn set_movie_availability(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The movie's opaque id.")] id: ID,
+        #[graphql(desc = "True to let the movie be shown and recommended, false to withdraw it.")]
         available: bool,
     ) -> Result<Movie> {
         let actor = staff_actor(ctx, &[Role::Editor])?;
@@ -603,7 +636,11 @@ impl CatalogueMutation {
 
     /// Deletes a movie: it disappears from every list, search and recommendation.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
-    async fn delete_movie(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn delete_movie(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The movie's opaque id.")] id: ID,
+    ) -> Result<bool> {
         let actor = staff_actor(ctx, &[Role::Editor])?;
         let id = ids::decode(Kind::Movie, &id).gql()?;
         catalogue::delete(state(ctx)?, actor, id).await.gql()?;

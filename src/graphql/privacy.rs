@@ -213,9 +213,14 @@ impl PrivacyQuery {
     async fn deletion_requests(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (1–100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page."
+        )]
         after: Option<String>,
-        status: Option<DeletionStatus>,
+        #[graphql(desc = "Only requests with this status (omitted, all).")] status: Option<
+            DeletionStatus,
+        >,
     ) -> Result<Page<DeletionRequest>> {
         let (offset, limit) = page_args(first, after.as_deref()).gql()?;
         let (rows, total) = repo_privacy::list_requests(
@@ -235,7 +240,11 @@ impl PrivacyQuery {
 
     /// One deletion request (compliance, admin).
     #[graphql(guard = "RoleGuard::staff(&[Role::Compliance])")]
-    async fn deletion_request(&self, ctx: &Context<'_>, id: ID) -> Result<Option<DeletionRequest>> {
+    async fn deletion_request(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The deletion request's opaque id.")] id: ID,
+    ) -> Result<Option<DeletionRequest>> {
         let id = ids::decode(Kind::DeletionRequest, &id).gql()?;
         Ok(repo_privacy::get_request(&state(ctx)?.db, id)
             .await
@@ -270,7 +279,7 @@ impl PrivacyQuery {
     async fn export_user_data(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
+        #[graphql(desc = "The user's opaque id.")] user_id: ID,
     ) -> Result<Json<serde_json::Value>> {
         let actor = staff_actor(ctx, &[Role::Compliance])?;
         let uid = user_of(&user_id)?;
@@ -286,8 +295,12 @@ impl PrivacyQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many items to return (1–100; default 20).")] first: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Which entries to list; every given field must match (omitted, all).")]
         filter: Option<AuditFilterInput>,
     ) -> Result<Page<AuditEntry>> {
         let (offset, limit) = page_args(first, after.as_deref()).gql()?;
@@ -347,6 +360,9 @@ impl PrivacyMutation {
     async fn request_data_deletion(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The user's opaque id: required for compliance and admins; with a user token, omit it or give the token's own user (another user is FORBIDDEN)."
+        )]
         user_id: Option<ID>,
     ) -> Result<DeletionRequest> {
         let st = state(ctx)?;
@@ -376,7 +392,11 @@ impl PrivacyMutation {
 
     /// Approves a PENDING request (compliance, admin).
     #[graphql(guard = "RoleGuard::staff(&[Role::Compliance])")]
-    async fn approve_deletion_request(&self, ctx: &Context<'_>, id: ID) -> Result<DeletionRequest> {
+    async fn approve_deletion_request(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The deletion request's opaque id.")] id: ID,
+    ) -> Result<DeletionRequest> {
         let (sid, role) = require_staff(ctx, &[Role::Compliance])?;
         let id = ids::decode(Kind::DeletionRequest, &id).gql()?;
         let st = state(ctx)?;
@@ -391,8 +411,12 @@ impl PrivacyMutation {
     async fn reject_deletion_request(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(validator(max_length = 2000))] reason: String,
+        #[graphql(desc = "The deletion request's opaque id.")] id: ID,
+        #[graphql(
+            validator(max_length = 2000),
+            desc = "Why the request is refused, kept as its `reason` (required; trimmed, at most 2000 characters)."
+        )]
+        reason: String,
     ) -> Result<DeletionRequest> {
         let (sid, role) = require_staff(ctx, &[Role::Compliance])?;
         let id = ids::decode(Kind::DeletionRequest, &id).gql()?;
@@ -415,7 +439,7 @@ impl PrivacyMutation {
     async fn complete_deletion_request(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The deletion request's opaque id.")] id: ID,
     ) -> Result<DeletionRequest> {
         let actor = staff_actor(ctx, &[Role::Compliance])?;
         let id = ids::decode(Kind::DeletionRequest, &id).gql()?;

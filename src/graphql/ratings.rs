@@ -54,7 +54,15 @@ pub struct RatingMutation;
 impl RatingMutation {
     /// Sets or replaces the token user's rating of a movie (0.5–5 in steps of 0.5).
     #[graphql(guard = "RoleGuard::User")]
-    async fn rate_movie(&self, ctx: &Context<'_>, movie_id: ID, score: f64) -> Result<Rating> {
+    async fn rate_movie(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The movie's opaque id; the movie must be available (otherwise NOT_FOUND)."
+        )]
+        movie_id: ID,
+        #[graphql(desc = "The rating in stars, from 0.5 to 5 in steps of 0.5.")] score: f64,
+    ) -> Result<Rating> {
         let user = require_user_row(ctx)?;
         let movie_id = ids::decode(Kind::Movie, &movie_id).gql()?;
         let r = feedback::rate(state(ctx)?, &user, movie_id, score)
@@ -65,7 +73,11 @@ impl RatingMutation {
 
     /// Removes the token user's rating of a movie; false when there was none.
     #[graphql(guard = "RoleGuard::User")]
-    async fn remove_rating(&self, ctx: &Context<'_>, movie_id: ID) -> Result<bool> {
+    async fn remove_rating(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The movie's opaque id.")] movie_id: ID,
+    ) -> Result<bool> {
         let user = require_user_row(ctx)?;
         let movie_id = ids::decode(Kind::Movie, &movie_id).gql()?;
         feedback::remove_rating(state(ctx)?, &user, movie_id)

@@ -701,9 +701,23 @@ impl RecommendationQuery {
     async fn recommendations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return (1–100; default 20)."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page (the list goes at most 500 deep)."
+        )]
         after: Option<String>,
-        #[graphql(validator(max_items = 500))] exclude: Option<Vec<ID>>,
+        #[graphql(
+            validator(max_items = 500),
+            desc = "Opaque ids of movies to leave out, e.g. those already shown (at most 500)."
+        )]
+        exclude: Option<Vec<ID>>,
+        #[graphql(
+            desc = "Only movies in any of the given genres and within the given years (omitted, no restriction); `yearFrom` must not be after `yearTo`."
+        )]
         filter: Option<RecommendationFilterInput>,
     ) -> Result<Page<RecommendationItem>> {
         let user = require_user_row(ctx)?;
@@ -781,9 +795,17 @@ impl RecommendationQuery {
     async fn preview_recommendations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The user's opaque id; give exactly one of `userId` and `externalId`.")]
         user_id: Option<ID>,
+        #[graphql(
+            desc = "The user's external id, the one frontends know them by (`User.externalId`); give exactly one of `userId` and `externalId`."
+        )]
         external_id: Option<String>,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return (1–100; default 20)."
+        )]
+        first: Option<i32>,
     ) -> Result<Vec<RecommendationItem>> {
         let st = state(ctx)?;
         let u = preview_user(ctx, user_id.as_ref(), external_id.as_deref()).await?;
@@ -817,8 +839,16 @@ impl RecommendationQuery {
     async fn home_feed(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(minimum = 1, maximum = 20))] rows: Option<i32>,
-        #[graphql(validator(minimum = 1, maximum = 30))] items_per_row: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 20),
+            desc = "How many rows to return at most (1–20; default 8)."
+        )]
+        rows: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 30),
+            desc = "How many items each row holds at most (1–30; default 10)."
+        )]
+        items_per_row: Option<i32>,
     ) -> Result<HomeFeed> {
         let user = require_user_row(ctx)?;
         let u = serving::load_user(state(ctx)?, (*user).clone())
@@ -841,10 +871,22 @@ impl RecommendationQuery {
     async fn preview_home_feed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The user's opaque id; give exactly one of `userId` and `externalId`.")]
         user_id: Option<ID>,
+        #[graphql(
+            desc = "The user's external id, the one frontends know them by (`User.externalId`); give exactly one of `userId` and `externalId`."
+        )]
         external_id: Option<String>,
-        #[graphql(validator(minimum = 1, maximum = 20))] rows: Option<i32>,
-        #[graphql(validator(minimum = 1, maximum = 30))] items_per_row: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 20),
+            desc = "How many rows to return at most (1–20; default 8)."
+        )]
+        rows: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 30),
+            desc = "How many items each row holds at most (1–30; default 10)."
+        )]
+        items_per_row: Option<i32>,
     ) -> Result<HomeFeed> {
         let u = preview_user(ctx, user_id.as_ref(), external_id.as_deref()).await?;
         feed_of(ctx, u, rows, items_per_row, false).await
@@ -861,9 +903,17 @@ impl RecommendationQuery {
     async fn preview_removed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The user's opaque id; give exactly one of `userId` and `externalId`.")]
         user_id: Option<ID>,
+        #[graphql(
+            desc = "The user's external id, the one frontends know them by (`User.externalId`); give exactly one of `userId` and `externalId`."
+        )]
         external_id: Option<String>,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many of the user's top-ranked recommendations to look through (1–100; default 20)."
+        )]
+        first: Option<i32>,
     ) -> Result<Vec<RemovedItem>> {
         let st = state(ctx)?;
         let u = preview_user(ctx, user_id.as_ref(), external_id.as_deref()).await?;
@@ -886,8 +936,15 @@ impl RecommendationQuery {
     async fn similar_movies(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The movie's opaque id; the movie must be available (otherwise NOT_FOUND)."
+        )]
         movie_id: ID,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return (1–100; default 10)."
+        )]
+        first: Option<i32>,
     ) -> Result<Vec<ScoredMovie>> {
         let id = ids::decode(Kind::Movie, &movie_id).gql()?;
         let n = first.unwrap_or(10) as usize;
@@ -915,7 +972,14 @@ impl RecommendationQuery {
     async fn trending(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return (1–100; default 20)."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "The half-life of an interaction's weight: a DAY, a WEEK or a MONTH of 30 days (default WEEK)."
+        )]
         window: Option<TrendingWindow>,
     ) -> Result<Vec<ScoredMovie>> {
         let n = first.unwrap_or(20) as usize;
@@ -930,7 +994,14 @@ impl RecommendationQuery {
     async fn popular(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return (1–100; default 20)."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Rank by what viewers in this demographic segment like (omitted, everyone); an unknown age band is BAD_USER_INPUT."
+        )]
         segment: Option<SegmentInput>,
     ) -> Result<Vec<ScoredMovie>> {
         let n = first.unwrap_or(20) as usize;
@@ -946,7 +1017,11 @@ impl RecommendationQuery {
     async fn model_versions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many model versions to return (1–100; default 20)."
+        )]
+        first: Option<i32>,
     ) -> Result<Vec<ModelVersion>> {
         let rows = repo::training::versions(&state(ctx)?.db, first.unwrap_or(20) as u64)
             .await

@@ -63,7 +63,14 @@ impl User {
     async fn ratings(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return (1–100; default 20)."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page."
+        )]
         after: Option<String>,
     ) -> Result<Page<Rating>> {
         let (offset, limit) = page_args(first, after.as_deref()).gql()?;
@@ -82,7 +89,11 @@ impl User {
     async fn recent_events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return (1–100; default 20)."
+        )]
+        first: Option<i32>,
     ) -> Result<Vec<Event>> {
         let rows =
             repo::events::recent_for_user(&state(ctx)?.db, self.db_id, first.unwrap_or(20) as u64)
@@ -109,7 +120,11 @@ impl UserQuery {
 
     /// One user by id (compliance and admins).
     #[graphql(guard = "RoleGuard::staff(&[Role::Compliance])")]
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's opaque id.")] id: ID,
+    ) -> Result<Option<User>> {
         let id = ids::decode(Kind::User, &id).gql()?;
         Ok(repo::users::get(&state(ctx)?.db, id)
             .await
@@ -125,9 +140,20 @@ impl UserQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(minimum = 1, maximum = 100))] first: Option<i32>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return (1–100; default 20)."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page."
+        )]
         after: Option<String>,
-        #[graphql(validator(max_length = 200))] search: Option<String>,
+        #[graphql(
+            validator(max_length = 200),
+            desc = "Only users whose external id starts with this text (at most 200 characters; empty matches everyone)."
+        )]
+        search: Option<String>,
     ) -> Result<Page<User>> {
         let (offset, limit) = page_args(first, after.as_deref()).gql()?;
         let (rows, total) = repo::users::list(&state(ctx)?.db, search.as_deref(), offset, limit)
@@ -179,7 +205,14 @@ pub struct UserMutation;
 impl UserMutation {
     /// Updates the token user's optional demographics and personalisation consent.
     #[graphql(guard = "RoleGuard::User")]
-    async fn update_my_profile(&self, ctx: &Context<'_>, input: ProfileInput) -> Result<User> {
+    async fn update_my_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The changes to make; omitted fields stay as they are, and `null` clears the display name or a demographic field."
+        )]
+        input: ProfileInput,
+    ) -> Result<User> {
         let (id, _) = require_user(ctx)?;
         let u = users::update_profile(state(ctx)?, id, input.into())
             .await

@@ -14,7 +14,7 @@ fn schema_graphql_matches_the_code() {
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         on_disk == current,
-        "schema.graphql is stale: run `UPDATE_SCHEMA=1 cargo test --test api schema` (or `marquee export-schema > schema.graphql`)"
+        "schema.graphql is stale: run `UPDATE_SCHEMA=1 cargo test --test api schema` (or `marquee export-schema --out schema.graphql`)"
     );
 }
 
@@ -35,8 +35,12 @@ fn every_type_and_field_is_documented() {
             in_schema_block = t != "}";
             continue;
         }
-        let is_field =
-            l.starts_with("\t") && !l.starts_with("\t\t") && t.contains(':') && !t.starts_with('"');
+        // (A field whose arguments are documented ends with a `): Type` line of its own.)
+        let is_field = l.starts_with("\t")
+            && !l.starts_with("\t\t")
+            && t.contains(':')
+            && !t.starts_with('"')
+            && !t.starts_with(')');
         if is_field && i > 0 && !lines[i - 1].trim().ends_with('"') {
             undocumented.push(t.to_owned());
         }
@@ -45,5 +49,50 @@ fn every_type_and_field_is_documented() {
     assert!(
         undocumented.is_empty(),
         "fields without a doc comment: {undocumented:#?}"
+    );
+}
+
+/// Every argument of every field, and every input field, has a description (read through
+/// introspection, as client tools read them).
+#[tokio::test]
+async fn every_argument_and_input_field_is_documented() {
+    let settings = crate::helpers::test_settings();
+    let schema = build_schema(&settings.graphql);
+    let q = "{ __schema { types { name kind \
+             fields(includeDeprecated: true) { name args { name description } } \
+             inputFields { name description } } } }";
+    let r = schema.execute(q).await;
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let v = r.data.into_json().unwrap();
+    let mut missing = vec![];
+    let mut arguments = 0;
+    let blank = |d: &serde_json::Value| d.as_str().is_none_or(|s| s.trim().is_empty());
+    for t in v["__schema"]["types"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap();
+        if name.starts_with("__") {
+            continue;
+        }
+        for f in t["fields"].as_array().into_iter().flatten() {
+            for a in f["args"].as_array().into_iter().flatten() {
+                arguments += 1;
+                if blank(&a["description"]) {
+                    missing.push(format!("{name}.{}({})", f["name"], a["name"]));
+                }
+            }
+        }
+        for f in t["inputFields"].as_array().into_iter().flatten() {
+            if blank(&f["description"]) {
+                missing.push(format!("{name}.{}", f["name"]));
+            }
+        }
+    }
+    assert!(
+        arguments > 50,
+        "introspection found only {arguments} arguments"
+    );
+    assert!(
+        missing.is_empty(),
+        "{} arguments or input fields without a description: {missing:#?}",
+        missing.len()
     );
 }
