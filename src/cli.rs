@@ -3,13 +3,24 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// What `--help` says about settings from the environment.
+const ENVIRONMENT: &str = "\
+Environment:
+  MARQUEE_ENV            local (default), test or production: which config/{ENV}.toml applies
+  MARQUEE_CONFIG_DIR     folder of settings files overriding the built-in ones (default ./config)
+  MARQUEE__SECTION__KEY  any setting, e.g. MARQUEE__DATABASE__URL=postgres://…,
+                         MARQUEE__SERVER__BIND=0.0.0.0:8080, MARQUEE__AUTH__JWT_SECRET=…
+  RUST_LOG               log filter, overriding log.level (e.g. info,marquee::access=warn)
+
+Commands that use the database (serve, migrate, import, staff, train, model, maintenance) take --database-url before the command: marquee --database-url URL serve";
+
 /// Marquee: a movie recommendation backend with a GraphQL API and an admin console.
 #[derive(Parser, Debug)]
-#[command(name = "marquee", version, about, long_about = None)]
+#[command(name = "marquee", version, about, long_about = None, after_help = ENVIRONMENT)]
 pub struct Cli {
-    /// Database URL (sqlite://FILE?mode=rwc or postgres://…); overrides config and
-    /// MARQUEE__DATABASE__URL.
-    #[arg(long, global = true)]
+    /// Database URL (sqlite://FILE or postgres://…) for the commands that use one; overrides
+    /// config and MARQUEE__DATABASE__URL.
+    #[arg(long)]
     pub database_url: Option<String>,
 
     #[command(subcommand)]
@@ -37,7 +48,12 @@ pub enum Command {
     #[command(subcommand)]
     Import(ImportCommand),
     /// Print the GraphQL schema (SDL); `schema.graphql` is its output.
-    ExportSchema,
+    ExportSchema {
+        /// Write it to this file (replaced whole, only once the schema is built) instead of
+        /// standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Manage staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
@@ -295,13 +311,48 @@ pub enum StaffCommand {
         /// Email address (the login name).
         #[arg(long)]
         email: String,
-        /// Role: admin, editor or compliance.
-        #[arg(long)]
-        role: String,
+        /// The account's role.
+        #[arg(long, value_enum)]
+        role: StaffRole,
         /// Read the password from standard input instead of prompting.
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Set a staff account's password (e.g. the demo admin's, printed only at the first
+    /// start); its existing sessions end.
+    SetPassword {
+        /// Email address of the account.
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Staff roles.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffRole {
+    /// Everything, staff accounts included.
+    Admin,
+    /// Catalogue, curation and experiments.
+    Editor,
+    /// Users' data, privacy requests and the audit log.
+    Compliance,
+}
+
+impl Command {
+    /// Whether the command reads or writes the database (`--database-url` applies).
+    pub fn uses_database(&self) -> bool {
+        !matches!(
+            self,
+            Command::ExportSchema { .. }
+                | Command::Evaluate(_)
+                | Command::Tune(_)
+                | Command::Bench(_)
+                | Command::Token(_)
+        )
+    }
 }
 
 /// `marquee token` arguments.

@@ -293,6 +293,11 @@ pub struct GraphqlSettings {
     pub request_timeout_ms: u64,
     /// Answer introspection queries (`__schema`, `__type`).
     pub introspection: bool,
+    /// Automatic persisted queries kept per process.
+    pub persisted_queries: usize,
+    /// How long shared caches may keep a GET query's answer asked without a token (0: they
+    /// must revalidate).
+    pub get_max_age_seconds: u64,
 }
 
 /// Demo catalogue settings.

@@ -9,7 +9,8 @@ use migration::{Migrator, MigratorTrait};
 use marquee::auth::{password, JwtKeys, Role};
 use marquee::cli::{
     parse_ttl, BenchCommand, BenchFormat, BenchServingArgs, BenchSynthArgs, Cli, Command,
-    EvaluateArgs, ImportCommand, MigrateAction, ModelCommand, ReportFormat, StaffCommand, TuneArgs,
+    EvaluateArgs, ImportCommand, MigrateAction, ModelCommand, ReportFormat, StaffCommand,
+    StaffRole, TuneArgs,
 };
 use marquee::config::Settings;
 use marquee::startup::{build_state, Application};
@@ -18,10 +19,39 @@ use marquee_core::eval::{self, EvalConfig};
 use marquee_core::recommender::hybrid::ComponentSpec;
 use marquee_core::recommender::Progress;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    match start(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", describe(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error and its causes on one line each, a cause whose text its parent already holds left
+/// out (database errors repeat their source in their own message).
+fn describe(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    let mut last = out.clone();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !last.contains(&text) {
+            out.push_str("\n  caused by: ");
+            out.push_str(&text);
+        }
+        last = text;
+    }
+    out
+}
+
+fn start(cli: Cli) -> anyhow::Result<()> {
     let mut settings = Settings::load()?;
     if let Some(url) = &cli.database_url {
+        if !cli.command.uses_database() {
+            bail!("--database-url does not apply: this command reads no database");
+        }
         settings.database.url = url.clone();
     }
     telemetry::init(&settings.log);
@@ -29,6 +59,27 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(run(cli.command, settings))
+}
+
+/// A password from standard input (one line) or, on a terminal, typed twice.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    let pw = if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        let a = rpassword::prompt_password("Password: ")?;
+        let b = rpassword::prompt_password("Again: ")?;
+        if a != b {
+            bail!("the passwords differ");
+        }
+        a
+    };
+    let min = marquee::graphql::admin::MIN_PASSWORD_CHARS;
+    if pw.chars().count() < min {
+        bail!("the password must be at least {min} characters");
+    }
+    Ok(pw)
 }
 
 async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
@@ -40,14 +91,11 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             if no_demo {
                 settings.demo.load_on_empty = false;
             }
-            let state = build_state(settings).await?;
-            db::seed::load_demo_if_empty(&state).await?;
-            marquee::startup::spawn_training_jobs(state.clone());
-            marquee::startup::spawn_maintenance_jobs(state.clone());
-            marquee::app::replication::spawn_follower(state.clone())
-                .await
-                .context("listening for other replicas' changes")?;
-            let app = Application::from_state(state)?;
+            // The port first: a wrong address fails before the database is touched, and
+            // orchestrators see the process alive (`/healthz`) while it loads (`/readyz`).
+            let listener = marquee::startup::bind(&settings.server.bind)?;
+            let state = marquee::startup::connect_state(settings).await?;
+            let app = Application::from_listener(listener, state)?;
             tracing::info!(
                 port = app.port(),
                 "serving: GraphQL at /graphql, GraphiQL at /graphiql, console at /admin"
@@ -61,7 +109,20 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     .replace(":0", &format!(":{}", app.port()))
             );
             let state = app.state();
-            app.run_until_stopped().await?;
+            let handle = app.handle();
+            let server = app.run_until_stopped();
+            tokio::pin!(server);
+            let starting = marquee::startup::finish_start(state.clone());
+            tokio::select! {
+                stopped = &mut server => stopped?,
+                started = starting => match started {
+                    Ok(()) => server.await?,
+                    Err(e) => {
+                        handle.stop(true).await;
+                        return Err(e.context("starting"));
+                    }
+                },
+            }
             // What was shown in the last moments is written before the process ends.
             state.impressions.flush().await;
         }
@@ -124,38 +185,35 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 report.tags_in_file, report.tags_written
             );
         }
-        Command::ExportSchema => {
-            print!(
-                "{}",
-                graphql::sdl(&graphql::build_schema(&settings.graphql))
-            );
+        Command::ExportSchema { out } => {
+            let sdl = graphql::sdl(&graphql::build_schema(&settings.graphql));
+            match out {
+                None => print!("{sdl}"),
+                Some(path) => {
+                    // Written beside the target, then renamed over it: never left half-written.
+                    let tmp = path.with_extension("graphql.tmp");
+                    std::fs::write(&tmp, &sdl)
+                        .with_context(|| format!("writing {}", tmp.display()))?;
+                    std::fs::rename(&tmp, &path)
+                        .with_context(|| format!("replacing {}", path.display()))?;
+                    println!("wrote {} ({} lines)", path.display(), sdl.lines().count());
+                }
+            }
         }
         Command::Staff(StaffCommand::Add {
             email,
             role,
             password_stdin,
         }) => {
-            let Some(role) = Role::parse(&role) else {
-                bail!("role must be admin, editor or compliance");
+            let role = match role {
+                StaffRole::Admin => Role::Admin,
+                StaffRole::Editor => Role::Editor,
+                StaffRole::Compliance => Role::Compliance,
             };
             if !email.contains('@') || email.len() > 254 {
                 bail!("{email:?} is not an email address");
             }
-            let pw = if password_stdin || !std::io::stdin().is_terminal() {
-                let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line)?;
-                line.trim_end_matches(['\r', '\n']).to_owned()
-            } else {
-                let a = rpassword::prompt_password("Password: ")?;
-                let b = rpassword::prompt_password("Again: ")?;
-                if a != b {
-                    bail!("the passwords differ");
-                }
-                a
-            };
-            if pw.chars().count() < marquee::graphql::admin::MIN_PASSWORD_CHARS {
-                bail!("the password must be at least 10 characters");
-            }
+            let pw = read_password(password_stdin)?;
             let state = build_state(settings).await?;
             if db::repo::staff::find_by_email(&state.db, &email)
                 .await?
@@ -166,6 +224,25 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let s = db::repo::staff::create(&state.db, &email, password::hash(&pw)?, role.as_str())
                 .await?;
             println!("added {} as {}", s.email, s.role);
+        }
+        Command::Staff(StaffCommand::SetPassword {
+            email,
+            password_stdin,
+        }) => {
+            let pw = read_password(password_stdin)?;
+            let state = build_state(settings).await?;
+            let Some(s) = db::repo::staff::find_by_email(&state.db, &email).await? else {
+                bail!("there is no staff account for {email}");
+            };
+            let patch = marquee::app::staff::StaffPatch {
+                role: None,
+                disabled: None,
+                password: Some(pw),
+            };
+            marquee::app::staff::update(&state, db::repo::audit::Actor::System, s.id, patch)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            println!("set the password of {email}; its sessions have ended");
         }
         Command::Train => {
             let state = build_state(settings).await?;
@@ -248,15 +325,26 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
 
 fn stage_bar() -> anyhow::Result<ProgressBar> {
     let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg:<24} [{bar:30}] {pos}/{len} ({elapsed})")?
-            .progress_chars("=> "),
-    );
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner} {msg:<24} ({elapsed})",
+    )?);
     bar.enable_steady_tick(Duration::from_millis(120));
     Ok(bar)
 }
 
+/// Shows a stage: a bar when it counts its units, a spinner when it does not (`total` 0).
 fn show(bar: &ProgressBar, p: Progress) {
+    let counted = p.total > 0;
+    if counted != bar.length().is_some_and(|n| n > 0) {
+        let template = if counted {
+            "{spinner} {msg:<24} [{bar:30}] {pos}/{len} ({elapsed})"
+        } else {
+            "{spinner} {msg:<24} ({elapsed})"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+    }
     bar.set_message(p.stage);
     bar.set_length(p.total);
     bar.set_position(p.done);

@@ -3,15 +3,15 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::middleware::{self, Compress};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context as _;
-use tracing_actix_web::TracingLogger;
 
 use crate::app::model::RecommenderHandle;
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::graphql::{build_schema, handler};
-use crate::http::{admin_ui, health, metrics};
+use crate::http::{access, admin_ui, health, metrics};
 use crate::state::AppState;
 
 /// A running (not yet awaited) server and the port it listens on.
@@ -21,11 +21,65 @@ pub struct Application {
     state: Arc<AppState>,
 }
 
-/// Connects, migrates and builds the shared state.
+/// Connects, migrates and builds the shared state, with the stored model version loaded.
 pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
+    let state = connect_state(settings).await?;
+    load_model(&state).await;
+    state.mark_ready();
+    Ok(state)
+}
+
+/// Loads the active stored model version, if there is one (a model that cannot be read is
+/// retrained later, not a reason to stop).
+pub async fn load_model(state: &AppState) {
+    match state.recommender.load_active(&state.db).await {
+        Ok(true) => tracing::info!("serving the stored model version"),
+        Ok(false) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "the stored model could not be loaded; it will be retrained")
+        }
+    }
+}
+
+/// Binds the server's address: the first thing `serve` does, so a wrong `--bind` fails before
+/// the database is touched.
+pub fn bind(address: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address).with_context(|| {
+        format!("cannot listen on {address:?} (server.bind / --bind takes host:port, e.g. 127.0.0.1:8080)")
+    })
+}
+
+/// What `serve` does once its port is open: loads the demo (on an empty database), the
+/// stored model and the other replicas' changes, then says it is ready (`/readyz`) and starts
+/// the training and maintenance jobs.
+pub async fn finish_start(state: Arc<AppState>) -> anyhow::Result<()> {
+    crate::db::seed::load_demo_if_empty(&state).await?;
+    load_model(&state).await;
+    crate::app::replication::spawn_follower(state.clone())
+        .await
+        .context("listening for other replicas' changes")?;
+    state.mark_ready();
+    tracing::info!("ready");
+    spawn_training_jobs(state.clone());
+    spawn_maintenance_jobs(state);
+    Ok(())
+}
+
+/// Connects, migrates and builds the shared state without loading the model (`serve` opens
+/// its port first and loads it after; `/readyz` says when that is done).
+pub async fn connect_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
+    let url = &settings.database.url;
     let (db, query_stats) = crate::db::connect(&settings.database)
         .await
-        .with_context(|| format!("connecting to {}", redact(&settings.database.url)))?;
+        .map_err(|e| {
+            let hint = if url.starts_with("sqlite:") && e.to_string().contains("unable to open") {
+                " (SQLite could not open the file: does its folder exist, and may this user \
+                 write there? URLs look like sqlite://marquee.db or sqlite:///var/lib/marquee/marquee.db)"
+            } else {
+                ""
+            };
+            anyhow::Error::new(e).context(format!("connecting to {}{hint}", redact(url)))
+        })?;
     crate::db::migrate(&db)
         .await
         .context("applying migrations")?;
@@ -40,13 +94,6 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
     .with_evaluation_users(settings.recommender.evaluation_max_users)
     .with_tuning(settings.recommender.tuning.config())
     .with_replica_id(&replica.id);
-    match recommender.load_active(&db).await {
-        Ok(true) => tracing::info!("serving the stored model version"),
-        Ok(false) => {}
-        Err(e) => {
-            tracing::warn!(error = %e, "the stored model could not be loaded; it will be retrained")
-        }
-    }
     let user_states = crate::app::user_state::UserStates::new(settings.serving.user_cache_capacity);
     let settings_ranked_capacity = settings.serving.ranking_cache_capacity;
     let settings_user_capacity = settings.serving.user_cache_capacity;
@@ -75,6 +122,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<Arc<AppState>> {
         movie_rows: Default::default(),
         experiments: Default::default(),
         replica,
+        ready: Default::default(),
     }))
 }
 
@@ -181,8 +229,12 @@ impl Application {
 
     /// Builds the server around existing state.
     pub fn from_state(state: Arc<AppState>) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(&state.settings.server.bind)
-            .with_context(|| format!("binding {}", state.settings.server.bind))?;
+        let listener = bind(&state.settings.server.bind)?;
+        Self::from_listener(listener, state)
+    }
+
+    /// Builds the server on a bound listener.
+    pub fn from_listener(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         Ok(Self {
@@ -202,6 +254,11 @@ impl Application {
         self.state.clone()
     }
 
+    /// A handle that stops the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until stopped (SIGINT/SIGTERM stop gracefully).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
@@ -210,6 +267,9 @@ impl Application {
 
 fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
     let schema = web::Data::new(build_schema(&state.settings.graphql));
+    let persisted = web::Data::new(crate::graphql::persisted::PersistedQueries::new(
+        state.settings.graphql.persisted_queries,
+    ));
     let body_limit = state.settings.server.body_limit_bytes;
     let graphiql = state.settings.server.graphiql;
     let workers = state.settings.server.workers;
@@ -218,9 +278,11 @@ fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         let mut app = App::new()
             .wrap(crate::http::headers::security_headers())
-            .wrap(TracingLogger::default())
+            .wrap(Compress::default())
+            .wrap(middleware::from_fn(access::log))
             .app_data(data.clone())
             .app_data(schema.clone())
+            .app_data(persisted.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .service(
                 web::resource("/graphql")
@@ -229,13 +291,22 @@ fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
                     .route(web::get().to(handler::graphql_get))
                     .default_service(web::to(handler::method_not_allowed)),
             )
-            .route("/healthz", web::get().to(health::healthz))
-            .route("/readyz", web::get().to(health::readyz))
+            .service(
+                web::resource("/healthz")
+                    .route(web::get().to(health::healthz))
+                    .route(web::head().to(health::healthz)),
+            )
+            .service(
+                web::resource("/readyz")
+                    .route(web::get().to(health::readyz))
+                    .route(web::head().to(health::readyz)),
+            )
             .route("/metrics", web::get().to(metrics::metrics))
+            .route("/", web::get().to(admin_ui::root))
             .route("/admin", web::get().to(admin_ui::admin))
             .route("/admin/{path:.*}", web::get().to(admin_ui::admin));
         if graphiql {
-            app = app.route("/graphiql", web::get().to(handler::graphiql));
+            app = app.route("/graphiql", web::get().to(admin_ui::graphiql));
         }
         app
     })

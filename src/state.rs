@@ -38,9 +38,21 @@ pub struct AppState {
     pub experiments: crate::app::experiments::ExperimentRegistry,
     /// This process among the replicas (its id, what it heard).
     pub replica: Arc<crate::app::replication::Replica>,
+    /// Start-up is done (demo, stored model, replication): `/readyz` answers 200 from then on.
+    pub ready: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
+    /// Says start-up is done.
+    pub fn mark_ready(&self) {
+        self.ready.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether start-up is done.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// The curation snapshot in force (reloaded after changes).
     pub async fn curation(
         &self,

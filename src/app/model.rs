@@ -96,6 +96,23 @@ pub struct TrainingStatus {
     pub finished_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub last_version_id: Option<i32>,
+    /// Trainings this process finished, by outcome (for `/metrics`).
+    pub successes: u64,
+    pub failures: u64,
+    /// The last successful training's figures.
+    pub last_success: Option<LastTraining>,
+}
+
+/// A successful training's figures, for `/metrics`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LastTraining {
+    pub at: DateTime<Utc>,
+    /// Loading, training and evaluation.
+    pub seconds: f64,
+    /// The cut-off of the offline ranking metrics.
+    pub k: usize,
+    /// Offline NDCG@k by model, when the training was evaluated.
+    pub offline_ndcg: Vec<(String, f64)>,
 }
 
 /// Figures of one training, stored with the model version.
@@ -542,8 +559,25 @@ impl RecommenderHandle {
             s.stage = None;
             s.finished_at = Some(Utc::now());
             match &result {
-                Ok(o) => s.last_version_id = Some(o.version_id),
-                Err(e) => s.last_error = Some(e.to_string()),
+                Ok(o) => {
+                    s.last_version_id = Some(o.version_id);
+                    s.successes += 1;
+                    s.last_success = Some(LastTraining {
+                        at: Utc::now(),
+                        seconds: o.load_seconds + o.train_seconds + o.evaluate_seconds,
+                        k: o.report.as_ref().map_or(0, |r| r.k),
+                        offline_ndcg: o
+                            .report
+                            .iter()
+                            .flat_map(|r| &r.models)
+                            .filter_map(|m| Some((m.name.clone(), m.ranking.as_ref()?.ndcg)))
+                            .collect(),
+                    });
+                }
+                Err(e) => {
+                    s.failures += 1;
+                    s.last_error = Some(e.to_string());
+                }
             }
         });
         result
@@ -562,6 +596,15 @@ impl RecommenderHandle {
         // Erasures committed from here on, by this process or another, are stripped from the
         // result (a minute's margin for clocks of different replicas).
         let reading_from = Utc::now() - chrono::Duration::minutes(1);
+        // Stages without a count of their own report 0/0 (a spinner, not a stuck bar).
+        let phase = |stage: &str| {
+            progress(Progress {
+                stage: stage.into(),
+                done: 0,
+                total: 0,
+            })
+        };
+        phase("loading the data");
         let interactions = training::interactions(db).await?;
         if interactions.is_empty() {
             return Err(EngineError::NoData);
@@ -630,6 +673,7 @@ impl RecommenderHandle {
         let evaluation_users = eval_data.as_ref().map_or(0, |d| d.users.len());
         let (metrics, report) = if let Some(ds) = eval_data {
             self.set_status(|s| s.stage = Some("evaluating".into()));
+            phase("offline evaluation");
             // The blend as trained (components left out for this data, tuned parameters).
             let ranking = snapshot.meta.params.ranking.clone();
             blocking(move || offline_metrics(&ds, &ranking))
@@ -645,6 +689,7 @@ impl RecommenderHandle {
         }
 
         self.set_status(|s| s.stage = Some("storing".into()));
+        phase("storing the model");
         let users = snapshot.meta.users;
         let items = snapshot.meta.items;
         let n = snapshot.meta.interactions;

@@ -73,6 +73,9 @@ pub async fn connect(s: &DatabaseSettings) -> Result<(DatabaseConnection, Arc<Qu
     if s.url.starts_with("postgres") {
         probe_postgres(&s.url, timeout).await?;
     }
+    // A SQLite URL that does not say `mode=` creates its file when missing, as users expect
+    // of `sqlite://marquee.db` (sqlx alone would refuse to open it).
+    let create = s.url.starts_with("sqlite:") && !s.url.contains("mode=");
     let mut opt = ConnectOptions::new(s.url.clone());
     opt.max_connections(s.max_connections)
         .min_connections(1)
@@ -84,14 +87,20 @@ pub async fn connect(s: &DatabaseSettings) -> Result<(DatabaseConnection, Arc<Qu
         // can lose the last commits); and a busy timeout, so a writer waits its turn for the
         // lock instead of failing. Writers take the lock up front (`BEGIN IMMEDIATE`, see
         // `app::uow`). sqlx enforces foreign keys already.
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-            o.journal_mode(SqliteJournalMode::Wal)
+            let o = o
+                .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 // Deleted content is overwritten with zeros, so an erased person's rows cannot
                 // be read back from free pages of the file.
-                .pragma("secure_delete", "ON")
+                .pragma("secure_delete", "ON");
+            if create {
+                o.create_if_missing(true)
+            } else {
+                o
+            }
         });
     let mut db = Database::connect(opt).await?;
     let stats = Arc::new(QueryStats::default());
@@ -141,8 +150,24 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 }
 
 /// Whether every migration has been applied (for `/readyz`).
+///
+/// Read-only, and true also when a newer binary has applied migrations this one does not know
+/// (during a rolling upgrade the old replicas stay ready).
 pub async fn migrations_applied(db: &DatabaseConnection) -> Result<bool, DbErr> {
-    Ok(Migrator::get_pending_migrations(db).await?.is_empty())
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await?;
+    let applied: std::collections::HashSet<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "version").ok())
+        .collect();
+    Ok(Migrator::migrations()
+        .iter()
+        .all(|m| applied.contains(m.name())))
 }
 
 /// Open connections in the pool (for `/metrics`).

@@ -1,22 +1,24 @@
-//! `/graphql` over HTTP (GET and POST, per the GraphQL-over-HTTP spec) and `/graphiql`.
+//! `/graphql` over HTTP (GET and POST, per the GraphQL-over-HTTP spec), with automatic persisted
+//! queries and HTTP caching of GET answers.
 use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, Request};
+use async_graphql::{BatchRequest, Request};
 
 use super::loaders::{
     cached, CreditsLoader, GenresLoader, MovieLoader, MyRatingLoader, StatsLoader,
 };
+use super::persisted::{PersistedQueries, Refused};
 use super::MarqueeSchema;
 use crate::app;
 use crate::auth::{Principal, Role, Verified};
 use crate::db::repo;
 use crate::error::AppError;
+use crate::http::access::AccessInfo;
 use crate::state::AppState;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -29,12 +31,93 @@ fn error_body(code: &str, message: &str) -> serde_json::Value {
     serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
 }
 
-fn error_response(status: StatusCode, e: &AppError) -> HttpResponse {
+/// The two encodings of a GraphQL answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    /// `application/graphql-response+json`: the status code tells a request error (4xx, no
+    /// `data`) from an executed request (200).
+    GraphqlResponse,
+    /// `application/json`: 200 whenever there is a GraphQL answer.
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::GraphqlResponse => GRAPHQL_RESPONSE_JSON,
+            Media::Json => "application/json",
+        }
+    }
+}
+
+/// The answer's encoding from the `Accept` header, q-values honoured: the acceptable type with
+/// the highest q, a type's own range counting before a wildcard's; `application/json` without
+/// an `Accept` header or for `*/*` alone (as the GraphQL-over-HTTP spec's audit expects).
+/// `None` when neither is acceptable.
+fn negotiate(accept: Option<&HeaderValue>) -> Option<Media> {
+    let Some(accept) = accept.and_then(|v| v.to_str().ok()) else {
+        return Some(Media::Json);
+    };
+    if accept.trim().is_empty() {
+        return Some(Media::Json);
+    }
+    // (q, specificity) for each type: 2 = named, 1 = `application/*`, 0 = `*/*`.
+    let mut gql: Option<(f32, u8)> = None;
+    let mut json: Option<(f32, u8)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let ty = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0)
+            .clamp(0.0, 1.0);
+        let offer = |slot: &mut Option<(f32, u8)>, specificity: u8| {
+            if slot.is_none_or(|(_, s)| specificity > s) {
+                *slot = Some((q, specificity));
+            }
+        };
+        match ty.as_str() {
+            GRAPHQL_RESPONSE_JSON => offer(&mut gql, 2),
+            "application/json" => offer(&mut json, 2),
+            "application/*" => {
+                offer(&mut gql, 1);
+                offer(&mut json, 1);
+            }
+            "*/*" => {
+                offer(&mut gql, 0);
+                offer(&mut json, 0);
+            }
+            _ => {}
+        }
+    }
+    let q = |slot: Option<(f32, u8)>| slot.map_or(0.0, |(q, _)| q);
+    let named = |slot: Option<(f32, u8)>| slot.is_some_and(|(_, s)| s == 2);
+    let (qg, qj) = (q(gql), q(json));
+    if qg <= 0.0 && qj <= 0.0 {
+        return None;
+    }
+    // On equal q a type named outright wins, graphql-response+json if both are; through
+    // wildcards alone, application/json.
+    Some(if qg > qj || (qg == qj && named(gql)) {
+        Media::GraphqlResponse
+    } else {
+        Media::Json
+    })
+}
+
+/// An answer holding one error and no data, in the negotiated encoding.
+fn error_with(status: StatusCode, media: Media, code: &str, message: &str) -> HttpResponse {
     let mut r = HttpResponse::build(status);
     if status == StatusCode::UNAUTHORIZED {
         r.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
     }
-    r.json(error_body(e.code().0, &e.public_message()))
+    r.insert_header((header::CONTENT_TYPE, media.content_type()))
+        .body(error_body(code, message).to_string())
+}
+
+fn error_response(status: StatusCode, media: Media, e: &AppError) -> HttpResponse {
+    error_with(status, media, e.code().0, &e.public_message())
 }
 
 /// Establishes who is calling from the `Authorization: Bearer` header. No header: anonymous.
@@ -177,14 +260,6 @@ fn attach_request_data(
     r.data(principal.clone()).data(st.clone())
 }
 
-fn wants_graphql_response_json(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.contains(GRAPHQL_RESPONSE_JSON))
-        .unwrap_or(false)
-}
-
 /// A metrics label for a request: its operation name (given, or the document's single named
 /// operation), or "anonymous".
 fn operation_label(r: &mut Request) -> String {
@@ -216,10 +291,92 @@ fn is_mutation(r: &mut Request) -> bool {
     })
 }
 
+/// Whether a response is a request error: nothing was executed (the document did not parse or
+/// validate, variables did not coerce, the request was refused for its size or a persisted
+/// query was unknown). Such errors carry no path; a resolver's always does.
+fn is_request_error(r: &async_graphql::Response) -> bool {
+    matches!(r.data, async_graphql::Value::Null)
+        && !r.errors.is_empty()
+        && r.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// One answer as sent: a request error has no `data` entry at all (GraphQL spec, "Response").
+#[derive(serde::Serialize)]
+struct Answer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+impl<'a> From<&'a async_graphql::Response> for Answer<'a> {
+    fn from(r: &'a async_graphql::Response) -> Self {
+        Self {
+            data: (!is_request_error(r)).then_some(&r.data),
+            errors: &r.errors,
+            extensions: &r.extensions,
+        }
+    }
+}
+
+/// The code of an error, if it has one.
+fn error_code(e: &async_graphql::ServerError) -> Option<&str> {
+    e.extensions
+        .as_ref()
+        .and_then(|x| x.get("code"))
+        .and_then(|v| match v {
+            async_graphql::Value::String(s) => Some(s.as_str()),
+            _ => None,
+        })
+}
+
+/// The status of an answer under `application/graphql-response+json`: 200 once execution
+/// started; for a request error 400, or 500 / 503 when the server, not the request, failed.
+fn graphql_response_status(r: &async_graphql::Response) -> StatusCode {
+    if !is_request_error(r) {
+        return StatusCode::OK;
+    }
+    match r.errors.first().and_then(error_code) {
+        Some("INTERNAL") => StatusCode::INTERNAL_SERVER_ERROR,
+        Some("TIMEOUT" | "UNAVAILABLE") => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// Who called, for the access log.
+fn caller_kind(p: &Principal) -> &'static str {
+    match p {
+        Principal::Anonymous => "anonymous",
+        Principal::User { .. } => "user",
+        Principal::Staff { role, .. } => match role {
+            Role::Admin => "staff:admin",
+            Role::Editor => "staff:editor",
+            Role::Compliance => "staff:compliance",
+        },
+    }
+}
+
+/// The strong validator of a GET answer: its body's SHA-256, shortened.
+fn body_etag(body: &[u8]) -> String {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(body);
+    let mut s = String::with_capacity(34);
+    s.push('"');
+    for b in &h[..16] {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s.push('"');
+    s
+}
+
 async fn execute(
     state: web::Data<Arc<AppState>>,
     schema: web::Data<MarqueeSchema>,
+    persisted: &PersistedQueries,
     req: HttpRequest,
+    media: Media,
     batch: BatchRequest,
 ) -> HttpResponse {
     let started = Instant::now();
@@ -230,16 +387,18 @@ async fn execute(
         .is_some_and(|h| h.len() > MAX_AUTHORIZATION_BYTES)
     {
         st.metrics.record_error("BAD_USER_INPUT");
-        return HttpResponse::build(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE).json(error_body(
+        return error_with(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            media,
             "BAD_USER_INPUT",
             &format!("the Authorization header is longer than {MAX_AUTHORIZATION_BYTES} bytes"),
-        ));
+        );
     }
     let principal = match principal(&st, &req).await {
         Ok(p) => p,
         Err(e) => {
             st.metrics.record_error(e.code().0);
-            return error_response(e.code().1, &e);
+            return error_response(e.code().1, media, &e);
         }
     };
     let limits = &st.settings.graphql;
@@ -250,19 +409,26 @@ async fn execute(
     };
     if requests.len() > limits.max_batch {
         st.metrics.record_error(QUERY_TOO_COMPLEX);
-        return HttpResponse::BadRequest().json(error_body(
+        return error_with(
+            StatusCode::BAD_REQUEST,
+            media,
             QUERY_TOO_COMPLEX,
             &format!(
                 "a batch holds {} operations; at most {} are allowed",
                 requests.len(),
                 limits.max_batch
             ),
-        ));
+        );
     }
     let mut labels: Vec<String> = vec![];
     let mut logins = 0u64;
     let mut prepared: Vec<Result<Request, async_graphql::Response>> = vec![];
     for mut r in requests {
+        if let Err(Refused(code, why)) = persisted.resolve(&mut r) {
+            labels.push(operation_label(&mut r));
+            prepared.push(Err(refusal(code, why, false)));
+            continue;
+        }
         labels.push(operation_label(&mut r));
         prepared.push(match check_shape(&mut r, limits) {
             Ok(n) => {
@@ -323,128 +489,200 @@ async fn execute(
         }
     };
     answers.iter_mut().for_each(add_missing_codes);
-    let resp = if single {
-        BatchResponse::Single(
-            answers
-                .pop()
-                .unwrap_or_else(|| refusal("INTERNAL", "internal error", false)),
-        )
-    } else {
-        BatchResponse::Batch(answers)
-    };
 
     let elapsed = started.elapsed().as_secs_f64();
-    let responses: Vec<&async_graphql::Response> = match &resp {
-        BatchResponse::Single(r) => vec![r],
-        BatchResponse::Batch(rs) => rs.iter().collect(),
-    };
-    let mut no_data = false;
-    for (i, r) in responses.iter().enumerate() {
+    let mut failed = false;
+    for (i, r) in answers.iter().enumerate() {
         let label = labels.get(i).map(String::as_str).unwrap_or("anonymous");
         st.metrics.record_request(label, elapsed);
         for e in &r.errors {
-            let code = e
-                .extensions
-                .as_ref()
-                .and_then(|x| x.get("code"))
-                .and_then(|v| match v {
-                    async_graphql::Value::String(s) => Some(s.clone()),
-                    _ => None,
-                })
-                .unwrap_or_else(|| "BAD_USER_INPUT".into());
-            st.metrics.record_error(&code);
+            st.metrics
+                .record_error(error_code(e).unwrap_or("BAD_USER_INPUT"));
         }
-        if matches!(r.data, async_graphql::Value::Null) && r.is_err() {
-            no_data = true;
-        }
+        failed |= r.is_err();
     }
 
-    let (content_type, status) = if wants_graphql_response_json(&req) {
-        (
-            GRAPHQL_RESPONSE_JSON,
-            if no_data {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::OK
-            },
-        )
-    } else {
-        ("application/json", StatusCode::OK)
+    let status = match (media, single) {
+        (Media::GraphqlResponse, true) => answers
+            .first()
+            .map_or(StatusCode::OK, graphql_response_status),
+        // A batch's answers each carry their own errors: the batch itself was served.
+        _ => StatusCode::OK,
     };
-    match serde_json::to_vec(&resp) {
-        Ok(body) => HttpResponse::build(status)
-            .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
-            .body(body),
-        Err(e) => error_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &AppError::Unexpected(anyhow::anyhow!(e).context("serialising a GraphQL response")),
-        ),
+    let body = if single {
+        match answers.first() {
+            Some(r) => serde_json::to_vec(&Answer::from(r)),
+            None => serde_json::to_vec(&error_body("INTERNAL", "internal error")),
+        }
+    } else {
+        serde_json::to_vec(&answers.iter().map(Answer::from).collect::<Vec<_>>())
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                &AppError::Unexpected(anyhow::anyhow!(e).context("serialising a GraphQL response")),
+            )
+        }
+    };
+    let mut resp = HttpResponse::build(status);
+    resp.insert_header((header::CONTENT_TYPE, media.content_type()))
+        .insert_header((header::VARY, "Accept, Authorization"));
+    if req.method() == actix_web::http::Method::GET && !failed {
+        // A query's answer may be cached: by anyone when it was asked without a token, else
+        // by the caller's own client, revalidated by its ETag.
+        let tag = body_etag(&body);
+        let cache = match principal {
+            Principal::Anonymous if limits.get_max_age_seconds > 0 => {
+                format!("public, max-age={}", limits.get_max_age_seconds)
+            }
+            Principal::Anonymous => "no-cache".to_owned(),
+            _ => "private, no-cache".to_owned(),
+        };
+        resp.insert_header((header::CACHE_CONTROL, cache));
+        if crate::http::admin_ui::matches(req.headers().get(header::IF_NONE_MATCH), &tag) {
+            resp.status(StatusCode::NOT_MODIFIED);
+            resp.insert_header((header::ETAG, tag));
+            let mut r = resp.finish();
+            r.extensions_mut().insert(access_info(&labels, &principal));
+            return r;
+        }
+        resp.insert_header((header::ETAG, tag));
+    } else {
+        resp.insert_header((header::CACHE_CONTROL, "no-store"));
     }
+    let mut r = resp.body(body);
+    r.extensions_mut().insert(access_info(&labels, &principal));
+    r
 }
 
-fn bad_request(message: &str) -> HttpResponse {
-    HttpResponse::BadRequest().json(error_body("BAD_USER_INPUT", message))
+fn access_info(labels: &[String], principal: &Principal) -> AccessInfo {
+    AccessInfo {
+        operation: labels.join(","),
+        caller: caller_kind(principal),
+    }
 }
 
 /// `POST /graphql` with a JSON body (a request or a batch).
 pub async fn graphql_post(
     state: web::Data<Arc<AppState>>,
     schema: web::Data<MarqueeSchema>,
+    persisted: web::Data<PersistedQueries>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    let Some(media) = negotiate(req.headers().get(header::ACCEPT)) else {
+        return not_acceptable();
+    };
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/json")
-        .to_ascii_lowercase();
-    if !ct.starts_with("application/json") && !ct.starts_with(GRAPHQL_RESPONSE_JSON) {
-        return HttpResponse::UnsupportedMediaType().json(error_body(
+        .map(str::to_ascii_lowercase);
+    let Some(ct) = ct else {
+        return error_with(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "BAD_USER_INPUT",
+            "say Content-Type: application/json",
+        );
+    };
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    if essence != "application/json" && essence != GRAPHQL_RESPONSE_JSON {
+        return error_with(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
             "BAD_USER_INPUT",
             "send GraphQL requests as application/json",
-        ));
+        );
+    }
+    if let Some(charset) = ct
+        .split(';')
+        .skip(1)
+        .filter_map(|p| p.trim().strip_prefix("charset="))
+        .next()
+    {
+        if !charset.trim_matches('"').eq_ignore_ascii_case("utf-8") {
+            return error_with(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                media,
+                "BAD_USER_INPUT",
+                "GraphQL requests are read as UTF-8",
+            );
+        }
     }
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(b) => b,
-        Err(e) => return bad_request(&format!("malformed GraphQL request: {e}")),
+        Err(e) => return bad_request(media, &format!("malformed GraphQL request: {e}")),
     };
-    execute(state, schema, req, batch).await
+    let missing_query =
+        |r: &Request| r.query.is_empty() && !r.extensions.contains_key("persistedQuery");
+    let no_query = match &batch {
+        BatchRequest::Single(r) => missing_query(r),
+        BatchRequest::Batch(rs) => rs.iter().any(missing_query),
+    };
+    if no_query {
+        return bad_request(media, "the request has no query");
+    }
+    execute(state, schema, &persisted, req, media, batch).await
 }
 
-/// `GET /graphql?query=…&variables=…&operationName=…` for queries (never mutations).
+fn bad_request(media: Media, message: &str) -> HttpResponse {
+    error_with(StatusCode::BAD_REQUEST, media, "BAD_USER_INPUT", message)
+}
+
+fn not_acceptable() -> HttpResponse {
+    HttpResponse::NotAcceptable().json(error_body(
+        "BAD_USER_INPUT",
+        "accept application/graphql-response+json or application/json",
+    ))
+}
+
+/// `GET /graphql?query=…&variables=…&operationName=…&extensions=…` for queries (never
+/// mutations), persisted ones included.
 pub async fn graphql_get(
     state: web::Data<Arc<AppState>>,
     schema: web::Data<MarqueeSchema>,
+    persisted: web::Data<PersistedQueries>,
     req: HttpRequest,
 ) -> HttpResponse {
+    let Some(media) = negotiate(req.headers().get(header::ACCEPT)) else {
+        return not_acceptable();
+    };
     let mut request = match async_graphql::http::parse_query_string(req.query_string()) {
         Ok(r) => r,
-        Err(e) => return bad_request(&format!("malformed GraphQL request: {e}")),
+        Err(e) => return bad_request(media, &format!("malformed GraphQL request: {e}")),
     };
+    if request.query.is_empty() && !request.extensions.contains_key("persistedQuery") {
+        return bad_request(media, "the request has no query");
+    }
+    // A persisted query is looked up first, so a stored mutation cannot run through GET.
+    if let Err(Refused(code, why)) = persisted.resolve(&mut request) {
+        let status = if media == Media::GraphqlResponse {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        state.metrics.record_error(code);
+        return error_with(status, media, code, &why);
+    }
     if is_mutation(&mut request) {
         return HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, "POST"))
-            .json(error_body(
-                "BAD_USER_INPUT",
-                "mutations must be sent with POST",
-            ));
+            .insert_header((header::CONTENT_TYPE, media.content_type()))
+            .body(error_body("BAD_USER_INPUT", "mutations must be sent with POST").to_string());
     }
-    execute(state, schema, req, BatchRequest::Single(request)).await
-}
-
-/// `GET /graphiql`: the GraphiQL IDE.
-pub async fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        // GraphiQL loads its scripts from a CDN and runs inline ones: only framing is refused.
-        .insert_header((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"))
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Marquee GraphiQL")
-                .finish(),
-        )
+    execute(
+        state,
+        schema,
+        &persisted,
+        req,
+        media,
+        BatchRequest::Single(request),
+    )
+    .await
 }
 
 /// Routes `/graphql` for any other method to 405.
@@ -458,6 +696,47 @@ pub async fn method_not_allowed() -> HttpResponse {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    fn accept(v: &'static str) -> Option<Media> {
+        negotiate(Some(&HeaderValue::from_static(v)))
+    }
+
+    #[test]
+    fn the_answer_type_follows_accept_and_its_q_values() {
+        assert_eq!(negotiate(None), Some(Media::Json));
+        assert_eq!(accept("*/*"), Some(Media::Json));
+        assert_eq!(accept("application/json"), Some(Media::Json));
+        assert_eq!(
+            accept("application/graphql-response+json"),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9"),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.5, application/json"),
+            Some(Media::Json)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json, */*;q=0.1"),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            accept("application/json;q=0, */*"),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            accept("application/json, application/graphql-response+json"),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(accept("text/html"), None);
+        assert_eq!(accept("application/json;q=0"), None);
+        assert_eq!(
+            accept("text/html,application/xhtml+xml,*/*;q=0.8"),
+            Some(Media::Json)
+        );
+    }
 
     #[tokio::test]
     async fn a_panic_inside_a_request_ends_that_request_only() {

@@ -9,6 +9,7 @@ pub mod limits;
 pub mod loaders;
 pub mod movies;
 pub mod pagination;
+pub mod persisted;
 pub mod privacy;
 pub mod ratings;
 pub mod recommendations;

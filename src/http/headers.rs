@@ -24,7 +24,15 @@ pub fn security_headers() -> DefaultHeaders {
 pub fn cors(origins: &[String]) -> Condition<Cors> {
     let mut c = Cors::default()
         .allowed_methods(["GET", "POST"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+            crate::http::access::REQUEST_ID,
+        ])
+        // Browser apps may read the request id (to quote it) and the validator of GET answers.
+        .expose_headers([header::ETAG, crate::http::access::REQUEST_ID])
         .max_age(3600);
     for o in origins {
         c = if o == "*" {

@@ -1,4 +1,6 @@
-//! HTTP plumbing beside GraphQL: health, metrics, the admin console's static files.
+//! HTTP plumbing beside GraphQL: request ids and the access log, health, metrics, the admin
+//! console's static files.
+pub mod access;
 pub mod admin_ui;
 pub mod headers;
 pub mod health;

@@ -37,6 +37,7 @@ fn every_command_has_help() {
         vec!["import", "movielens"],
         vec!["export-schema"],
         vec!["staff", "add"],
+        vec!["staff", "set-password"],
         vec!["token"],
         vec!["train"],
         vec!["model", "export"],
@@ -51,6 +52,148 @@ fn every_command_has_help() {
             "{cmd:?}"
         );
     }
+}
+
+#[test]
+fn help_names_the_environment_and_roles_are_a_closed_list() {
+    let out = marquee().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for var in [
+        "MARQUEE_ENV",
+        "MARQUEE_CONFIG_DIR",
+        "MARQUEE__SECTION__KEY",
+        "RUST_LOG",
+    ] {
+        assert!(help.contains(var), "{var} missing from --help:\n{help}");
+    }
+    let out = marquee()
+        .args(["staff", "add", "--email", "a@b.test", "--role", "root"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("admin") && err.contains("compliance"), "{err}");
+}
+
+#[test]
+fn a_database_url_given_to_a_command_without_a_database_is_refused() {
+    let out = marquee()
+        .args(["--database-url", "sqlite://x.db", "export-schema"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--database-url does not apply"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn serve_checks_its_address_before_touching_the_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("never.db");
+    let out = marquee()
+        .args(["--database-url", &format!("sqlite://{}", db.display())])
+        .args(["serve", "--bind", "nonsense"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot listen on \"nonsense\""), "{err}");
+    assert!(
+        !db.exists(),
+        "the database was created before the address was checked"
+    );
+    assert!(!err.contains("password"), "{err}");
+}
+
+#[test]
+fn staff_passwords_can_be_reset_from_the_command_line() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", tmp.path().join("staff.db").display());
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = marquee()
+            .args(["--database-url", &url])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{stdin}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(
+        &[
+            "staff",
+            "add",
+            "--email",
+            "ops@example.test",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "first-password-123",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &[
+            "staff",
+            "set-password",
+            "--email",
+            "ops@example.test",
+            "--password-stdin",
+        ],
+        "short",
+    );
+    assert!(!out.status.success(), "a short password was taken");
+    let out = run(
+        &[
+            "staff",
+            "set-password",
+            "--email",
+            "ops@example.test",
+            "--password-stdin",
+        ],
+        "second-password-456",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &[
+            "staff",
+            "set-password",
+            "--email",
+            "nobody@example.test",
+            "--password-stdin",
+        ],
+        "second-password-456",
+    );
+    assert!(!out.status.success());
+}
+
+#[test]
+fn export_schema_writes_a_file_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("schema.graphql");
+    let out = marquee()
+        .args(["export-schema", "--out"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let on_disk =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), on_disk);
 }
 
 #[test]

@@ -40,11 +40,27 @@ pub fn test_settings() -> Settings {
     Settings::load_for("test", false).expect("config/test.toml loads")
 }
 
+/// Whether PostgreSQL tests must run here (`MARQUEE_REQUIRE_POSTGRES=1`, set by `.ci/run`).
+pub fn postgres_required() -> bool {
+    std::env::var("MARQUEE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+/// Says a test is skipped, visibly: written straight to the process's stderr, which the test
+/// harness does not capture (`eprintln!` inside a test is captured and never shown for a
+/// passing test). Fails instead when PostgreSQL tests are required.
+pub fn skip(why: &str) {
+    if postgres_required() {
+        panic!("{why}, but MARQUEE_REQUIRE_POSTGRES=1");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {why}");
+}
+
 async fn fresh_postgres_url() -> Option<String> {
     let base = match std::env::var("MARQUEE_TEST_DATABASE_URL") {
         Ok(u) if !u.is_empty() => u,
         _ => {
-            eprintln!("skipped: MARQUEE_TEST_DATABASE_URL is not set, PostgreSQL tests do not run");
+            skip("MARQUEE_TEST_DATABASE_URL is not set, so this PostgreSQL test did not run");
             return None;
         }
     };

@@ -10,6 +10,7 @@ mod curation;
 mod experiments;
 mod feedback;
 mod health;
+mod http;
 mod import;
 mod migrations;
 mod model_exchange;

@@ -44,7 +44,7 @@ impl Throwaway {
                 std::env::var("MARQUEE_TEST_DATABASE_URL").is_err(),
                 "PostgreSQL tests are required here, but initdb/pg_ctl were not found"
             );
-            eprintln!("skipped: PostgreSQL server programs not installed");
+            crate::helpers::skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed");
             return None;
         };
         let dir = tempfile::tempdir().unwrap();
