@@ -54,6 +54,12 @@ fn main() {
     let stage = out_dir.join("console-build");
     mirror(&root, &ui, &stage, &out_dir);
     if needs_install(&stage) {
+        // Said out loud: cargo shows a build script's warnings, not its output.
+        println!(
+            "cargo:warning=installing the admin console's npm packages into {} (npm ci; once per \
+             lock file change; `--no-default-features` builds without the console)",
+            stage.display()
+        );
         run(
             &stage,
             &["ci", "--no-audit", "--no-fund", "--loglevel=error"],

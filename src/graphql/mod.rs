@@ -8,6 +8,7 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod movies;
+pub mod node;
 pub mod pagination;
 pub mod persisted;
 pub mod privacy;
@@ -33,6 +34,7 @@ pub struct QueryRoot(
     curation::CurationQuery,
     experiments::ExperimentQuery,
     experiments::PerformanceQuery,
+    node::NodeQuery,
 );
 
 /// All mutations.

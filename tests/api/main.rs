@@ -14,6 +14,7 @@ mod http;
 mod import;
 mod migrations;
 mod model_exchange;
+mod node;
 mod outage;
 mod privacy;
 mod recommendations;
