@@ -17,15 +17,13 @@
 //   E2E_TIMEOUT_MS              per-step timeout (default 15000)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const BASE = (process.env.MARQUEE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const CONSOLE = `${BASE}/admin/`;
 const GRAPHQL = `${BASE}/graphql`;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 15000);
 const SHOTS = process.env.E2E_SCREENSHOTS;
 
@@ -71,35 +69,18 @@ async function openScreen(page, label, heading = label) {
   await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
 }
 
+let browser;
 let context;
-let userDataDir;
 const pageErrors = [];
 
 before(async () => {
-  userDataDir = mkdtempSync(join(tmpdir(), 'marquee-e2e-'));
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-  // A persistent context is how playwright takes a fresh --user-data-dir.
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 860 },
-  });
-  context.setDefaultTimeout(TIMEOUT);
+  browser = await launch('e2e', TIMEOUT);
+  context = browser.context;
 });
 
 after(async () => {
-  await context?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
 });
 
 /** A fresh tab (its own sessionStorage, so signed out) that records page errors. */

@@ -15,16 +15,14 @@
 //   E2E_TIMEOUT_MS        per-step timeout (default 15000)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const BASE = (process.env.MARQUEE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const GRAPHQL = `${BASE}/graphql`;
 const TOKEN = process.env.MARQUEE_USER_TOKEN;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 15000);
 const SHOTS = process.env.E2E_SCREENSHOTS;
 
@@ -58,34 +56,16 @@ async function gql(query, variables = {}) {
   return res.json();
 }
 
-let context;
+let browser;
 let page;
-let userDataDir;
 const pageErrors = [];
 const consoleErrors = [];
 
 before(async () => {
   assert.ok(existsSync(fileURLToPath(PAGE_FILE)), `no example page at ${fileURLToPath(PAGE_FILE)}`);
-  userDataDir = mkdtempSync(join(tmpdir(), 'marquee-example-e2e-'));
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-  // A persistent context is how playwright takes a fresh --user-data-dir.
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 860 },
-  });
-  context.setDefaultTimeout(TIMEOUT);
-  page = await context.newPage();
+  browser = await launch('example-e2e', TIMEOUT);
+  page = await browser.context.newPage();
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('console', (msg) => {
     if (msg.type() === 'error') consoleErrors.push(msg.text());
@@ -93,8 +73,7 @@ before(async () => {
 });
 
 after(async () => {
-  await context?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
 });
 
 async function shot(name) {

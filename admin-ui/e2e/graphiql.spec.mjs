@@ -5,39 +5,18 @@
 //   MARQUEE_URL=http://127.0.0.1:8080 node --test e2e/graphiql.spec.mjs   (from admin-ui/)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const BASE = (process.env.MARQUEE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-let context;
+let browser;
 let page;
-let userDataDir;
 const problems = [];
 const elsewhere = [];
 
 before(async () => {
-  userDataDir = mkdtempSync(join(tmpdir(), 'marquee-graphiql-e2e-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 860 },
-  });
-  context.setDefaultTimeout(20000);
-  page = await context.newPage();
+  browser = await launch('graphiql-e2e', 20000);
+  page = await browser.context.newPage();
   page.on('pageerror', (e) => problems.push(`page error: ${e}`));
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
@@ -49,8 +28,7 @@ before(async () => {
 });
 
 after(async () => {
-  await context?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
 });
 
 test('GraphiQL loads from the server alone and runs a query', async () => {
