@@ -358,19 +358,6 @@ fn caller_kind(p: &Principal) -> &'static str {
     }
 }
 
-/// The strong validator of a GET answer: its body's SHA-256, shortened.
-fn body_etag(body: &[u8]) -> String {
-    use sha2::Digest;
-    let h = sha2::Sha256::digest(body);
-    let mut s = String::with_capacity(34);
-    s.push('"');
-    for b in &h[..16] {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s.push('"');
-    s
-}
-
 async fn execute(
     state: web::Data<Arc<AppState>>,
     schema: web::Data<MarqueeSchema>,
@@ -517,7 +504,7 @@ async fn execute(
     } else {
         serde_json::to_vec(&answers.iter().map(Answer::from).collect::<Vec<_>>())
     };
-    let body = match body {
+    let mut body = match body {
         Ok(b) => b,
         Err(e) => {
             return error_response(
@@ -533,7 +520,7 @@ async fn execute(
     if req.method() == actix_web::http::Method::GET && !failed {
         // A query's answer may be cached: by anyone when it was asked without a token, else
         // by the caller's own client, revalidated by its ETag.
-        let tag = body_etag(&body);
+        let tag = crate::http::cache::etag_of(&body);
         let cache = match principal {
             Principal::Anonymous if limits.get_max_age_seconds > 0 => {
                 format!("public, max-age={}", limits.get_max_age_seconds)
@@ -541,15 +528,12 @@ async fn execute(
             Principal::Anonymous => "no-cache".to_owned(),
             _ => "private, no-cache".to_owned(),
         };
-        resp.insert_header((header::CACHE_CONTROL, cache));
-        if crate::http::admin_ui::matches(req.headers().get(header::IF_NONE_MATCH), &tag) {
+        if crate::http::cache::matches(req.headers().get(header::IF_NONE_MATCH), &tag) {
             resp.status(StatusCode::NOT_MODIFIED);
-            resp.insert_header((header::ETAG, tag));
-            let mut r = resp.finish();
-            r.extensions_mut().insert(access_info(&labels, &principal));
-            return r;
+            body.clear();
         }
-        resp.insert_header((header::ETAG, tag));
+        resp.insert_header((header::CACHE_CONTROL, cache))
+            .insert_header((header::ETAG, tag));
     } else {
         resp.insert_header((header::CACHE_CONTROL, "no-store"));
     }
@@ -617,16 +601,19 @@ pub async fn graphql_post(
         Ok(b) => b,
         Err(e) => return bad_request(media, &format!("malformed GraphQL request: {e}")),
     };
-    let missing_query =
-        |r: &Request| r.query.is_empty() && !r.extensions.contains_key("persistedQuery");
     let no_query = match &batch {
-        BatchRequest::Single(r) => missing_query(r),
-        BatchRequest::Batch(rs) => rs.iter().any(missing_query),
+        BatchRequest::Single(r) => has_no_query(r),
+        BatchRequest::Batch(rs) => rs.iter().any(has_no_query),
     };
     if no_query {
         return bad_request(media, "the request has no query");
     }
     execute(state, schema, &persisted, req, media, batch).await
+}
+
+/// Neither a query nor a persisted query's hash.
+fn has_no_query(r: &Request) -> bool {
+    r.query.is_empty() && !r.extensions.contains_key("persistedQuery")
 }
 
 fn bad_request(media: Media, message: &str) -> HttpResponse {
@@ -655,7 +642,7 @@ pub async fn graphql_get(
         Ok(r) => r,
         Err(e) => return bad_request(media, &format!("malformed GraphQL request: {e}")),
     };
-    if request.query.is_empty() && !request.extensions.contains_key("persistedQuery") {
+    if has_no_query(&request) {
         return bad_request(media, "the request has no query");
     }
     // A persisted query is looked up first, so a stored mutation cannot run through GET.

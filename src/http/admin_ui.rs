@@ -2,9 +2,11 @@
 //!
 //! Vite names the files under `assets/` by their content's hash, so they are cached for a year
 //! (`immutable`); everything else (`index.html`) is revalidated on every use by its `ETag`.
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
+
+use super::cache::{etag_from_digest, matches};
 
 #[derive(RustEmbed)]
 #[folder = "$OUT_DIR/admin-ui/"]
@@ -13,30 +15,9 @@ struct Assets;
 /// Hashed assets: cached for a year and never revalidated.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// The strong validator of an embedded file: its SHA-256, shortened.
-fn etag(hash: &[u8; 32]) -> String {
-    let mut s = String::with_capacity(34);
-    s.push('"');
-    for b in &hash[..16] {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s.push('"');
-    s
-}
-
-/// Whether an `If-None-Match` header names `tag` (or is `*`).
-pub fn matches(if_none_match: Option<&HeaderValue>, tag: &str) -> bool {
-    let Some(v) = if_none_match.and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    v.split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || t == tag || t.strip_prefix("W/").is_some_and(|weak| weak == tag))
-}
-
 fn serve(req: &HttpRequest, path: &str) -> Option<HttpResponse> {
     let file = Assets::get(path)?;
-    let tag = etag(&file.metadata.sha256_hash());
+    let tag = etag_from_digest(&file.metadata.sha256_hash());
     let cache = if path.starts_with("assets/") {
         IMMUTABLE
     } else {
@@ -98,20 +79,4 @@ pub async fn root() -> HttpResponse {
     HttpResponse::Found()
         .insert_header((header::LOCATION, "/admin"))
         .finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn if_none_match_takes_lists_weak_tags_and_star() {
-        let tag = "\"ab\"";
-        let h = |s: &'static str| HeaderValue::from_static(s);
-        assert!(matches(Some(&h("\"ab\"")), tag));
-        assert!(matches(Some(&h("\"x\", W/\"ab\"")), tag));
-        assert!(matches(Some(&h("*")), tag));
-        assert!(!matches(Some(&h("\"abc\"")), tag));
-        assert!(!matches(None, tag));
-    }
 }

@@ -2,6 +2,7 @@
 //! console's static files.
 pub mod access;
 pub mod admin_ui;
+pub mod cache;
 pub mod headers;
 pub mod health;
 pub mod metrics;
