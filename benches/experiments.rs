@@ -63,7 +63,7 @@ async fn run(aa_reps: usize, planted_reps: usize, users: usize) {
         .expect("editor");
     let login: serde_json::Value = client
         .post(format!("{base_url}/graphql"))
-        .json(&json!({ "query": "mutation($p: String!) { login(email: \"sim-editor@example.test\", password: $p) { token } }",
+        .json(&json!({ "query": "mutation($p: String!) { login(input: {email: \"sim-editor@example.test\", password: $p}) { token } }",
                        "variables": { "p": PASSWORD } }))
         .send()
         .await

@@ -52,7 +52,7 @@ const apiTokens = new Map();
 
 async function apiLogin({ email, password }) {
   if (apiTokens.has(email)) return apiTokens.get(email);
-  const r = await gql('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token role } }', { e: email, p: password });
+  const r = await gql('mutation($i: LoginInput!) { login(input: $i) { token role } }', { i: { email, password } });
   assert.ok(r.data?.login?.token, `login failed for ${email}: ${JSON.stringify(r.errors)}`);
   apiTokens.set(email, r.data.login.token);
   return r.data.login.token;
@@ -319,10 +319,10 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
     });
     after(async () => {
       // Leave the server as found even when a step failed.
-      for (const id of created.placementIds) await gql('mutation($id: ID!) { deletePlacement(id: $id) }', { id }, token).catch(() => {});
-      for (const id of created.ruleIds) await gql('mutation($id: ID!) { deleteRule(id: $id) }', { id }, token).catch(() => {});
+      for (const id of created.placementIds) await gql('mutation($id: ID!) { deletePlacement(input: { id: $id }) { deleted } }', { id }, token).catch(() => {});
+      for (const id of created.ruleIds) await gql('mutation($id: ID!) { deleteRule(input: { id: $id }) { deleted } }', { id }, token).catch(() => {});
       if (created.collectionId) {
-        await gql('mutation($id: ID!) { archiveCollection(id: $id) { id } }', { id: created.collectionId }, token).catch(() => {});
+        await gql('mutation($id: ID!) { archiveCollection(input: { id: $id }) { collection { id } } }', { id: created.collectionId }, token).catch(() => {});
       }
       await page?.close();
     });
@@ -396,7 +396,7 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
       const pinRow = page.locator('tr[data-placement-id]', { hasText: `Collection: ${title}` });
       await pinRow.waitFor();
       assert.ok((await pinRow.innerText()).includes('Everyone'), await pinRow.innerText());
-      const pins = (await gql('{ placements(surface: "HOME") { id position live collection { id } } }', {}, token)).data.placements;
+      const pins = (await gql('{ placements(surface: { kind: HOME }) { id position live collection { id } } }', {}, token)).data.placements;
       const pin = pins.find((p) => p.collection?.id === c.id);
       assert.ok(pin, JSON.stringify(pins));
       created.placementIds.push(pin.id);
@@ -422,11 +422,11 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
       // subscribers read), the internal note stays internal.
       const genre = (await gql('{ genres { genre { name } } }', {}, token)).data.genres[0].genre.name;
       const made = await gql(
-        'mutation($i: RuleInput!) { createRule(input: $i) { id } }',
-        { i: { kind: 'BOOST', genre, multiplier: 1.2, reason: 'E2E month', note: 'Internal: ask marketing' } },
+        'mutation($i: CreateRuleInput!) { createRule(input: $i) { rule { id } } }',
+        { i: { kind: 'BOOST', target: { genre }, multiplier: 1.2, reason: 'E2E month', note: 'Internal: ask marketing' } },
         token,
       );
-      const ruleId = made.data.createRule.id;
+      const ruleId = made.data.createRule.rule.id;
       created.ruleIds.push(ruleId);
       await openScreen(page, 'Pins & rules');
       const ruleRow = page.locator(`tr[data-rule-id="${ruleId}"]`);
@@ -467,7 +467,7 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
     after(async () => {
       // Never leave an experiment running (it would change what users are served) even when a step failed.
       if (created.runningId) {
-        await gql('mutation($id: ID!) { stopExperiment(id: $id, reason: "e2e cleanup") { id } }', { id: created.runningId }, token).catch(() => {});
+        await gql('mutation($id: ID!) { stopExperiment(input: { id: $id, reason: "e2e cleanup" }) { experiment { id } } }', { id: created.runningId }, token).catch(() => {});
       }
       await page?.close();
     });
@@ -552,11 +552,12 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
     });
 
     test('ships a diversity variant: its settings become the surface’s and the experiment stops', async () => {
-      const SETTINGS = '{ diversitySettings { surface maxPerGenre mmrLambda calibration minGenres noveltyWeight } }';
-      const before = (await gql(SETTINGS, {}, token)).data.diversitySettings.find((d) => d.surface === 'HOME') ?? null;
+      const SETTINGS = '{ diversitySettings { surface { kind genre } maxPerGenre mmrLambda calibration minGenres noveltyWeight } }';
+      const isHome = (d) => d.surface.kind === 'HOME';
+      const before = (await gql(SETTINGS, {}, token)).data.diversitySettings.find(isHome) ?? null;
       const name = `E2E ship ${Date.now()}`;
       const made = await gql(
-        'mutation($i: CreateExperimentInput!) { createExperiment(input: $i) { id } }',
+        'mutation($i: CreateExperimentInput!) { createExperiment(input: $i) { experiment { id } } }',
         {
           i: {
             name,
@@ -570,8 +571,8 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
         },
         token,
       );
-      const id = made.data.createExperiment.id;
-      await gql('mutation($id: ID!) { startExperiment(id: $id) { id } }', { id }, token);
+      const id = made.data.createExperiment.experiment.id;
+      await gql('mutation($id: ID!) { startExperiment(input: { id: $id }) { experiment { id } } }', { id }, token);
       created.runningId = id;
       try {
         await page.goto(`${CONSOLE}experiments/${encodeURIComponent(id)}`);
@@ -584,14 +585,14 @@ describe('editor', { skip: !EDITOR.email || !EDITOR.password ? 'MARQUEE_EDITOR_E
         created.runningId = null;
         const e = (await gql('query($id: ID!) { experiment(id: $id) { status shippedVariant } }', { id }, token)).data.experiment;
         assert.deepEqual(e, { status: 'STOPPED', shippedVariant: 'capped' });
-        const home = (await gql(SETTINGS, {}, token)).data.diversitySettings.find((d) => d.surface === 'HOME');
+        const home = (await gql(SETTINGS, {}, token)).data.diversitySettings.find(isHome);
         assert.equal(home.maxPerGenre, 4);
         assert.equal(home.mmrLambda, 0.8);
         await shot(page, '18-experiment-shipped');
       } finally {
         // Put the home feed's diversity back as it was.
-        const restore = before ?? { surface: 'HOME', maxPerGenre: null, mmrLambda: 1, calibration: 0, minGenres: null, noveltyWeight: 0 };
-        await gql('mutation($i: DiversitySettingsInput!) { setDiversitySettings(input: $i) { surface } }', { i: restore }, token);
+        const restore = { maxPerGenre: null, mmrLambda: 1, calibration: 0, minGenres: null, noveltyWeight: 0, ...before, surface: { kind: 'HOME' } };
+        await gql('mutation($i: SetDiversitySettingsInput!) { setDiversitySettings(input: $i) { diversitySettings { surface { kind } } } }', { i: restore }, token);
       }
     });
   });

@@ -27,14 +27,14 @@ describe('GraphQL client', () => {
       token: 'tok',
       respond: () => jsonResponse({ data: { login: { token: 't', role: 'ADMIN', expiresAt: '2030-01-01T00:00:00Z' } } }),
     });
-    const r = await client.request(LoginDocument, { email: 'a@b.c', password: 'pw' });
+    const r = await client.request(LoginDocument, { input: { email: 'a@b.c', password: 'pw' } });
     expect(r.login.role).toBe('ADMIN');
     expect(calls).toHaveLength(1);
     expect(calls[0]!.url).toBe('/graphql');
     const body = JSON.parse(String(calls[0]!.init.body));
     expect(body.operationName).toBe('Login');
-    expect(body.variables).toEqual({ email: 'a@b.c', password: 'pw' });
-    expect(body.query).toContain('login(email: $email, password: $password)');
+    expect(body.variables).toEqual({ input: { email: 'a@b.c', password: 'pw' } });
+    expect(body.query).toContain('login(input: $input)');
   });
 
   it('sends the bearer token only when signed in', async () => {
@@ -86,7 +86,7 @@ describe('GraphQL client', () => {
       token: null,
       respond: () => jsonResponse({ data: null, errors: [{ message: 'wrong', extensions: { code: 'UNAUTHENTICATED' } }] }),
     });
-    await expect(client.request(LoginDocument, { email: 'a@b.c', password: 'x' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(client.request(LoginDocument, { input: { email: 'a@b.c', password: 'x' } })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(onUnauthenticated).not.toHaveBeenCalled();
   });
 
@@ -116,7 +116,7 @@ describe('GraphQL client', () => {
 
   it('finds operation names', () => {
     expect(operationName('query Movies($first: Int!) { movies { totalCount } }')).toBe('Movies');
-    expect(operationName('  mutation DeleteMovie($id: ID!) { deleteMovie(id: $id) }')).toBe('DeleteMovie');
+    expect(operationName('  mutation DeleteMovie($input: DeleteMovieInput!) { deleteMovie(input: $input) { deleted } }')).toBe('DeleteMovie');
     expect(operationName('{ catalogueStats { movies } }')).toBeUndefined();
   });
 });

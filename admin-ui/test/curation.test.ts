@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CollectionDetailFragment } from '../src/gql/graphql';
-import { audienceFormFrom, describeAudience, EMPTY_AUDIENCE, parseAudience, toggleBand } from '../src/lib/audience';
+import { ageBandLabel, audienceFormFrom, describeAudience, EMPTY_AUDIENCE, genderLabel, parseAudience, toggleBand } from '../src/lib/audience';
 import {
   EMPTY_COLLECTION_FORM,
   formFromCollection,
@@ -14,6 +14,8 @@ import {
   describeRuleTarget,
   EMPTY_RULE_FORM,
   parseSurface,
+  surfaceInput,
+  surfaceKey,
   surfaceLabel,
   surfaceOptions,
   surfaceValue,
@@ -27,27 +29,42 @@ describe('audience', () => {
   it('describes who sees it, like Audience.description', () => {
     expect(describeAudience(null)).toBe('Everyone');
     expect(describeAudience({ newUsers: false, ageBands: [], countries: [] })).toBe('Everyone');
-    expect(describeAudience({ newUsers: true, ageBands: ['18-24', '25-34'] })).toBe('New users · aged 18-24, 25-34');
+    expect(describeAudience({ newUsers: true, ageBands: ['AGE_18_24', 'AGE_25_34'] })).toBe('New users · aged 18-24, 25-34');
+    expect(describeAudience({ ageBands: ['UNDER_18', 'AGE_65_PLUS'] })).toBe('Aged under-18, 65+');
     expect(describeAudience({ genreAffinity: 'Film-Noir', countries: ['US', 'FR'] })).toBe('In US, FR · who like Film-Noir');
     expect(describeAudience({ genreAffinity: 'Drama' })).toBe('Who like Drama');
-    expect(describeAudience({ newUsers: true, ageBands: ['18-24'], countries: ['FR', 'DE'], genreAffinity: 'Drama' })).toBe(
+    expect(describeAudience({ newUsers: true, ageBands: ['AGE_18_24'], countries: ['FR', 'DE'], genreAffinity: 'Drama' })).toBe(
       'New users · aged 18-24 · in FR, DE · who like Drama',
     );
   });
 
   it('validates and normalises countries and age bands', () => {
-    const r = parseAudience({ newUsers: true, genreAffinity: ' Drama ', ageBands: ['65+', '18-24'], countries: 'us, fr FR,,gb' });
-    expect(r).toEqual({ input: { newUsers: true, genreAffinity: 'Drama', ageBands: ['18-24', '65+'], countries: ['US', 'FR', 'GB'] } });
+    const r = parseAudience({ newUsers: true, genreAffinity: ' Drama ', ageBands: ['AGE_65_PLUS', 'AGE_18_24'], countries: 'us, fr FR,,gb' });
+    expect(r).toEqual({ input: { newUsers: true, genreAffinity: 'Drama', ageBands: ['AGE_18_24', 'AGE_65_PLUS'], countries: ['US', 'FR', 'GB'] } });
     expect(parseAudience({ ...EMPTY_AUDIENCE, countries: 'USA' }).error).toMatch(/“USA” is not a two-letter country code/);
     expect(parseAudience({ ...EMPTY_AUDIENCE, ageBands: ['30-40'] }).error).toBe('Unknown age band “30-40”.');
+    // The API's stored names are not its enum values.
+    expect(parseAudience({ ...EMPTY_AUDIENCE, ageBands: ['25-34'] }).error).toBe('Unknown age band “25-34”.');
     expect(parseAudience(EMPTY_AUDIENCE).input).toEqual({ newUsers: false, genreAffinity: null, ageBands: [], countries: [] });
   });
 
   it('round-trips from the API shape and toggles bands', () => {
-    const form = audienceFormFrom({ newUsers: false, genreAffinity: null, ageBands: ['25-34'], countries: ['DE', 'AT'], description: 'x' });
-    expect(form).toEqual({ newUsers: false, genreAffinity: '', ageBands: ['25-34'], countries: 'DE, AT' });
-    expect(toggleBand(['25-34'], '18-24', true)).toEqual(['25-34', '18-24']);
-    expect(toggleBand(['25-34', '18-24'], '25-34', false)).toEqual(['18-24']);
+    const form = audienceFormFrom({ newUsers: false, genreAffinity: null, ageBands: ['AGE_25_34'], countries: ['DE', 'AT'], description: 'x' });
+    expect(form).toEqual({ newUsers: false, genreAffinity: '', ageBands: ['AGE_25_34'], countries: 'DE, AT' });
+    expect(toggleBand(['AGE_25_34'], 'AGE_18_24', true)).toEqual(['AGE_25_34', 'AGE_18_24']);
+    expect(toggleBand(['AGE_25_34', 'AGE_18_24'], 'AGE_25_34', false)).toEqual(['AGE_18_24']);
+  });
+
+  it('labels age bands and genders for people', () => {
+    expect(ageBandLabel('UNDER_18')).toBe('under-18');
+    expect(ageBandLabel('AGE_25_34')).toBe('25-34');
+    expect(ageBandLabel('AGE_65_PLUS')).toBe('65+');
+    expect(ageBandLabel(null)).toBe('—');
+    expect(ageBandLabel(undefined, '')).toBe('');
+    expect(genderLabel('FEMALE')).toBe('Female');
+    expect(genderLabel('MALE')).toBe('Male');
+    expect(genderLabel('OTHER')).toBe('Other');
+    expect(genderLabel(null)).toBe('—');
   });
 });
 
@@ -94,7 +111,7 @@ describe('collection form', () => {
     });
   });
 
-  it('builds a CollectionInput with the movies in order and only filled fields', () => {
+  it('builds a CreateCollectionInput with the movies in order and only filled fields', () => {
     const { parsed } = validateCollectionForm({ ...EMPTY_COLLECTION_FORM, slug: 'noir-week', title: ' Noir Week ', startsAt: '2026-11-02T10:00' });
     expect(toCollectionInput(parsed!, ['m3', 'm1', 'm2'])).toEqual({
       slug: 'noir-week',
@@ -137,8 +154,23 @@ describe('surfaces', () => {
     expect(surfaceValue('GENRE', ' Drama ')).toBe('GENRE:Drama');
     expect(surfaceValue('RECOMMENDATIONS', 'ignored')).toBe('RECOMMENDATIONS');
     expect(surfaceLabel('GENRE:Drama')).toBe('Genre page: Drama');
+    expect(surfaceLabel({ kind: 'GENRE', genre: 'Drama' })).toBe('Genre page: Drama');
+    expect(surfaceLabel({ kind: 'RECOMMENDATIONS', genre: null })).toBe('Recommendations');
     expect(surfaceLabel(null)).toBe('All surfaces');
     expect(surfaceOptions(['Western', 'Comedy']).map((o) => o.value)).toEqual(['HOME', 'RECOMMENDATIONS', 'GENRE:Comedy', 'GENRE:Western']);
+  });
+
+  it('converts keys to SurfaceInput and the API’s Surface to keys', () => {
+    expect(surfaceInput('HOME')).toEqual({ kind: 'HOME' });
+    expect(surfaceInput('RECOMMENDATIONS')).toEqual({ kind: 'RECOMMENDATIONS' });
+    expect(surfaceInput('GENRE:Sci-Fi')).toEqual({ kind: 'GENRE', genre: 'Sci-Fi' });
+    expect(surfaceInput('GENRE:')).toBeNull();
+    expect(surfaceInput('SIDEBAR')).toBeNull();
+    expect(surfaceInput(null)).toBeNull();
+    expect(surfaceKey({ kind: 'HOME', genre: null })).toBe('HOME');
+    expect(surfaceKey({ kind: 'GENRE', genre: 'Sci-Fi' })).toBe('GENRE:Sci-Fi');
+    expect(surfaceKey(null)).toBeNull();
+    for (const key of ['HOME', 'RECOMMENDATIONS', 'GENRE:Film-Noir']) expect(surfaceKey(surfaceInput(key))).toBe(key);
   });
 });
 
@@ -154,17 +186,17 @@ const pin: PlacementFormValues = {
 };
 
 describe('placement form', () => {
-  it('builds a PlacementInput with exactly one target', () => {
+  it('builds a CreatePlacementInput with exactly one target', () => {
     expect(validatePlacementForm({ ...pin, movieId: 'm-ignored' }).input).toEqual({
-      surface: 'HOME',
+      surface: { kind: 'HOME' },
       position: 1,
-      collectionId: 'c1',
+      target: { collectionId: 'c1' },
       audience: { newUsers: false, genreAffinity: null, ageBands: [], countries: [] },
     });
     const movie = validatePlacementForm({ ...pin, targetKind: 'movie', movieId: 'm1', surface: 'GENRE:Drama', position: '3' }).input!;
-    expect(movie.movieId).toBe('m1');
-    expect(movie).not.toHaveProperty('collectionId');
-    expect(movie.surface).toBe('GENRE:Drama');
+    expect(movie.target).toEqual({ movieId: 'm1' });
+    expect(movie.target).not.toHaveProperty('collectionId');
+    expect(movie.surface).toEqual({ kind: 'GENRE', genre: 'Drama' });
   });
 
   it('requires a surface, a position of at least 1 and a target', () => {
@@ -181,7 +213,7 @@ describe('rule form', () => {
   it('builds a boost on a genre, with the default multiplier left to the server', () => {
     expect(validateRuleForm({ ...EMPTY_RULE_FORM, targetKind: 'genre', genre: 'Film-Noir', note: ' Noir week ' }).input).toEqual({
       kind: 'BOOST',
-      genre: 'Film-Noir',
+      target: { genre: 'Film-Noir' },
       note: 'Noir week',
     });
   });
@@ -189,15 +221,20 @@ describe('rule form', () => {
   it('checks the multiplier against the kind and ignores it for BLOCK', () => {
     expect(validateRuleForm({ ...EMPTY_RULE_FORM, movieId: 'm', multiplier: '0.8' }).errors.multiplier).toMatch(/more than 1/);
     expect(validateRuleForm({ ...EMPTY_RULE_FORM, kind: 'BURY', movieId: 'm', multiplier: '2' }).errors.multiplier).toMatch(/less than 1/);
-    expect(validateRuleForm({ ...EMPTY_RULE_FORM, kind: 'BURY', movieId: 'm', multiplier: '0.25' }).input).toEqual({ kind: 'BURY', movieId: 'm', multiplier: 0.25 });
-    expect(validateRuleForm({ ...EMPTY_RULE_FORM, kind: 'BLOCK', movieId: 'm', multiplier: '7' }).input).toEqual({ kind: 'BLOCK', movieId: 'm' });
+    expect(validateRuleForm({ ...EMPTY_RULE_FORM, kind: 'BURY', movieId: 'm', multiplier: '0.25' }).input).toEqual({ kind: 'BURY', target: { movieId: 'm' }, multiplier: 0.25 });
+    expect(validateRuleForm({ ...EMPTY_RULE_FORM, kind: 'BLOCK', movieId: 'm', multiplier: '7' }).input).toEqual({ kind: 'BLOCK', target: { movieId: 'm' } });
   });
 
   it('takes a year range (one end is enough) on one surface', () => {
     expect(validateRuleForm({ ...EMPTY_RULE_FORM, kind: 'BURY', targetKind: 'years', yearTo: '1979', surface: 'HOME' }).input).toEqual({
       kind: 'BURY',
-      yearTo: 1979,
-      surface: 'HOME',
+      target: { years: { to: 1979 } },
+      surface: { kind: 'HOME' },
+    });
+    expect(validateRuleForm({ ...EMPTY_RULE_FORM, targetKind: 'years', yearFrom: '1940', yearTo: '1959', surface: 'GENRE:Film-Noir' }).input).toEqual({
+      kind: 'BOOST',
+      target: { years: { from: 1940, to: 1959 } },
+      surface: { kind: 'GENRE', genre: 'Film-Noir' },
     });
     expect(validateRuleForm({ ...EMPTY_RULE_FORM, targetKind: 'years' }).errors.target).toBeDefined();
     expect(validateRuleForm({ ...EMPTY_RULE_FORM, targetKind: 'years', yearFrom: '2000', yearTo: '1990' }).errors.yearTo).toBeDefined();

@@ -4,7 +4,7 @@ import type { EditorialPerformanceFieldsFragment, PlacementRowFragment, RuleRowF
 /** A pin of the collection "Noir Week" on Home, row 2, for new users in France, from 1 Nov 2026 10:00 Paris time. */
 export const placementRow = (patch: Partial<PlacementRowFragment> = {}): PlacementRowFragment => ({
   id: 'UGxhY2VtZW50OjE',
-  surface: 'HOME',
+  surface: { kind: 'HOME', genre: null },
   position: 2,
   startsAt: '2026-11-01T09:00:00.000000123Z',
   endsAt: null,
@@ -26,7 +26,7 @@ export const ruleRow = (patch: Partial<RuleRowFragment> = {}): RuleRowFragment =
   person: null,
   yearFrom: null,
   yearTo: null,
-  surface: 'HOME',
+  surface: { kind: 'HOME', genre: null },
   startsAt: null,
   endsAt: '2026-12-01T08:59:30Z',
   note: 'Agreed with marketing for November',

@@ -85,7 +85,7 @@ describe('movie form validation', () => {
     });
   });
 
-  it('builds a MovieInput with only the filled fields', () => {
+  it('builds a CreateMovieInput with only the filled fields', () => {
     const { parsed } = validateMovieForm({
       ...EMPTY_MOVIE_FORM,
       title: '  Arrival ',

@@ -32,6 +32,8 @@ describe('editing pins and rules in place', () => {
     const moviePin = placementFormFrom(placementRow({ movie: { id: 'm9', title: 'Heat', year: 1995 }, collection: null }));
     expect(moviePin.targetKind).toBe('movie');
     expect(moviePin.movieId).toBe('m9');
+    // The API's Surface becomes the form's surface key.
+    expect(placementFormFrom(placementRow({ surface: { kind: 'GENRE', genre: 'Film-Noir' } })).surface).toBe('GENRE:Film-Noir');
   });
 
   it('an unchanged pin is sent back with every setting and its exact start', () => {
@@ -39,9 +41,9 @@ describe('editing pins and rules in place', () => {
     expect(toPlacementUpdate(placementFormFrom(p), p)).toEqual({
       errors: {},
       input: {
-        surface: 'HOME',
+        surface: { kind: 'HOME' },
         position: 2,
-        collectionId: 'Q29sbGVjdGlvbjox',
+        target: { collectionId: 'Q29sbGVjdGlvbjox' },
         startsAt: '2026-11-01T09:00:00.000000123Z',
         audience: { newUsers: true, genreAffinity: null, ageBands: [], countries: ['FR'] },
       },
@@ -53,9 +55,9 @@ describe('editing pins and rules in place', () => {
     const form = { ...placementFormFrom(p), position: '5', startsAt: '2026-11-02T10:00', audience: EMPTY_AUDIENCE };
     const { input } = toPlacementUpdate(form, p);
     expect(input).toEqual({
-      surface: 'HOME',
+      surface: { kind: 'HOME' },
       position: 5,
-      collectionId: 'Q29sbGVjdGlvbjox',
+      target: { collectionId: 'Q29sbGVjdGlvbjox' },
       startsAt: '2026-11-02T09:00:00.000Z',
       audience: { newUsers: false, genreAffinity: null, ageBands: [], countries: [] },
     });
@@ -81,6 +83,9 @@ describe('editing pins and rules in place', () => {
     expect(ruleFormFrom(ruleRow({ kind: 'BLOCK', multiplier: 0, reason: null, note: null })).multiplier).toBe('');
     expect(ruleFormFrom(ruleRow({ genre: null, yearFrom: 1940, yearTo: 1959 }))).toMatchObject({ targetKind: 'years', yearFrom: '1940', yearTo: '1959' });
     expect(ruleFormFrom(ruleRow({ genre: null, person: { id: 'p4', name: 'Agnès Varda' } }))).toMatchObject({ targetKind: 'person', personId: 'p4' });
+    // No surface: every surface (the form's empty choice).
+    expect(ruleFormFrom(ruleRow({ surface: null })).surface).toBe('');
+    expect(ruleFormFrom(ruleRow({ surface: { kind: 'GENRE', genre: 'Drama' } })).surface).toBe('GENRE:Drama');
   });
 
   it('builds the update of a boost with its reason and note, keeping the exact end', () => {
@@ -90,8 +95,8 @@ describe('editing pins and rules in place', () => {
       input: {
         kind: 'BOOST',
         multiplier: 2,
-        genre: 'Documentary',
-        surface: 'HOME',
+        target: { genre: 'Documentary' },
+        surface: { kind: 'HOME' },
         endsAt: '2026-12-01T08:59:30Z',
         note: 'Agreed with marketing for November',
         reason: 'Docs of the month',
@@ -109,7 +114,13 @@ describe('editing pins and rules in place', () => {
   it('a boost turned into a bury loses its public reason (the API refuses one) but keeps its note', () => {
     const r = ruleRow();
     const { input } = toRuleUpdate({ ...ruleFormFrom(r), kind: 'BURY', multiplier: '' }, r);
-    expect(input).toEqual({ kind: 'BURY', genre: 'Documentary', surface: 'HOME', endsAt: '2026-12-01T08:59:30Z', note: 'Agreed with marketing for November' });
+    expect(input).toEqual({
+      kind: 'BURY',
+      target: { genre: 'Documentary' },
+      surface: { kind: 'HOME' },
+      endsAt: '2026-12-01T08:59:30Z',
+      note: 'Agreed with marketing for November',
+    });
   });
 
   it('checks the reason (80 characters) and the note (1000 characters) as the API does', () => {
@@ -149,9 +160,12 @@ describe('editing pins and rules in place', () => {
     expect(ruleServerErrors(bad('a boost multiplier must be above 1 and at most 10'))).toHaveProperty('multiplier');
     expect(ruleServerErrors(bad('unknown genre Docs'))).toEqual({ target: 'Unknown genre Docs.' });
     expect(ruleServerErrors(bad('yearFrom must not be after yearTo'))).toHaveProperty('yearTo');
+    expect(ruleServerErrors(bad('a year range needs `from` or `to`'))).toHaveProperty('target');
+    expect(ruleServerErrors(bad("a GENRE surface needs `genre`, the genre's name"))).toHaveProperty('surface');
     expect(ruleServerErrors(bad('the schedule must end after it starts'))).toHaveProperty('endsAt');
     expect(placementServerErrors(bad('position must be between 1 and 100'))).toEqual({ position: 'Position must be between 1 and 100.' });
     expect(placementServerErrors(bad('unknown surface "SIDEBAR": expected HOME, RECOMMENDATIONS or GENRE:<name>'))).toHaveProperty('surface');
+    expect(placementServerErrors(bad('`genre` is only for a GENRE surface'))).toHaveProperty('surface');
     expect(placementServerErrors(bad('"FRA" is not a two-letter country code such as FR'))).toHaveProperty('audience');
     expect(placementServerErrors(bad('give exactly one of movieId and collectionId'))).toHaveProperty('target');
     // Other codes, or messages naming no field, stay with the form's general error.

@@ -124,7 +124,7 @@ describe('audit filters', () => {
 describe('diversity settings', () => {
   it('sends every field, empty limits as null', () => {
     expect(validateDiversityForm({ ...defaultDiversityForm('HOME'), maxPerGenre: '3', mmrLambda: 0.7000000001 }).input).toEqual({
-      surface: 'HOME',
+      surface: { kind: 'HOME' },
       maxPerGenre: 3,
       mmrLambda: 0.7,
       calibration: 0,
@@ -142,11 +142,13 @@ describe('diversity settings', () => {
       calibration: 'Calibration must be between 0 and 1.',
       noveltyWeight: 'Novelty weight must be between 0 and 1.',
     });
+    expect(validateDiversityForm(defaultDiversityForm('GENRE:Drama')).input?.surface).toEqual({ kind: 'GENRE', genre: 'Drama' });
+    expect(validateDiversityForm(defaultDiversityForm('SIDEBAR'))).toEqual({ errors: { surface: 'Unknown surface.' }, input: null });
   });
 
   it('loads saved settings into the form', () => {
     expect(
-      formFromSettings({ surface: 'GENRE:Drama', maxPerGenre: null, mmrLambda: 0.6, calibration: 0.3, minGenres: 4, noveltyWeight: 0.1, updatedAt: null }),
+      formFromSettings({ surface: { kind: 'GENRE', genre: 'Drama' }, maxPerGenre: null, mmrLambda: 0.6, calibration: 0.3, minGenres: 4, noveltyWeight: 0.1, updatedAt: null }),
     ).toEqual({ surface: 'GENRE:Drama', maxPerGenre: '', mmrLambda: 0.6, calibration: 0.3, minGenres: '4', noveltyWeight: 0.1 });
   });
 

@@ -1,6 +1,13 @@
 // Compile-time checks (run by `npm run typecheck`): operations are typed end to end.
 import { describe, expect, it } from 'vitest';
-import { DashboardDocument, MoviesDocument, SetMovieAvailabilityDocument, type MoviesQuery } from '../src/gql/graphql';
+import {
+  CreatePlacementDocument,
+  DashboardDocument,
+  MoviesDocument,
+  PlacementsDocument,
+  SetMovieAvailabilityDocument,
+  type MoviesQuery,
+} from '../src/gql/graphql';
 import type { GraphQLClient } from '../src/lib/client';
 
 export async function typeChecks(client: GraphQLClient) {
@@ -10,7 +17,13 @@ export async function typeChecks(client: GraphQLClient) {
   // @ts-expect-error — `first` is required by the Movies operation.
   await client.request(MoviesDocument, {});
   // @ts-expect-error — wrong variable type.
-  await client.request(SetMovieAvailabilityDocument, { id: 'x', available: 'yes' });
+  await client.request(SetMovieAvailabilityDocument, { input: { id: 'x', available: 'yes' } });
+  // @ts-expect-error — mutations take one `input` argument, not loose ones.
+  await client.request(SetMovieAvailabilityDocument, { id: 'x', available: true });
+  // @ts-expect-error — a placement pins a movie or a collection (@oneOf), not both.
+  await client.request(CreatePlacementDocument, { input: { surface: { kind: 'HOME' }, position: 1, target: { movieId: 'm', collectionId: 'c' } } });
+  // @ts-expect-error — not a SurfaceKind value.
+  await client.request(PlacementsDocument, { surface: { kind: 'SIDEBAR' } });
   const m: MoviesQuery = await client.request(MoviesDocument, { first: 5, filter: { search: 'x' }, orderBy: 'TITLE_ASC' });
   // @ts-expect-error — not a MovieOrderBy value.
   await client.request(MoviesDocument, { first: 5, orderBy: 'RANDOM' });

@@ -23,8 +23,8 @@ local Q = {
   movies = "{ movies(first: 20) { edges { node { id title } } } }",
   recommendations = "{ recommendations(first: 10) { edges { node { source reason { text } movie { id title } } } } }",
   homeFeed = "{ homeFeed(rows: 4, itemsPerRow: 5) { rows { key items { source reason { text } movie { id title } } } } }",
-  recordEvent = "mutation($input: EventInput!) { recordEvent(input: $input) { id } }",
-  rateMovie = "mutation($movieId: ID!, $score: Float!) { rateMovie(movieId: $movieId, score: $score) { score } }",
+  recordEvent = "mutation($input: RecordEventInput!) { recordEvent(input: $input) { event { id } } }",
+  rateMovie = "mutation($movieId: ID!, $score: Float!) { rateMovie(input: {movieId: $movieId, score: $score}) { rating { score } } }",
 }
 local EVENT_KINDS = { "CLICK", "VIEW_START" }
 local SCORES = { "0.5", "1.0", "1.5", "2.0", "2.5", "3.0", "3.5", "4.0", "4.5", "5.0" }

@@ -30,9 +30,11 @@
 }`;
 
   const RATE_MUTATION = `mutation ExampleRate($movieId: ID!, $score: Float!) {
-  rateMovie(movieId: $movieId, score: $score) {
-    score
-    movie { id title myRating }
+  rateMovie(input: { movieId: $movieId, score: $score }) {
+    rating {
+      score
+      movie { id title myRating }
+    }
   }
 }`;
 
@@ -245,7 +247,7 @@
       const { data, errors } = await graphql(
         connection.api, connection.token, RATE_MUTATION, { movieId: movie.id, score }, 'ExampleRate');
       showErrors(errors);
-      const rating = data && data.rateMovie;
+      const rating = data && data.rateMovie && data.rateMovie.rating;
       if (rating) {
         mine.textContent = `Your rating: ${formatScore(rating.score)}`;
         setStatus(`Rated ${rating.movie.title} ${formatScore(rating.score)}`);

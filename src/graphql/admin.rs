@@ -44,7 +44,7 @@ impl From<entities::staff::Model> for StaffAccount {
 
 /// A new staff account.
 #[derive(InputObject)]
-pub struct StaffInput {
+pub struct CreateStaffInput {
     /// Email address.
     #[graphql(validator(email, max_length = 254))]
     pub email: String,
@@ -55,9 +55,11 @@ pub struct StaffInput {
     pub role: Role,
 }
 
-/// Changes to a staff account; omitted fields stay.
+/// A staff account and the changes to make; omitted fields stay.
 #[derive(InputObject)]
-pub struct StaffPatchInput {
+pub struct UpdateStaffInput {
+    /// The staff account's opaque id.
+    pub id: ID,
     /// New role.
     pub role: Option<Role>,
     /// Disable or enable.
@@ -97,9 +99,21 @@ pub struct RequestStats {
     pub errors: u64,
 }
 
-/// A signed-in staff session.
+/// A staff member's email and password.
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// The staff account's email address, matched ignoring case and surrounding spaces
+    /// (3–254 characters).
+    #[graphql(validator(min_length = 3, max_length = 254))]
+    pub email: String,
+    /// The account's password (1–1024 characters).
+    #[graphql(validator(min_length = 1, max_length = 1024), secret)]
+    pub password: String,
+}
+
+/// The result of `login`: a signed-in staff session.
 #[derive(SimpleObject)]
-pub struct AuthPayload {
+pub struct LoginPayload {
     /// Bearer token for the `Authorization` header.
     pub token: String,
     /// The staff member's role.
@@ -244,23 +258,13 @@ impl AdminMutation {
     async fn login(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            validator(min_length = 3, max_length = 254),
-            desc = "The staff account's email address, matched ignoring case and surrounding spaces (3–254 characters)."
-        )]
-        email: String,
-        #[graphql(
-            validator(min_length = 1, max_length = 1024),
-            secret,
-            desc = "The account's password (1–1024 characters)."
-        )]
-        password: String,
-    ) -> Result<AuthPayload> {
+        #[graphql(desc = "The staff member's email and password.")] input: LoginInput,
+    ) -> Result<LoginPayload> {
         let client = ctx.data_opt::<ClientAddr>().and_then(|c| c.0);
-        let s = staff::login(state(ctx)?, &email, &password, client)
+        let s = staff::login(state(ctx)?, &input.email, &input.password, client)
             .await
             .gql()?;
-        Ok(AuthPayload {
+        Ok(LoginPayload {
             token: s.token,
             role: s.role,
             expires_at: s.expires_at,
@@ -273,8 +277,8 @@ impl AdminMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new account's email, password (at least 10 characters) and role.")]
-        input: StaffInput,
-    ) -> Result<StaffAccount> {
+        input: CreateStaffInput,
+    ) -> Result<CreateStaffPayload> {
         let actor = staff_actor(ctx, &[])?;
         let new = NewStaff {
             email: input.email,
@@ -282,7 +286,9 @@ impl AdminMutation {
             role: input.role,
         };
         let m = staff::create(state(ctx)?, actor, new).await.gql()?;
-        Ok(m.into())
+        Ok(CreateStaffPayload {
+            staff_account: m.into(),
+        })
     }
 
     /// Changes a staff account's role, disables or enables it, or sets a new password
@@ -291,18 +297,35 @@ impl AdminMutation {
     async fn update_staff(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The staff account's opaque id.")] id: ID,
-        #[graphql(desc = "The changes to make; omitted fields stay as they are.")]
-        input: StaffPatchInput,
-    ) -> Result<StaffAccount> {
+        #[graphql(
+            desc = "The staff account and the changes to make; omitted fields stay as they are."
+        )]
+        input: UpdateStaffInput,
+    ) -> Result<UpdateStaffPayload> {
         let actor = staff_actor(ctx, &[])?;
-        let id = ids::decode(Kind::Staff, &id).gql()?;
+        let id = ids::decode(Kind::Staff, &input.id).gql()?;
         let patch = StaffPatch {
             role: input.role,
             disabled: input.disabled,
             password: input.password,
         };
         let m = staff::update(state(ctx)?, actor, id, patch).await.gql()?;
-        Ok(m.into())
+        Ok(UpdateStaffPayload {
+            staff_account: m.into(),
+        })
     }
+}
+
+/// The result of `createStaff`.
+#[derive(SimpleObject)]
+pub struct CreateStaffPayload {
+    /// The new account.
+    pub staff_account: StaffAccount,
+}
+
+/// The result of `updateStaff`.
+#[derive(SimpleObject)]
+pub struct UpdateStaffPayload {
+    /// The account as it now is.
+    pub staff_account: StaffAccount,
 }

@@ -3,14 +3,15 @@
 //! and admins, validated first, written in one transaction with its audit entry, and served on
 //! the next request.
 use async_graphql::{
-    ComplexObject, Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result,
-    SimpleObject, ID,
+    ComplexObject, Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object,
+    OneofObject, Result, SimpleObject, ID,
 };
 use chrono::{DateTime, Utc};
 
 use super::ids::{self, Kind};
 use super::movies::{load_movie, prime_movie_loaders, Movie, Person};
-use super::pagination::{page, page_args, Page};
+use super::pagination::{page, Page, Window};
+use super::vocab::{AgeBand, SurfaceGql, SurfaceInput};
 use super::{staff_actor, state};
 use crate::app::curation as app_curation;
 use crate::auth::{Principal, Role, RoleGuard};
@@ -41,8 +42,8 @@ pub struct AudienceGql {
     pub new_users: bool,
     /// Only users whose history leans to this genre.
     pub genre_affinity: Option<String>,
-    /// Only users in one of these age bands (e.g. 25-34).
-    pub age_bands: Vec<String>,
+    /// Only users in one of these age bands.
+    pub age_bands: Vec<AgeBand>,
     /// Only users in one of these countries (ISO 3166-1 alpha-2).
     pub countries: Vec<String>,
     /// A short description, e.g. "Everyone" or "New users · aged 18-24, 25-34".
@@ -55,7 +56,11 @@ impl From<Audience> for AudienceGql {
             description: a.describe(),
             new_users: a.new_users,
             genre_affinity: a.genre_affinity,
-            age_bands: a.age_bands,
+            age_bands: a
+                .age_bands
+                .iter()
+                .filter_map(|b| AgeBand::from_stored(b))
+                .collect(),
             countries: a.countries,
         }
     }
@@ -71,7 +76,7 @@ pub struct AudienceInput {
     pub genre_affinity: Option<String>,
     /// Only users in one of these age bands.
     #[graphql(validator(max_items = 10))]
-    pub age_bands: Option<Vec<String>>,
+    pub age_bands: Option<Vec<AgeBand>>,
     /// Only users in one of these countries (ISO 3166-1 alpha-2).
     #[graphql(validator(max_items = 50))]
     pub countries: Option<Vec<String>>,
@@ -82,7 +87,12 @@ impl From<AudienceInput> for Audience {
         Self {
             new_users: i.new_users.unwrap_or(false),
             genre_affinity: i.genre_affinity,
-            age_bands: i.age_bands.unwrap_or_default(),
+            age_bands: i
+                .age_bands
+                .unwrap_or_default()
+                .into_iter()
+                .map(AgeBand::stored)
+                .collect(),
             countries: i.countries.unwrap_or_default(),
         }
     }
@@ -215,7 +225,7 @@ impl Collection {
 
 /// A new collection (created as a draft).
 #[derive(InputObject)]
-pub struct CollectionInput {
+pub struct CreateCollectionInput {
     /// Unique, URL-friendly: lower-case letters, digits and hyphens.
     pub slug: String,
     /// Title.
@@ -234,6 +244,15 @@ pub struct CollectionInput {
     pub ends_at: Option<DateTime<Utc>>,
     /// Who it is for (default everyone).
     pub audience: Option<AudienceInput>,
+}
+
+/// A collection and the changes to make; omitted fields stay, `null` clears an optional one.
+#[derive(InputObject)]
+pub struct UpdateCollectionInput {
+    /// The collection's opaque id.
+    pub id: ID,
+    #[graphql(flatten)]
+    pub changes: CollectionPatchInput,
 }
 
 /// Changes to a collection; omitted fields stay, `null` clears an optional one.
@@ -264,8 +283,8 @@ pub struct CollectionPatchInput {
 pub struct Placement {
     /// Opaque identifier.
     pub id: ID,
-    /// HOME, RECOMMENDATIONS or GENRE:<name>.
-    pub surface: String,
+    /// Where it is shown.
+    pub surface: SurfaceGql,
     /// 1-based slot: a position in a list, or a row of the home feed for a collection.
     pub position: i32,
     #[graphql(skip)]
@@ -288,7 +307,7 @@ impl From<placements::Model> for Placement {
     fn from(m: placements::Model) -> Self {
         Self {
             id: ids::encode(Kind::Placement, m.id as i64),
-            surface: m.surface,
+            surface: SurfaceGql::from_key(&m.surface),
             position: m.position,
             movie_id: m.movie_id,
             collection_id: m.collection_id,
@@ -327,23 +346,39 @@ impl Placement {
     }
 }
 
-/// A new placement: exactly one of `movieId` and `collectionId`.
+/// What a placement pins: exactly one of a movie and a collection.
+#[derive(OneofObject)]
+pub enum PlacementTargetInput {
+    /// A movie, by opaque id.
+    MovieId(ID),
+    /// A collection, by opaque id; pinned as a row of the home feed.
+    CollectionId(ID),
+}
+
+/// A placement's settings.
 #[derive(InputObject)]
-pub struct PlacementInput {
-    /// HOME, RECOMMENDATIONS or GENRE:<name>.
-    pub surface: String,
+pub struct CreatePlacementInput {
+    /// Where it is shown.
+    pub surface: SurfaceInput,
     /// 1-based slot (at most 100).
     pub position: i32,
-    /// The movie to pin.
-    pub movie_id: Option<ID>,
-    /// The collection to pin.
-    pub collection_id: Option<ID>,
+    /// What it pins.
+    pub target: PlacementTargetInput,
     /// Shown from this time.
     pub starts_at: Option<DateTime<Utc>>,
     /// Shown until this time; must be after `startsAt`.
     pub ends_at: Option<DateTime<Utc>>,
     /// Who it is for (default everyone).
     pub audience: Option<AudienceInput>,
+}
+
+/// A placement and its new settings, which replace all the old ones.
+#[derive(InputObject)]
+pub struct UpdatePlacementInput {
+    /// The placement's opaque id.
+    pub id: ID,
+    #[graphql(flatten)]
+    pub settings: CreatePlacementInput,
 }
 
 /// What a rule does.
@@ -379,7 +414,7 @@ pub struct Rule {
     /// Last year of a year-range target.
     pub year_to: Option<i32>,
     /// The surface it applies to; null for every surface.
-    pub surface: Option<String>,
+    pub surface: Option<SurfaceGql>,
     /// In force from this time.
     pub starts_at: Option<DateTime<Utc>>,
     /// In force until this time.
@@ -406,7 +441,7 @@ impl From<rules::Model> for Rule {
             person_id: m.person_id,
             year_from: m.year_from,
             year_to: m.year_to,
-            surface: m.surface,
+            surface: m.surface.as_deref().map(SurfaceGql::from_key),
             live: (Schedule {
                 starts_at: m.starts_at,
                 ends_at: m.ends_at,
@@ -460,27 +495,41 @@ impl Rule {
     }
 }
 
-/// A new rule: exactly one target (`movieId`, `genre`, `personId`, or a year range).
+/// A range of release years; at least one bound.
 #[derive(InputObject)]
-pub struct RuleInput {
+pub struct YearRangeInput {
+    /// Movies released in or after this year.
+    pub from: Option<i32>,
+    /// Movies released in or before this year.
+    pub to: Option<i32>,
+}
+
+/// What a rule applies to: exactly one of a movie, a genre, a person or a range of years.
+#[derive(OneofObject)]
+pub enum RuleTargetInput {
+    /// A movie, by opaque id.
+    MovieId(ID),
+    /// A genre, by name (at most 64 characters).
+    #[graphql(validator(max_length = 64))]
+    Genre(String),
+    /// A person (director or cast), by opaque id.
+    PersonId(ID),
+    /// Movies released in a range of years.
+    Years(YearRangeInput),
+}
+
+/// A rule's settings.
+#[derive(InputObject)]
+pub struct CreateRuleInput {
     /// What it does.
     pub kind: RuleKind,
     /// BOOST: > 1 (default 1.5, at most 10); BURY: between 0 and 1 (default 0.5); ignored for
     /// BLOCK.
     pub multiplier: Option<f64>,
-    /// Target a movie.
-    pub movie_id: Option<ID>,
-    /// Target a genre, by name.
-    #[graphql(validator(max_length = 64))]
-    pub genre: Option<String>,
-    /// Target a person (director or cast).
-    pub person_id: Option<ID>,
-    /// Target movies released in or after this year.
-    pub year_from: Option<i32>,
-    /// Target movies released in or before this year.
-    pub year_to: Option<i32>,
+    /// What it applies to.
+    pub target: RuleTargetInput,
     /// Only on this surface (default every surface).
-    pub surface: Option<String>,
+    pub surface: Option<SurfaceInput>,
     /// In force from this time.
     pub starts_at: Option<DateTime<Utc>>,
     /// In force until this time; must be after `startsAt`.
@@ -492,12 +541,21 @@ pub struct RuleInput {
     pub reason: Option<String>,
 }
 
+/// A rule and its new settings, which replace all the old ones.
+#[derive(InputObject)]
+pub struct UpdateRuleInput {
+    /// The rule's opaque id.
+    pub id: ID,
+    #[graphql(flatten)]
+    pub settings: CreateRuleInput,
+}
+
 /// A surface's diversity settings.
 #[derive(SimpleObject, Clone)]
 #[graphql(name = "DiversitySettings")]
 pub struct DiversitySettingsGql {
-    /// HOME, RECOMMENDATIONS or GENRE:<name>.
-    pub surface: String,
+    /// The surface they apply to.
+    pub surface: SurfaceGql,
     /// At most this many movies of one genre in any 10 consecutive positions.
     pub max_per_genre: Option<i32>,
     /// MMR trade-off: 1 = relevance only, 0 = diversity only.
@@ -515,7 +573,7 @@ pub struct DiversitySettingsGql {
 impl From<diversity_settings::Model> for DiversitySettingsGql {
     fn from(m: diversity_settings::Model) -> Self {
         Self {
-            surface: m.surface,
+            surface: SurfaceGql::from_key(&m.surface),
             max_per_genre: m.max_per_genre,
             mmr_lambda: m.mmr_lambda,
             calibration: m.calibration,
@@ -528,9 +586,9 @@ impl From<diversity_settings::Model> for DiversitySettingsGql {
 
 /// New diversity settings for a surface; omitted fields take their neutral defaults.
 #[derive(InputObject)]
-pub struct DiversitySettingsInput {
-    /// HOME, RECOMMENDATIONS or GENRE:<name>.
-    pub surface: String,
+pub struct SetDiversitySettingsInput {
+    /// The surface they apply to.
+    pub surface: SurfaceInput,
     /// At least 1.
     pub max_per_genre: Option<i32>,
     /// 0–1 (default 1).
@@ -571,7 +629,7 @@ impl CurationQuery {
 
     /// Collections, most recently changed first. Anyone sees published collections within
     /// their schedule; editors and admins see all, optionally of one status.
-    #[graphql(complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::limits::list(1, first.or(last), 20, child_complexity)")]
     async fn collections(
         &self,
         ctx: &Context<'_>,
@@ -581,14 +639,32 @@ impl CurationQuery {
         )]
         after: Option<String>,
         #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return, counting back from `before` or from the end of the list (1–100; default 20); not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the first item seen (the next page's `startCursor`): the page ends just before it, for paging backward."
+        )]
+        before: Option<String>,
+        #[graphql(
             desc = "Only collections with this status (omitted, every one the caller may see); only editors and admins may ask for a status other than PUBLISHED (FORBIDDEN otherwise)."
         )]
         status: Option<CollectionStatus>,
     ) -> Result<Page<Collection>> {
-        let (offset, limit) = page_args(first, after.as_deref()).gql()?;
+        let window = Window::new(first, after.as_deref(), last, before.as_deref()).gql()?;
         let db = &state(ctx)?.db;
         if is_curator(ctx) {
             let st = status.map(|s| [app_curation::CollectionStatus::from(s).as_str()]);
+            let statuses = st.as_ref().map(|s| &s[..]);
+            let (offset, limit) = window
+                .resolve(|| async {
+                    repo_curation::list_collections(db, statuses, 0, 0)
+                        .await
+                        .map(|(_, t)| t)
+                        .gql()
+                })
+                .await?;
             let (rows, total) =
                 repo_curation::list_collections(db, st.as_ref().map(|s| &s[..]), offset, limit)
                     .await
@@ -613,6 +689,7 @@ impl CurationQuery {
             .filter(|c| c.live)
             .collect();
         let total = live.len() as u64;
+        let (offset, limit) = window.within(total);
         Ok(page(
             live.into_iter()
                 .skip(offset as usize)
@@ -628,24 +705,16 @@ impl CurationQuery {
     async fn placements(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Only placements on this surface: HOME, RECOMMENDATIONS or GENRE:<name> (omitted, every surface; anything else is BAD_USER_INPUT)."
-        )]
-        surface: Option<String>,
+        #[graphql(desc = "Only placements on this surface (omitted, every surface).")]
+        surface: Option<SurfaceInput>,
     ) -> Result<Vec<Placement>> {
-        let s = surface
-            .as_deref()
-            .map(Surface::parse)
-            .transpose()
-            .map_err(|e| AppError::bad_input(e).extend())?;
-        Ok(
-            repo_curation::placements(&state(ctx)?.db, s.as_ref().map(|s| s.key()).as_deref())
-                .await
-                .gql()?
-                .into_iter()
-                .map(Placement::from)
-                .collect(),
-        )
+        let key = surface.as_ref().map(SurfaceInput::key).transpose().gql()?;
+        Ok(repo_curation::placements(&state(ctx)?.db, key.as_deref())
+            .await
+            .gql()?
+            .into_iter()
+            .map(Placement::from)
+            .collect())
     }
 
     /// Boost, bury and block rules, oldest first (editors, admins).
@@ -675,6 +744,129 @@ impl CurationQuery {
 #[derive(Default)]
 pub struct CurationMutation;
 
+/// The result of `setDiversitySettings`.
+#[derive(SimpleObject)]
+pub struct SetDiversitySettingsPayload {
+    /// The surface's settings as they now are.
+    pub diversity_settings: DiversitySettingsGql,
+}
+
+/// The collection whose status changes.
+#[derive(InputObject)]
+pub struct PublishCollectionInput {
+    /// The collection's opaque id.
+    pub id: ID,
+}
+
+/// The collection to archive.
+#[derive(InputObject)]
+pub struct ArchiveCollectionInput {
+    /// The collection's opaque id.
+    pub id: ID,
+}
+
+/// A collection and its new list of movies.
+#[derive(InputObject)]
+pub struct SetCollectionMoviesInput {
+    /// The collection's opaque id.
+    pub id: ID,
+    /// The movies' opaque ids in the order to show them (at most 500, each once); an empty
+    /// list empties the collection.
+    #[graphql(validator(max_items = 500))]
+    pub movie_ids: Vec<ID>,
+}
+
+/// The placement to remove.
+#[derive(InputObject)]
+pub struct DeletePlacementInput {
+    /// The placement's opaque id.
+    pub id: ID,
+}
+
+/// The rule to remove.
+#[derive(InputObject)]
+pub struct DeleteRuleInput {
+    /// The rule's opaque id.
+    pub id: ID,
+}
+
+/// The result of `createCollection`.
+#[derive(SimpleObject)]
+pub struct CreateCollectionPayload {
+    /// The new collection.
+    pub collection: Collection,
+}
+
+/// The result of `updateCollection`.
+#[derive(SimpleObject)]
+pub struct UpdateCollectionPayload {
+    /// The collection as it now is.
+    pub collection: Collection,
+}
+
+/// The result of `setCollectionMovies`.
+#[derive(SimpleObject)]
+pub struct SetCollectionMoviesPayload {
+    /// The collection as it now is.
+    pub collection: Collection,
+}
+
+/// The result of `publishCollection`.
+#[derive(SimpleObject)]
+pub struct PublishCollectionPayload {
+    /// The collection as it now is.
+    pub collection: Collection,
+}
+
+/// The result of `archiveCollection`.
+#[derive(SimpleObject)]
+pub struct ArchiveCollectionPayload {
+    /// The collection as it now is.
+    pub collection: Collection,
+}
+
+/// The result of `createPlacement`.
+#[derive(SimpleObject)]
+pub struct CreatePlacementPayload {
+    /// The new placement.
+    pub placement: Placement,
+}
+
+/// The result of `updatePlacement`.
+#[derive(SimpleObject)]
+pub struct UpdatePlacementPayload {
+    /// The placement as it now is.
+    pub placement: Placement,
+}
+
+/// The result of `createRule`.
+#[derive(SimpleObject)]
+pub struct CreateRulePayload {
+    /// The new rule.
+    pub rule: Rule,
+}
+
+/// The result of `updateRule`.
+#[derive(SimpleObject)]
+pub struct UpdateRulePayload {
+    /// The rule as it now is.
+    pub rule: Rule,
+}
+
+/// The result of `deletePlacement`.
+#[derive(SimpleObject)]
+pub struct DeletePlacementPayload {
+    /// Whether a placement was removed (false when there was none).
+    pub deleted: bool,
+}
+
+/// The result of `deleteRule`.
+#[derive(SimpleObject)]
+pub struct DeleteRulePayload {
+    /// Whether a rule was removed (false when there was none).
+    pub deleted: bool,
+}
+
 #[Object]
 impl CurationMutation {
     /// Creates a collection as a draft. A taken slug is CONFLICT; an unknown movie is
@@ -683,8 +875,8 @@ impl CurationMutation {
     async fn create_collection(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The new collection, created as a draft.")] input: CollectionInput,
-    ) -> Result<Collection> {
+        #[graphql(desc = "The new collection, created as a draft.")] input: CreateCollectionInput,
+    ) -> Result<CreateCollectionPayload> {
         let actor = curator(ctx)?;
         let new = app_curation::NewCollection {
             slug: input.slug,
@@ -698,7 +890,9 @@ impl CurationMutation {
         let c = app_curation::create_collection(state(ctx)?, actor, new)
             .await
             .gql()?;
-        Ok(c.into())
+        Ok(CreateCollectionPayload {
+            collection: c.into(),
+        })
     }
 
     /// Changes a collection's details, schedule, audience or status.
@@ -706,14 +900,14 @@ impl CurationMutation {
     async fn update_collection(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The collection's opaque id.")] id: ID,
         #[graphql(
-            desc = "The changes to make; omitted fields stay as they are, and `null` clears an optional one."
+            desc = "The collection and the changes to make; omitted fields stay as they are, and `null` clears an optional one."
         )]
-        input: CollectionPatchInput,
-    ) -> Result<Collection> {
+        input: UpdateCollectionInput,
+    ) -> Result<UpdateCollectionPayload> {
         let actor = curator(ctx)?;
-        let id = ids::decode(Kind::Collection, &id).gql()?;
+        let id = ids::decode(Kind::Collection, &input.id).gql()?;
+        let input = input.changes;
         let patch = app_curation::CollectionPatch {
             slug: input.slug,
             title: input.title,
@@ -727,7 +921,9 @@ impl CurationMutation {
         let c = app_curation::update_collection(state(ctx)?, actor, id, patch)
             .await
             .gql()?;
-        Ok(c.into())
+        Ok(UpdateCollectionPayload {
+            collection: c.into(),
+        })
     }
 
     /// Replaces a collection's movies with these, in this order (to reorder, send the new
@@ -736,20 +932,18 @@ impl CurationMutation {
     async fn set_collection_movies(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The collection's opaque id.")] id: ID,
-        #[graphql(
-            validator(max_items = 500),
-            desc = "The movies' opaque ids in the order to show them (at most 500, each once); an empty list empties the collection."
-        )]
-        movie_ids: Vec<ID>,
-    ) -> Result<Collection> {
+        #[graphql(desc = "The collection and its movies in order.")]
+        input: SetCollectionMoviesInput,
+    ) -> Result<SetCollectionMoviesPayload> {
         let actor = curator(ctx)?;
-        let id = ids::decode(Kind::Collection, &id).gql()?;
-        let movies = self::movie_ids(&movie_ids)?;
+        let id = ids::decode(Kind::Collection, &input.id).gql()?;
+        let movies = self::movie_ids(&input.movie_ids)?;
         let c = app_curation::set_collection_movies(state(ctx)?, actor, id, &movies)
             .await
             .gql()?;
-        Ok(c.into())
+        Ok(SetCollectionMoviesPayload {
+            collection: c.into(),
+        })
     }
 
     /// Publishes a collection: it is shown to its audience within its schedule.
@@ -757,9 +951,10 @@ impl CurationMutation {
     async fn publish_collection(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The collection's opaque id.")] id: ID,
-    ) -> Result<Collection> {
-        set_status(ctx, &id, CollectionStatus::Published).await
+        #[graphql(desc = "The collection to publish.")] input: PublishCollectionInput,
+    ) -> Result<PublishCollectionPayload> {
+        let collection = set_status(ctx, &input.id, CollectionStatus::Published).await?;
+        Ok(PublishCollectionPayload { collection })
     }
 
     /// Archives a collection: it is no longer shown.
@@ -767,9 +962,10 @@ impl CurationMutation {
     async fn archive_collection(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The collection's opaque id.")] id: ID,
-    ) -> Result<Collection> {
-        set_status(ctx, &id, CollectionStatus::Archived).await
+        #[graphql(desc = "The collection to archive.")] input: ArchiveCollectionInput,
+    ) -> Result<ArchiveCollectionPayload> {
+        let collection = set_status(ctx, &input.id, CollectionStatus::Archived).await?;
+        Ok(ArchiveCollectionPayload { collection })
     }
 
     /// Pins a movie or a collection at a position of a surface.
@@ -778,16 +974,18 @@ impl CurationMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "The placement: a surface, a position and exactly one of a movie and a collection."
+            desc = "The placement: a surface, a position and what it pins (a movie or a collection)."
         )]
-        input: PlacementInput,
-    ) -> Result<Placement> {
+        input: CreatePlacementInput,
+    ) -> Result<CreatePlacementPayload> {
         let actor = curator(ctx)?;
         let new = new_placement(input)?;
         let p = app_curation::create_placement(state(ctx)?, actor, new)
             .await
             .gql()?;
-        Ok(p.into())
+        Ok(CreatePlacementPayload {
+            placement: p.into(),
+        })
     }
 
     /// Replaces a placement's settings with the same checks as `createPlacement` (editors,
@@ -796,31 +994,33 @@ impl CurationMutation {
     async fn update_placement(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The placement's opaque id.")] id: ID,
-        #[graphql(desc = "The placement's new settings, which replace all the old ones.")]
-        input: PlacementInput,
-    ) -> Result<Placement> {
+        #[graphql(desc = "The placement and its new settings, which replace all the old ones.")]
+        input: UpdatePlacementInput,
+    ) -> Result<UpdatePlacementPayload> {
         let actor = curator(ctx)?;
-        let id = ids::decode(Kind::Placement, &id).gql()?;
-        let new = new_placement(input)?;
+        let id = ids::decode(Kind::Placement, &input.id).gql()?;
+        let new = new_placement(input.settings)?;
         let p = app_curation::update_placement(state(ctx)?, actor, id, new)
             .await
             .gql()?;
-        Ok(p.into())
+        Ok(UpdatePlacementPayload {
+            placement: p.into(),
+        })
     }
 
-    /// Removes a placement; false when there was none.
+    /// Removes a placement; `deleted` is false when there was none.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
     async fn delete_placement(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The placement's opaque id.")] id: ID,
-    ) -> Result<bool> {
+        #[graphql(desc = "The placement to remove.")] input: DeletePlacementInput,
+    ) -> Result<DeletePlacementPayload> {
         let actor = curator(ctx)?;
-        let id = ids::decode(Kind::Placement, &id).gql()?;
-        app_curation::delete_placement(state(ctx)?, actor, id)
+        let id = ids::decode(Kind::Placement, &input.id).gql()?;
+        let deleted = app_curation::delete_placement(state(ctx)?, actor, id)
             .await
-            .gql()
+            .gql()?;
+        Ok(DeletePlacementPayload { deleted })
     }
 
     /// Adds a boost, bury or block rule.
@@ -828,13 +1028,13 @@ impl CurationMutation {
     async fn create_rule(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The rule: what it does and exactly one target.")] input: RuleInput,
-    ) -> Result<Rule> {
+        #[graphql(desc = "The rule: what it does and what it applies to.")] input: CreateRuleInput,
+    ) -> Result<CreateRulePayload> {
         let actor = curator(ctx)?;
         let r = app_curation::create_rule(state(ctx)?, actor, new_rule(input)?)
             .await
             .gql()?;
-        Ok(r.into())
+        Ok(CreateRulePayload { rule: r.into() })
     }
 
     /// Replaces a rule's settings with the same checks as `createRule` (editors, admins);
@@ -843,30 +1043,30 @@ impl CurationMutation {
     async fn update_rule(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The rule's opaque id.")] id: ID,
-        #[graphql(desc = "The rule's new settings, which replace all the old ones.")]
-        input: RuleInput,
-    ) -> Result<Rule> {
+        #[graphql(desc = "The rule and its new settings, which replace all the old ones.")]
+        input: UpdateRuleInput,
+    ) -> Result<UpdateRulePayload> {
         let actor = curator(ctx)?;
-        let id = ids::decode(Kind::Rule, &id).gql()?;
-        let r = app_curation::update_rule(state(ctx)?, actor, id, new_rule(input)?)
+        let id = ids::decode(Kind::Rule, &input.id).gql()?;
+        let r = app_curation::update_rule(state(ctx)?, actor, id, new_rule(input.settings)?)
             .await
             .gql()?;
-        Ok(r.into())
+        Ok(UpdateRulePayload { rule: r.into() })
     }
 
-    /// Removes a rule; false when there was none.
+    /// Removes a rule; `deleted` is false when there was none.
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
     async fn delete_rule(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The rule's opaque id.")] id: ID,
-    ) -> Result<bool> {
+        #[graphql(desc = "The rule to remove.")] input: DeleteRuleInput,
+    ) -> Result<DeleteRulePayload> {
         let actor = curator(ctx)?;
-        let id = ids::decode(Kind::Rule, &id).gql()?;
-        app_curation::delete_rule(state(ctx)?, actor, id)
+        let id = ids::decode(Kind::Rule, &input.id).gql()?;
+        let deleted = app_curation::delete_rule(state(ctx)?, actor, id)
             .await
-            .gql()
+            .gql()?;
+        Ok(DeleteRulePayload { deleted })
     }
 
     /// Sets a surface's diversity settings (replacing the old ones).
@@ -877,9 +1077,10 @@ impl CurationMutation {
         #[graphql(
             desc = "The surface and its new settings; omitted fields take their neutral defaults."
         )]
-        input: DiversitySettingsInput,
-    ) -> Result<DiversitySettingsGql> {
+        input: SetDiversitySettingsInput,
+    ) -> Result<SetDiversitySettingsPayload> {
         let actor = curator(ctx)?;
+        let surface = input.surface.key().gql()?;
         // A negative count becomes 0, which the service refuses with the right message.
         let count = |v: Option<i32>| v.map(|m| u32::try_from(m).unwrap_or(0));
         let d = DiversitySettings {
@@ -889,25 +1090,24 @@ impl CurationMutation {
             min_genres: count(input.min_genres),
             novelty_weight: input.novelty_weight.unwrap_or(0.0),
         };
-        let m = app_curation::set_diversity(state(ctx)?, actor, &input.surface, d)
+        let m = app_curation::set_diversity(state(ctx)?, actor, &surface, d)
             .await
             .gql()?;
-        Ok(m.into())
+        Ok(SetDiversitySettingsPayload {
+            diversity_settings: m.into(),
+        })
     }
 }
 
-fn new_placement(input: PlacementInput) -> Result<app_curation::NewPlacement> {
-    let target = match (&input.movie_id, &input.collection_id) {
-        (Some(m), None) => PinTarget::Movie(ids::decode(Kind::Movie, m).gql()?),
-        (None, Some(c)) => PinTarget::Collection(ids::decode(Kind::Collection, c).gql()?),
-        _ => {
-            return Err(
-                AppError::bad_input("give exactly one of movieId and collectionId").extend(),
-            )
+fn new_placement(input: CreatePlacementInput) -> Result<app_curation::NewPlacement> {
+    let target = match &input.target {
+        PlacementTargetInput::MovieId(m) => PinTarget::Movie(ids::decode(Kind::Movie, m).gql()?),
+        PlacementTargetInput::CollectionId(c) => {
+            PinTarget::Collection(ids::decode(Kind::Collection, c).gql()?)
         }
     };
     Ok(app_curation::NewPlacement {
-        surface: input.surface,
+        surface: input.surface.key().gql()?,
         position: input.position,
         target,
         schedule: schedule(input.starts_at, input.ends_at),
@@ -915,18 +1115,34 @@ fn new_placement(input: PlacementInput) -> Result<app_curation::NewPlacement> {
     })
 }
 
-fn new_rule(input: RuleInput) -> Result<app_curation::NewRule> {
-    let decode =
-        |kind: Kind, id: &Option<ID>| id.as_ref().map(|i| ids::decode(kind, i)).transpose();
+fn new_rule(input: CreateRuleInput) -> Result<app_curation::NewRule> {
+    let (mut movie_id, mut genre, mut person_id, mut year_from, mut year_to) =
+        (None, None, None, None, None);
+    match input.target {
+        RuleTargetInput::MovieId(m) => movie_id = Some(ids::decode(Kind::Movie, &m).gql()?),
+        RuleTargetInput::Genre(g) => genre = Some(g),
+        RuleTargetInput::PersonId(p) => person_id = Some(ids::decode(Kind::Person, &p).gql()?),
+        RuleTargetInput::Years(y) => {
+            if y.from.is_none() && y.to.is_none() {
+                return Err(AppError::bad_input("a year range needs `from` or `to`").extend());
+            }
+            (year_from, year_to) = (y.from, y.to);
+        }
+    }
     Ok(app_curation::NewRule {
         kind: input.kind.into(),
         multiplier: input.multiplier,
-        movie_id: decode(Kind::Movie, &input.movie_id).gql()?,
-        genre: input.genre,
-        person_id: decode(Kind::Person, &input.person_id).gql()?,
-        year_from: input.year_from,
-        year_to: input.year_to,
-        surface: input.surface,
+        movie_id,
+        genre,
+        person_id,
+        year_from,
+        year_to,
+        surface: input
+            .surface
+            .as_ref()
+            .map(SurfaceInput::key)
+            .transpose()
+            .gql()?,
         schedule: schedule(input.starts_at, input.ends_at),
         note: input.note,
         reason: input.reason,

@@ -529,7 +529,7 @@ impl ExperimentMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The experiment's definition; it is created as a draft.")]
         input: CreateExperimentInput,
-    ) -> Result<Experiment> {
+    ) -> Result<CreateExperimentPayload> {
         let actor = experimenter(ctx)?;
         let count = |v: Option<i32>| v.map(|m| u32::try_from(m).unwrap_or(0));
         let variants = input
@@ -588,7 +588,8 @@ impl ExperimentMutation {
             window_hours: input.attribution_window_hours.unwrap_or(24),
             ends_at: input.ends_at,
         };
-        Ok(app_x::create(state(ctx)?, actor, new).await.gql()?.into())
+        let experiment = app_x::create(state(ctx)?, actor, new).await.gql()?.into();
+        Ok(CreateExperimentPayload { experiment })
     }
 
     /// Starts a draft: its variants are served from the next request. CONFLICT when another
@@ -597,11 +598,12 @@ impl ExperimentMutation {
     async fn start_experiment(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The experiment's opaque id.")] id: ID,
-    ) -> Result<Experiment> {
+        #[graphql(desc = "The experiment to start.")] input: StartExperimentInput,
+    ) -> Result<StartExperimentPayload> {
         let actor = experimenter(ctx)?;
-        let id = ids::decode(Kind::Experiment, &id).gql()?;
-        Ok(app_x::start(state(ctx)?, actor, id).await.gql()?.into())
+        let id = ids::decode(Kind::Experiment, &input.id).gql()?;
+        let experiment = app_x::start(state(ctx)?, actor, id).await.gql()?.into();
+        Ok(StartExperimentPayload { experiment })
     }
 
     /// Stops a running experiment; everyone gets the default again.
@@ -609,19 +611,15 @@ impl ExperimentMutation {
     async fn stop_experiment(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The experiment's opaque id.")] id: ID,
-        #[graphql(
-            validator(max_length = 500),
-            desc = "Why it is stopped, kept as its `stopReason` (at most 500 characters; trimmed, and blank counts as none)."
-        )]
-        reason: Option<String>,
-    ) -> Result<Experiment> {
+        #[graphql(desc = "The experiment to stop and why.")] input: StopExperimentInput,
+    ) -> Result<StopExperimentPayload> {
         let actor = experimenter(ctx)?;
-        let id = ids::decode(Kind::Experiment, &id).gql()?;
-        Ok(app_x::stop(state(ctx)?, actor, id, reason)
+        let id = ids::decode(Kind::Experiment, &input.id).gql()?;
+        let experiment = app_x::stop(state(ctx)?, actor, id, input.reason)
             .await
             .gql()?
-            .into())
+            .into();
+        Ok(StopExperimentPayload { experiment })
     }
 
     /// Ships a variant: its diversity settings become the surface's, the experiment stops
@@ -630,17 +628,71 @@ impl ExperimentMutation {
     async fn ship_variant(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The experiment's opaque id.")] experiment_id: ID,
-        #[graphql(desc = "The name of the variant to ship, exactly as defined (case-sensitive).")]
-        variant: String,
-    ) -> Result<Experiment> {
+        #[graphql(desc = "The experiment and the variant to ship.")] input: ShipVariantInput,
+    ) -> Result<ShipVariantPayload> {
         let actor = experimenter(ctx)?;
-        let id = ids::decode(Kind::Experiment, &experiment_id).gql()?;
-        Ok(app_x::ship(state(ctx)?, actor, id, &variant)
+        let id = ids::decode(Kind::Experiment, &input.experiment_id).gql()?;
+        let experiment = app_x::ship(state(ctx)?, actor, id, &input.variant)
             .await
             .gql()?
-            .into())
+            .into();
+        Ok(ShipVariantPayload { experiment })
     }
+}
+
+/// The result of `createExperiment`.
+#[derive(SimpleObject)]
+pub struct CreateExperimentPayload {
+    /// The new experiment, a draft.
+    pub experiment: Experiment,
+}
+
+/// The experiment to start.
+#[derive(InputObject)]
+pub struct StartExperimentInput {
+    /// The experiment's opaque id.
+    pub id: ID,
+}
+
+/// The result of `startExperiment`.
+#[derive(SimpleObject)]
+pub struct StartExperimentPayload {
+    /// The experiment as it now is.
+    pub experiment: Experiment,
+}
+
+/// The experiment to stop, and why.
+#[derive(InputObject)]
+pub struct StopExperimentInput {
+    /// The experiment's opaque id.
+    pub id: ID,
+    /// Why it is stopped, kept as its `stopReason` (at most 500 characters; trimmed, and
+    /// blank counts as none).
+    #[graphql(validator(max_length = 500))]
+    pub reason: Option<String>,
+}
+
+/// The result of `stopExperiment`.
+#[derive(SimpleObject)]
+pub struct StopExperimentPayload {
+    /// The experiment as it now is.
+    pub experiment: Experiment,
+}
+
+/// The experiment and the variant to ship.
+#[derive(InputObject)]
+pub struct ShipVariantInput {
+    /// The experiment's opaque id.
+    pub experiment_id: ID,
+    /// The name of the variant to ship, exactly as defined (case-sensitive).
+    pub variant: String,
+}
+
+/// The result of `shipVariant`.
+#[derive(SimpleObject)]
+pub struct ShipVariantPayload {
+    /// The experiment as it now is, with the shipped variant recorded.
+    pub experiment: Experiment,
 }
 
 /// A rate with its 95 % interval (users are the unit; delta method).

@@ -90,7 +90,7 @@ impl Event {
 
 /// An event to record.
 #[derive(InputObject)]
-pub struct EventInput {
+pub struct RecordEventInput {
     /// The movie.
     pub movie_id: ID,
     /// What happened.
@@ -118,8 +118,8 @@ impl FeedbackMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The event: the movie, what happened and optional details.")]
-        input: EventInput,
-    ) -> Result<Event> {
+        input: RecordEventInput,
+    ) -> Result<RecordEventPayload> {
         let user = require_user_row(ctx)?;
         let new = NewEvent {
             movie_id: ids::decode(Kind::Movie, &input.movie_id).gql()?,
@@ -132,6 +132,15 @@ impl FeedbackMutation {
         let e = feedback::record_event(state(ctx)?, &user, new)
             .await
             .gql()?;
-        Event::try_from(e).gql()
+        Ok(RecordEventPayload {
+            event: Event::try_from(e).gql()?,
+        })
     }
+}
+
+/// The result of `recordEvent`.
+#[derive(SimpleObject)]
+pub struct RecordEventPayload {
+    /// The recorded event.
+    pub event: Event,
 }

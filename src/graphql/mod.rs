@@ -15,6 +15,7 @@ pub mod privacy;
 pub mod ratings;
 pub mod recommendations;
 pub mod users;
+pub mod vocab;
 
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@ use super::ids::{self, Kind};
 use super::loaders::{
     Cached, CreditsLoader, GenresLoader, MovieLoader, MyRatingLoader, StatsLoader,
 };
-use super::pagination::{page_args, page_with, Page};
+use super::pagination::{page_with, Page, Window};
 use super::{staff_actor, state};
 use crate::app::catalogue::{self, MoviePatch, NewMovie};
 use crate::auth::{Principal, Role, RoleGuard};
@@ -243,7 +243,7 @@ impl Movie {
 #[ComplexObject]
 impl Person {
     /// Available movies this person directed or appears in, newest first.
-    #[graphql(complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::limits::list(1, first.or(last), 20, child_complexity)")]
     async fn movies(
         &self,
         ctx: &Context<'_>,
@@ -256,14 +256,27 @@ impl Person {
             desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page."
         )]
         after: Option<String>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return, counting back from `before` or from the end of the list (1–100; default 20); not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the first item seen (the next page's `startCursor`): the page ends just before it, for paging backward."
+        )]
+        before: Option<String>,
     ) -> Result<Page<Movie>> {
-        let (offset, limit) = page_args(first, after.as_deref()).gql()?;
+        let window = Window::new(first, after.as_deref(), last, before.as_deref()).gql()?;
         let filter = MovieFilter {
             person_id: Some(self.db_id),
             ..Default::default()
         };
+        let db = &state(ctx)?.db;
+        let (offset, limit) = window
+            .resolve(|| count_movies(db, &filter, MovieOrder::YearDesc))
+            .await?;
         let found = repo::list(
-            &state(ctx)?.db,
+            db,
             &filter,
             MovieOrder::YearDesc,
             offset,
@@ -374,6 +387,16 @@ async fn movie_page(ctx: &Context<'_>, found: repo::MoviePage, offset: u64) -> R
     ))
 }
 
+/// How many movies a filter matches (for a page counted from the end of the list).
+async fn count_movies(
+    db: &sea_orm::DatabaseConnection,
+    filter: &MovieFilter,
+    order: MovieOrder,
+) -> Result<u64> {
+    let found = repo::list(db, filter, order, 0, 0, true).await.gql()?;
+    Ok(found.total.unwrap_or(0))
+}
+
 fn is_catalogue_staff(ctx: &Context<'_>) -> bool {
     matches!(ctx.data_opt::<Principal>(), Some(Principal::Staff { role, .. }) if role.permits(&[Role::Editor]))
 }
@@ -399,7 +422,9 @@ impl MovieQuery {
 
     /// Movies, filtered and ordered (default TITLE_ASC), as a Relay connection: `first`
     /// defaults to 20, at most 100.
-    #[graphql(complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::limits::list(1, first.or(last), 20, child_complexity)")]
+    // One parameter per GraphQL argument: Relay's four and the list's own.
+    #[allow(clippy::too_many_arguments)]
     async fn movies(
         &self,
         ctx: &Context<'_>,
@@ -413,6 +438,15 @@ impl MovieQuery {
         )]
         after: Option<String>,
         #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return, counting back from `before` or from the end of the list (1–100; default 20); not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the first item seen (the next page's `startCursor`): the page ends just before it, for paging backward."
+        )]
+        before: Option<String>,
+        #[graphql(
             desc = "Which movies to list (omitted, every available movie); `yearFrom` must not be after `yearTo`."
         )]
         filter: Option<MovieFilterInput>,
@@ -420,7 +454,7 @@ impl MovieQuery {
             MovieOrderBy,
         >,
     ) -> Result<Page<Movie>> {
-        let (offset, limit) = page_args(first, after.as_deref()).gql()?;
+        let window = Window::new(first, after.as_deref(), last, before.as_deref()).gql()?;
         let f = filter.unwrap_or_default();
         if let (Some(a), Some(b)) = (f.year_from, f.year_to) {
             if a > b {
@@ -444,10 +478,13 @@ impl MovieQuery {
                 .gql()?,
             include_unavailable,
         };
+        let order = order_by.unwrap_or_default().into();
+        let db = &state(ctx)?.db;
+        let (offset, limit) = window.resolve(|| count_movies(db, &filter, order)).await?;
         let found = repo::list(
-            &state(ctx)?.db,
+            db,
             &filter,
-            order_by.unwrap_or_default().into(),
+            order,
             offset,
             limit,
             ctx.look_ahead().field("totalCount").exists(),
@@ -485,7 +522,7 @@ impl MovieQuery {
 
 /// A new movie (editors and admins).
 #[derive(InputObject)]
-pub struct MovieInput {
+pub struct CreateMovieInput {
     /// Title (1–300 characters).
     #[graphql(validator(min_length = 1, max_length = 300))]
     pub title: String,
@@ -519,6 +556,15 @@ pub struct MovieInput {
     /// Whether it may be shown at once (default true).
     #[graphql(default = true)]
     pub available: bool,
+}
+
+/// A movie and the changes to make; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateMovieInput {
+    /// The movie's opaque id.
+    pub id: ID,
+    #[graphql(flatten)]
+    pub changes: MoviePatchInput,
 }
 
 /// Changes to a movie; omitted fields stay as they are.
@@ -567,8 +613,8 @@ impl CatalogueMutation {
     async fn create_movie(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The new movie's details.")] input: MovieInput,
-    ) -> Result<Movie> {
+        #[graphql(desc = "The new movie's details.")] input: CreateMovieInput,
+    ) -> Result<CreateMoviePayload> {
         let actor = staff_actor(ctx, &[Role::Editor])?;
         let new = NewMovie {
             title: input.title,
@@ -585,7 +631,7 @@ impl CatalogueMutation {
             ..Default::default()
         };
         let m = catalogue::create(state(ctx)?, actor, new).await.gql()?;
-        Ok(m.into())
+        Ok(CreateMoviePayload { movie: m.into() })
     }
 
     /// Changes a movie's details.
@@ -593,12 +639,12 @@ impl CatalogueMutation {
     async fn update_movie(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The movie's opaque id.")] id: ID,
-        #[graphql(desc = "The changes to make; omitted fields stay as they are.")]
-        input: MoviePatchInput,
-    ) -> Result<Movie> {
+        #[graphql(desc = "The movie and the changes to make; omitted fields stay as they are.")]
+        input: UpdateMovieInput,
+    ) -> Result<UpdateMoviePayload> {
         let actor = staff_actor(ctx, &[Role::Editor])?;
-        let id = ids::decode(Kind::Movie, &id).gql()?;
+        let id = ids::decode(Kind::Movie, &input.id).gql()?;
+        let input = input.changes;
         let patch = MoviePatch {
             title: input.title,
             year: input.year.map(Some),
@@ -614,7 +660,7 @@ impl CatalogueMutation {
         let m = catalogue::update(state(ctx)?, actor, id, patch)
             .await
             .gql()?;
-        Ok(m.into())
+        Ok(UpdateMoviePayload { movie: m.into() })
     }
 
     /// Makes a movie available or unavailable.
@@ -622,16 +668,15 @@ impl CatalogueMutation {
     async fn set_movie_availability(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The movie's opaque id.")] id: ID,
-        #[graphql(desc = "True to let the movie be shown and recommended, false to withdraw it.")]
-        available: bool,
-    ) -> Result<Movie> {
+        #[graphql(desc = "The movie and whether it may be shown.")]
+        input: SetMovieAvailabilityInput,
+    ) -> Result<SetMovieAvailabilityPayload> {
         let actor = staff_actor(ctx, &[Role::Editor])?;
-        let id = ids::decode(Kind::Movie, &id).gql()?;
-        let m = catalogue::set_availability(state(ctx)?, actor, id, available)
+        let id = ids::decode(Kind::Movie, &input.id).gql()?;
+        let m = catalogue::set_availability(state(ctx)?, actor, id, input.available)
             .await
             .gql()?;
-        Ok(m.into())
+        Ok(SetMovieAvailabilityPayload { movie: m.into() })
     }
 
     /// Deletes a movie: it disappears from every list, search and recommendation.
@@ -639,11 +684,55 @@ impl CatalogueMutation {
     async fn delete_movie(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The movie's opaque id.")] id: ID,
-    ) -> Result<bool> {
+        #[graphql(desc = "The movie to delete.")] input: DeleteMovieInput,
+    ) -> Result<DeleteMoviePayload> {
         let actor = staff_actor(ctx, &[Role::Editor])?;
-        let id = ids::decode(Kind::Movie, &id).gql()?;
+        let id = ids::decode(Kind::Movie, &input.id).gql()?;
         catalogue::delete(state(ctx)?, actor, id).await.gql()?;
-        Ok(true)
+        Ok(DeleteMoviePayload { deleted: true })
     }
+}
+
+/// The result of `createMovie`.
+#[derive(SimpleObject)]
+pub struct CreateMoviePayload {
+    /// The new movie.
+    pub movie: Movie,
+}
+
+/// The result of `updateMovie`.
+#[derive(SimpleObject)]
+pub struct UpdateMoviePayload {
+    /// The movie as it now is.
+    pub movie: Movie,
+}
+
+/// A movie and whether it may be shown.
+#[derive(InputObject)]
+pub struct SetMovieAvailabilityInput {
+    /// The movie's opaque id.
+    pub id: ID,
+    /// True to let the movie be shown and recommended, false to withdraw it.
+    pub available: bool,
+}
+
+/// The result of `setMovieAvailability`.
+#[derive(SimpleObject)]
+pub struct SetMovieAvailabilityPayload {
+    /// The movie as it now is.
+    pub movie: Movie,
+}
+
+/// The movie to delete.
+#[derive(InputObject)]
+pub struct DeleteMovieInput {
+    /// The movie's opaque id; an unknown one is NOT_FOUND.
+    pub id: ID,
+}
+
+/// The result of `deleteMovie`.
+#[derive(SimpleObject)]
+pub struct DeleteMoviePayload {
+    /// Always true: a movie that does not exist is NOT_FOUND instead.
+    pub deleted: bool,
 }

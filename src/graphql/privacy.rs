@@ -1,4 +1,5 @@
 //! Privacy: deletion requests and their workflow, data export, and the audit log.
+use super::vocab::ActorKind;
 use async_graphql::{
     ComplexObject, Context, Enum, ErrorExtensions, InputObject, Json, Object, Result, SimpleObject,
     ID,
@@ -6,7 +7,7 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 
 use super::ids::{self, Kind};
-use super::pagination::{page, page_args, Page};
+use super::pagination::{page, Page, Window};
 use super::users::User;
 use super::{staff_actor, state};
 use crate::app::privacy::{self, Decision};
@@ -129,8 +130,8 @@ pub struct AuditEntry {
     pub id: ID,
     /// When it happened.
     pub at: DateTime<Utc>,
-    /// USER, STAFF or SYSTEM.
-    pub actor_kind: String,
+    /// Who did it.
+    pub actor_kind: ActorKind,
     /// The staff or user id of the actor (null for the system, or once a user was erased).
     pub actor_id: Option<i32>,
     /// The staff member's role at the time.
@@ -153,7 +154,7 @@ impl From<audit_log::Model> for AuditEntry {
         Self {
             id: ids::encode(Kind::AuditEntry, m.id),
             at: m.at,
-            actor_kind: m.actor_kind.to_uppercase(),
+            actor_kind: ActorKind::from_stored(&m.actor_kind),
             actor_id: m.actor_id,
             actor_role: m.actor_role,
             actor_name: None,
@@ -175,9 +176,8 @@ pub struct AuditFilterInput {
     /// Prefix of the action, e.g. "deletion" or "collection.".
     #[graphql(validator(max_length = 64))]
     pub action: Option<String>,
-    /// USER, STAFF or SYSTEM.
-    #[graphql(validator(max_length = 16))]
-    pub actor_kind: Option<String>,
+    /// Who did it.
+    pub actor_kind: Option<ActorKind>,
     /// e.g. movie, collection, deletion_request.
     #[graphql(validator(max_length = 64))]
     pub target_type: Option<String>,
@@ -208,7 +208,7 @@ impl PrivacyQuery {
     /// Deletion requests, soonest due first (compliance, admin).
     #[graphql(
         guard = "RoleGuard::staff(&[Role::Compliance])",
-        complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)"
+        complexity = "crate::graphql::limits::list(1, first.or(last), 20, child_complexity)"
     )]
     async fn deletion_requests(
         &self,
@@ -218,19 +218,33 @@ impl PrivacyQuery {
             desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page."
         )]
         after: Option<String>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return, counting back from `before` or from the end of the list (1–100; default 20); not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the first item seen (the next page's `startCursor`): the page ends just before it, for paging backward."
+        )]
+        before: Option<String>,
         #[graphql(desc = "Only requests with this status (omitted, all).")] status: Option<
             DeletionStatus,
         >,
     ) -> Result<Page<DeletionRequest>> {
-        let (offset, limit) = page_args(first, after.as_deref()).gql()?;
-        let (rows, total) = repo_privacy::list_requests(
-            &state(ctx)?.db,
-            status.map(DeletionStatus::as_str),
-            offset,
-            limit,
-        )
-        .await
-        .gql()?;
+        let db = &state(ctx)?.db;
+        let status = status.map(DeletionStatus::as_str);
+        let (offset, limit) = Window::new(first, after.as_deref(), last, before.as_deref())
+            .gql()?
+            .resolve(|| async {
+                repo_privacy::list_requests(db, status, 0, 0)
+                    .await
+                    .map(|(_, t)| t)
+                    .gql()
+            })
+            .await?;
+        let (rows, total) = repo_privacy::list_requests(db, status, offset, limit)
+            .await
+            .gql()?;
         Ok(page(
             rows.into_iter().map(DeletionRequest::from).collect(),
             offset,
@@ -290,7 +304,7 @@ impl PrivacyQuery {
     /// The audit log, newest first (compliance, admin).
     #[graphql(
         guard = "RoleGuard::staff(&[Role::Compliance])",
-        complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)"
+        complexity = "crate::graphql::limits::list(1, first.or(last), 20, child_complexity)"
     )]
     async fn audit_log(
         &self,
@@ -300,10 +314,19 @@ impl PrivacyQuery {
             desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page."
         )]
         after: Option<String>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return, counting back from `before` or from the end of the list (1–100; default 20); not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the first item seen (the next page's `startCursor`): the page ends just before it, for paging backward."
+        )]
+        before: Option<String>,
         #[graphql(desc = "Which entries to list; every given field must match (omitted, all).")]
         filter: Option<AuditFilterInput>,
     ) -> Result<Page<AuditEntry>> {
-        let (offset, limit) = page_args(first, after.as_deref()).gql()?;
+        let window = Window::new(first, after.as_deref(), last, before.as_deref()).gql()?;
         let f = filter.unwrap_or_default();
         if let (Some(a), Some(b)) = (f.since, f.until) {
             if a >= b {
@@ -321,13 +344,16 @@ impl PrivacyQuery {
         }
         let filter = AuditFilter {
             action_prefix: nonblank(f.action),
-            actor_kind: nonblank(f.actor_kind),
+            actor_kind: f.actor_kind.map(|k| k.stored().to_owned()),
             target_type,
             target_id,
             since: f.since,
             until: f.until,
         };
         let db = &state(ctx)?.db;
+        let (offset, limit) = window
+            .resolve(|| async { audit::list(db, &filter, 0, 0).await.map(|(_, t)| t).gql() })
+            .await?;
         let (rows, total) = audit::list(db, &filter, offset, limit).await.gql()?;
         let (staff, users) = audit::actor_names(db, &rows).await.gql()?;
         let entries = rows
@@ -361,11 +387,13 @@ impl PrivacyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "The user's opaque id: required for compliance and admins; with a user token, omit it or give the token's own user (another user is FORBIDDEN)."
+            default,
+            desc = "Whose data: users may omit it (or leave `userId` out) to mean themselves."
         )]
-        user_id: Option<ID>,
-    ) -> Result<DeletionRequest> {
+        input: RequestDataDeletionInput,
+    ) -> Result<RequestDataDeletionPayload> {
         let st = state(ctx)?;
+        let user_id = input.user_id;
         let (uid, actor) = match principal(ctx) {
             Principal::Anonymous => return Err(AppError::Unauthenticated.extend()),
             Principal::User { id, .. } => {
@@ -384,10 +412,11 @@ impl PrivacyMutation {
                 (user_of(u)?, actor)
             }
         };
-        Ok(privacy::request_deletion(st, uid, actor)
+        let deletion_request = privacy::request_deletion(st, uid, actor)
             .await
             .gql()?
-            .into())
+            .into();
+        Ok(RequestDataDeletionPayload { deletion_request })
     }
 
     /// Approves a PENDING request (compliance, admin).
@@ -395,15 +424,16 @@ impl PrivacyMutation {
     async fn approve_deletion_request(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The deletion request's opaque id.")] id: ID,
-    ) -> Result<DeletionRequest> {
+        #[graphql(desc = "The request to approve.")] input: ApproveDeletionRequestInput,
+    ) -> Result<ApproveDeletionRequestPayload> {
         let (sid, role) = require_staff(ctx, &[Role::Compliance])?;
-        let id = ids::decode(Kind::DeletionRequest, &id).gql()?;
+        let id = ids::decode(Kind::DeletionRequest, &input.id).gql()?;
         let st = state(ctx)?;
-        Ok(privacy::decide(st, id, Decision::Approve, sid, role, None)
+        let deletion_request = privacy::decide(st, id, Decision::Approve, sid, role, None)
             .await
             .gql()?
-            .into())
+            .into();
+        Ok(ApproveDeletionRequestPayload { deletion_request })
     }
 
     /// Rejects a PENDING or APPROVED request with a reason (compliance, admin).
@@ -411,26 +441,20 @@ impl PrivacyMutation {
     async fn reject_deletion_request(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The deletion request's opaque id.")] id: ID,
-        #[graphql(
-            validator(max_length = 2000),
-            desc = "Why the request is refused, kept as its `reason` (required; trimmed, at most 2000 characters)."
-        )]
-        reason: String,
-    ) -> Result<DeletionRequest> {
+        #[graphql(desc = "The request to reject and why.")] input: RejectDeletionRequestInput,
+    ) -> Result<RejectDeletionRequestPayload> {
         let (sid, role) = require_staff(ctx, &[Role::Compliance])?;
-        let id = ids::decode(Kind::DeletionRequest, &id).gql()?;
-        let reason = reason.trim().to_owned();
+        let id = ids::decode(Kind::DeletionRequest, &input.id).gql()?;
+        let reason = input.reason.trim().to_owned();
         if reason.is_empty() {
             return Err(AppError::bad_input("a rejection needs a reason").extend());
         }
         let st = state(ctx)?;
-        Ok(
-            privacy::decide(st, id, Decision::Reject, sid, role, Some(reason))
-                .await
-                .gql()?
-                .into(),
-        )
+        let deletion_request = privacy::decide(st, id, Decision::Reject, sid, role, Some(reason))
+            .await
+            .gql()?
+            .into();
+        Ok(RejectDeletionRequestPayload { deletion_request })
     }
 
     /// Completes an APPROVED request: deletes every row about the person in one transaction
@@ -439,11 +463,73 @@ impl PrivacyMutation {
     async fn complete_deletion_request(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The deletion request's opaque id.")] id: ID,
-    ) -> Result<DeletionRequest> {
+        #[graphql(desc = "The request to complete.")] input: CompleteDeletionRequestInput,
+    ) -> Result<CompleteDeletionRequestPayload> {
         let actor = staff_actor(ctx, &[Role::Compliance])?;
-        let id = ids::decode(Kind::DeletionRequest, &id).gql()?;
+        let id = ids::decode(Kind::DeletionRequest, &input.id).gql()?;
         let st = state(ctx)?;
-        Ok(privacy::complete(st, id, actor).await.gql()?.into())
+        let deletion_request = privacy::complete(st, id, actor).await.gql()?.into();
+        Ok(CompleteDeletionRequestPayload { deletion_request })
     }
+}
+
+/// Whose data to delete.
+#[derive(InputObject, Default)]
+pub struct RequestDataDeletionInput {
+    /// The user's opaque id: required for compliance and admins; with a user token, omit it
+    /// or give the token's own user (another user is FORBIDDEN).
+    pub user_id: Option<ID>,
+}
+
+/// The result of `requestDataDeletion`.
+#[derive(SimpleObject)]
+pub struct RequestDataDeletionPayload {
+    /// The new request, or the one already open for this person.
+    pub deletion_request: DeletionRequest,
+}
+
+/// The deletion request to approve.
+#[derive(InputObject)]
+pub struct ApproveDeletionRequestInput {
+    /// The deletion request's opaque id.
+    pub id: ID,
+}
+
+/// The result of `approveDeletionRequest`.
+#[derive(SimpleObject)]
+pub struct ApproveDeletionRequestPayload {
+    /// The request as it now is.
+    pub deletion_request: DeletionRequest,
+}
+
+/// The deletion request to reject, and why.
+#[derive(InputObject)]
+pub struct RejectDeletionRequestInput {
+    /// The deletion request's opaque id.
+    pub id: ID,
+    /// Why the request is refused, kept as its `reason` (required; trimmed, at most 2000
+    /// characters).
+    #[graphql(validator(max_length = 2000))]
+    pub reason: String,
+}
+
+/// The result of `rejectDeletionRequest`.
+#[derive(SimpleObject)]
+pub struct RejectDeletionRequestPayload {
+    /// The request as it now is.
+    pub deletion_request: DeletionRequest,
+}
+
+/// The deletion request to complete.
+#[derive(InputObject)]
+pub struct CompleteDeletionRequestInput {
+    /// The deletion request's opaque id.
+    pub id: ID,
+}
+
+/// The result of `completeDeletionRequest`.
+#[derive(SimpleObject)]
+pub struct CompleteDeletionRequestPayload {
+    /// The request as it now is.
+    pub deletion_request: DeletionRequest,
 }

@@ -1,5 +1,5 @@
 //! Star ratings: set, replace and remove the token user's own.
-use async_graphql::{ComplexObject, Context, Object, Result, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::ids::{self, Kind};
@@ -46,6 +46,36 @@ impl Rating {
     }
 }
 
+/// A movie and the token user's rating of it.
+#[derive(InputObject)]
+pub struct RateMovieInput {
+    /// The movie's opaque id; the movie must be available (otherwise NOT_FOUND).
+    pub movie_id: ID,
+    /// The rating in stars, from 0.5 to 5 in steps of 0.5.
+    pub score: f64,
+}
+
+/// The result of `rateMovie`.
+#[derive(SimpleObject)]
+pub struct RateMoviePayload {
+    /// The rating as it now is.
+    pub rating: Rating,
+}
+
+/// The movie whose rating to remove.
+#[derive(InputObject)]
+pub struct RemoveRatingInput {
+    /// The movie's opaque id.
+    pub movie_id: ID,
+}
+
+/// The result of `removeRating`.
+#[derive(SimpleObject)]
+pub struct RemoveRatingPayload {
+    /// Whether a rating was removed (false when there was none).
+    pub removed: bool,
+}
+
 /// Rating mutations for the token's user.
 #[derive(Default)]
 pub struct RatingMutation;
@@ -57,31 +87,28 @@ impl RatingMutation {
     async fn rate_movie(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "The movie's opaque id; the movie must be available (otherwise NOT_FOUND)."
-        )]
-        movie_id: ID,
-        #[graphql(desc = "The rating in stars, from 0.5 to 5 in steps of 0.5.")] score: f64,
-    ) -> Result<Rating> {
+        #[graphql(desc = "The movie and the rating.")] input: RateMovieInput,
+    ) -> Result<RateMoviePayload> {
         let user = require_user_row(ctx)?;
-        let movie_id = ids::decode(Kind::Movie, &movie_id).gql()?;
-        let r = feedback::rate(state(ctx)?, &user, movie_id, score)
+        let movie_id = ids::decode(Kind::Movie, &input.movie_id).gql()?;
+        let r = feedback::rate(state(ctx)?, &user, movie_id, input.score)
             .await
             .gql()?;
-        Ok(r.into())
+        Ok(RateMoviePayload { rating: r.into() })
     }
 
-    /// Removes the token user's rating of a movie; false when there was none.
+    /// Removes the token user's rating of a movie; `removed` is false when there was none.
     #[graphql(guard = "RoleGuard::User")]
     async fn remove_rating(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The movie's opaque id.")] movie_id: ID,
-    ) -> Result<bool> {
+        #[graphql(desc = "The movie whose rating to remove.")] input: RemoveRatingInput,
+    ) -> Result<RemoveRatingPayload> {
         let user = require_user_row(ctx)?;
-        let movie_id = ids::decode(Kind::Movie, &movie_id).gql()?;
-        feedback::remove_rating(state(ctx)?, &user, movie_id)
+        let movie_id = ids::decode(Kind::Movie, &input.movie_id).gql()?;
+        let removed = feedback::remove_rating(state(ctx)?, &user, movie_id)
             .await
-            .gql()
+            .gql()?;
+        Ok(RemoveRatingPayload { removed })
     }
 }

@@ -11,6 +11,7 @@ use super::loaders::{Cached, MovieLoader};
 use super::movies::{load_movie, prime_movie_loaders, Movie};
 use super::pagination::{page_args, page_with, Page};
 use super::state;
+use super::vocab::{AgeBand, Gender};
 use crate::auth::{require_user_row, Role, RoleGuard};
 use crate::db::repo;
 use std::collections::{HashMap, HashSet};
@@ -19,7 +20,6 @@ use crate::app::experiments::Assignment;
 use crate::app::model::CatalogueIndex;
 use crate::app::serving;
 use crate::error::{AppError, GqlResult};
-use marquee_core::demographics::AgeBand;
 use marquee_core::serving::admission::Admission;
 use marquee_core::serving::curation::{CurationSnapshot, Surface};
 use marquee_core::serving::pipeline::ServedItem;
@@ -195,12 +195,10 @@ impl TrendingWindow {
 /// A demographic segment; omitted fields match everyone.
 #[derive(InputObject, Default)]
 pub struct SegmentInput {
-    /// Age band, e.g. 25-34.
-    #[graphql(validator(max_length = 16))]
-    pub age_band: Option<String>,
-    /// F, M or X.
-    #[graphql(validator(max_length = 1))]
-    pub gender: Option<String>,
+    /// Age band.
+    pub age_band: Option<AgeBand>,
+    /// Gender.
+    pub gender: Option<Gender>,
     /// Occupation.
     #[graphql(validator(max_length = 64))]
     pub occupation: Option<String>,
@@ -212,14 +210,9 @@ pub struct SegmentInput {
 impl SegmentInput {
     /// The segment, with a known age band and values normalised as stored.
     fn validate(self) -> Result<serving::Segment, AppError> {
-        let age_band = self
-            .age_band
-            .map(|b| b.parse::<AgeBand>())
-            .transpose()
-            .map_err(|e| AppError::bad_input(e.to_string()))?;
         Ok(serving::Segment {
-            age_band,
-            gender: self.gender.map(|g| g.to_ascii_uppercase()),
+            age_band: self.age_band.map(Into::into),
+            gender: self.gender.map(Gender::stored),
             occupation: self.occupation.map(|o| o.to_lowercase()),
             country: self.country.map(|c| c.to_ascii_uppercase()),
         })
@@ -693,7 +686,8 @@ impl RecommendationQuery {
     /// Personal recommendations for the token's user, each explained. Never includes movies the
     /// user rated, finished, thumbed down or marked not interested, unavailable or deleted
     /// movies, or anything in `exclude`. Users without personalisation consent get popular
-    /// movies. `first` defaults to 20, at most 100.
+    /// movies. `first` defaults to 20, at most 100. There is no backward paging (the list is
+    /// computed for each request and has no fixed end), so keep the pages already shown.
     #[graphql(
         guard = "RoleGuard::User",
         complexity = "crate::graphql::limits::list(crate::graphql::limits::MODEL_CALL, first, 20, child_complexity)"
@@ -1059,7 +1053,7 @@ impl RecommendationMutation {
     /// being served from the current model until the new one is swapped in. At most one
     /// start per `recommender.min_minutes_between_trainings` (RATE_LIMITED with the wait).
     #[graphql(guard = "RoleGuard::staff(&[Role::Editor])")]
-    async fn train_models(&self, ctx: &Context<'_>) -> Result<TrainingStatusGql> {
+    async fn train_models(&self, ctx: &Context<'_>) -> Result<TrainModelsPayload> {
         let st = state(ctx)?.clone();
         let status_now = st.recommender.status();
         if status_now.running {
@@ -1084,6 +1078,15 @@ impl RecommendationMutation {
             }
         });
         tokio::task::yield_now().await;
-        Ok(status(&st))
+        Ok(TrainModelsPayload {
+            training_status: status(&st),
+        })
     }
+}
+
+/// The result of `trainModels`.
+#[derive(SimpleObject)]
+pub struct TrainModelsPayload {
+    /// Training's state just after the start.
+    pub training_status: TrainingStatusGql,
 }

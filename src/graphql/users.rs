@@ -1,10 +1,11 @@
 //! End users: `me` for the token's user, `user`/`users` for staff allowed to see users' data.
+use super::vocab::{AgeBand, Gender};
 use async_graphql::{ComplexObject, Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::feedback::Event;
 use super::ids::{self, Kind};
-use super::pagination::{page, page_args, Page};
+use super::pagination::{page, Page, Window};
 use super::ratings::Rating;
 use super::state;
 use crate::app::users::{self, ProfileUpdate};
@@ -25,10 +26,10 @@ pub struct User {
     pub external_id: String,
     /// Name to show.
     pub display_name: Option<String>,
-    /// Age band: under-18, 18-24, 25-34, 35-44, 45-54, 55-64 or 65+.
-    pub age_band: Option<String>,
-    /// Gender: F, M or X.
-    pub gender: Option<String>,
+    /// Age band.
+    pub age_band: Option<AgeBand>,
+    /// Gender.
+    pub gender: Option<Gender>,
     /// Occupation.
     pub occupation: Option<String>,
     /// Country (ISO 3166-1 alpha-2).
@@ -46,8 +47,8 @@ impl From<entities::users::Model> for User {
             id: ids::encode(Kind::User, u.id as i64),
             external_id: u.external_id,
             display_name: u.display_name,
-            age_band: u.age_band,
-            gender: u.gender,
+            age_band: u.age_band.as_deref().and_then(AgeBand::from_stored),
+            gender: u.gender.as_deref().and_then(Gender::from_stored),
             occupation: u.occupation,
             country: u.country,
             personalization_consent: u.personalization_consent,
@@ -59,7 +60,7 @@ impl From<entities::users::Model> for User {
 #[ComplexObject]
 impl User {
     /// The user's ratings, most recently changed first.
-    #[graphql(complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::limits::list(1, first.or(last), 20, child_complexity)")]
     async fn ratings(
         &self,
         ctx: &Context<'_>,
@@ -72,8 +73,25 @@ impl User {
             desc = "Cursor of the last item seen (the previous page's `endCursor`): the page starts after it; omit it for the first page."
         )]
         after: Option<String>,
+        #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return, counting back from `before` or from the end of the list (1–100; default 20); not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the first item seen (the next page's `startCursor`): the page ends just before it, for paging backward."
+        )]
+        before: Option<String>,
     ) -> Result<Page<Rating>> {
-        let (offset, limit) = page_args(first, after.as_deref()).gql()?;
+        let (offset, limit) = Window::new(first, after.as_deref(), last, before.as_deref())
+            .gql()?
+            .resolve(|| async {
+                repo::ratings::for_user(&state(ctx)?.db, self.db_id, 0, 0)
+                    .await
+                    .map(|(_, total)| total)
+                    .gql()
+            })
+            .await?;
         let (rows, total) = repo::ratings::for_user(&state(ctx)?.db, self.db_id, offset, limit)
             .await
             .gql()?;
@@ -135,7 +153,7 @@ impl UserQuery {
     /// Users by id, optionally those whose external id starts with `search` (compliance and admins).
     #[graphql(
         guard = "RoleGuard::staff(&[Role::Compliance])",
-        complexity = "crate::graphql::limits::list(1, first, 20, child_complexity)"
+        complexity = "crate::graphql::limits::list(1, first.or(last), 20, child_complexity)"
     )]
     async fn users(
         &self,
@@ -150,12 +168,29 @@ impl UserQuery {
         )]
         after: Option<String>,
         #[graphql(
+            validator(minimum = 1, maximum = 100),
+            desc = "How many items to return, counting back from `before` or from the end of the list (1–100; default 20); not with `first` or `after`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor of the first item seen (the next page's `startCursor`): the page ends just before it, for paging backward."
+        )]
+        before: Option<String>,
+        #[graphql(
             validator(max_length = 200),
             desc = "Only users whose external id starts with this text (at most 200 characters; empty matches everyone)."
         )]
         search: Option<String>,
     ) -> Result<Page<User>> {
-        let (offset, limit) = page_args(first, after.as_deref()).gql()?;
+        let (offset, limit) = Window::new(first, after.as_deref(), last, before.as_deref())
+            .gql()?
+            .resolve(|| async {
+                repo::users::list(&state(ctx)?.db, search.as_deref(), 0, 0)
+                    .await
+                    .map(|(_, total)| total)
+                    .gql()
+            })
+            .await?;
         let (rows, total) = repo::users::list(&state(ctx)?.db, search.as_deref(), offset, limit)
             .await
             .gql()?;
@@ -169,13 +204,13 @@ impl UserQuery {
 
 /// Changes to the token user's own profile; omitted fields stay, `null` clears.
 #[derive(InputObject, Default)]
-pub struct ProfileInput {
+pub struct UpdateMyProfileInput {
     /// Name to show (1–100 characters).
     pub display_name: Option<Option<String>>,
-    /// One of under-18, 18-24, 25-34, 35-44, 45-54, 55-64, 65+.
-    pub age_band: Option<Option<String>>,
-    /// F, M or X.
-    pub gender: Option<Option<String>>,
+    /// Age band.
+    pub age_band: Option<Option<AgeBand>>,
+    /// Gender.
+    pub gender: Option<Option<Gender>>,
     /// Occupation (1–64 characters).
     pub occupation: Option<Option<String>>,
     /// Country, ISO 3166-1 alpha-2 (two letters).
@@ -184,12 +219,12 @@ pub struct ProfileInput {
     pub personalization_consent: Option<bool>,
 }
 
-impl From<ProfileInput> for ProfileUpdate {
-    fn from(i: ProfileInput) -> Self {
+impl From<UpdateMyProfileInput> for ProfileUpdate {
+    fn from(i: UpdateMyProfileInput) -> Self {
         Self {
             display_name: i.display_name,
-            age_band: i.age_band,
-            gender: i.gender,
+            age_band: i.age_band.map(|b| b.map(AgeBand::stored)),
+            gender: i.gender.map(|g| g.map(Gender::stored)),
             occupation: i.occupation,
             country: i.country,
             personalization_consent: i.personalization_consent,
@@ -211,12 +246,19 @@ impl UserMutation {
         #[graphql(
             desc = "The changes to make; omitted fields stay as they are, and `null` clears the display name or a demographic field."
         )]
-        input: ProfileInput,
-    ) -> Result<User> {
+        input: UpdateMyProfileInput,
+    ) -> Result<UpdateMyProfilePayload> {
         let (id, _) = require_user(ctx)?;
         let u = users::update_profile(state(ctx)?, id, input.into())
             .await
             .gql()?;
-        Ok(u.into())
+        Ok(UpdateMyProfilePayload { user: u.into() })
     }
+}
+
+/// The result of `updateMyProfile`.
+#[derive(SimpleObject)]
+pub struct UpdateMyProfilePayload {
+    /// The token's user as they now are.
+    pub user: User,
 }

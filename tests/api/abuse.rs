@@ -109,7 +109,9 @@ async fn login_is_asked_once_per_request(app: TestApp) {
         .await
         .unwrap();
     let guess = |alias: &str, password: &str| {
-        format!("{alias}: login(email: \"{email}\", password: \"{password}\") {{ token }}")
+        format!(
+            "{alias}: login(input: {{email: \"{email}\", password: \"{password}\"}}) {{ token }}"
+        )
     };
     let q = format!(
         "mutation {{ {} {} }}",
@@ -186,7 +188,7 @@ async fn introspection_can_be_turned_off() {
 
 async fn login(app: &TestApp, email: &str, password: &str) -> Value {
     app.graphql(
-        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+        "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token } }",
         json!({ "e": email, "p": password }),
         None,
     )
@@ -234,8 +236,8 @@ const CORPUS: &[&str] = &[
     "{ popular(first: 10) { score movie { id title credits { person { name } } } } }",
     "{ trending(first: 3, window: WEEK) { score movie { title } } }",
     "{ me { id ratings(first: 2) { totalCount } } }",
-    "mutation { login(email: \"a@b.c\", password: \"x\") { token } }",
-    "mutation($m: ID!) { rateMovie(movieId: $m, score: 4.5) { score } }",
+    "mutation { login(input: {email: \"a@b.c\", password: \"x\"}) { token } }",
+    "mutation($m: ID!) { rateMovie(input: {movieId: $m, score: 4.5}) { rating { score } } }",
     "{ genres { name movieCount } }",
     "query { ...F } fragment F on QueryRoot { genres { name } }",
     "{ recommendations(first: 5) { edges { node { reason { text } } } } }",

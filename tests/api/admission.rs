@@ -89,18 +89,18 @@ async fn every_surface_applies_the_same_admission_rule(app: TestApp) {
     // A collection holding all three, published.
     let c = app
         .graphql(
-            "mutation($i: CollectionInput!) { createCollection(input: $i) { id } }",
+            "mutation($i: CreateCollectionInput!) { createCollection(input: $i) { collection { id } } }",
             json!({ "i": { "slug": "admission", "title": "Admission", "movieIds": candidates } }),
             Some(&editor),
         )
         .await;
-    let cid = c["data"]["createCollection"]["id"]
+    let cid = c["data"]["createCollection"]["collection"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{c}"))
         .to_owned();
     let r = app
         .graphql(
-            "mutation($id: ID!) { publishCollection(id: $id) { id } }",
+            "mutation($id: ID!) { publishCollection(input: {id: $id}) { collection { id } } }",
             json!({ "id": cid }),
             Some(&editor),
         )
@@ -110,15 +110,15 @@ async fn every_surface_applies_the_same_admission_rule(app: TestApp) {
     // Block one, withdraw one, the user rates the third.
     let r = app
         .graphql(
-            "mutation($i: RuleInput!) { createRule(input: $i) { id } }",
-            json!({ "i": { "kind": "BLOCK", "movieId": blocked } }),
+            "mutation($i: CreateRuleInput!) { createRule(input: $i) { rule { id } } }",
+            json!({ "i": { "kind": "BLOCK", "target": { "movieId": blocked } } }),
             Some(&editor),
         )
         .await;
     assert!(r["errors"].is_null(), "{r}");
     let r = app
         .graphql(
-            "mutation($id: ID!) { setMovieAvailability(id: $id, available: false) { id } }",
+            "mutation($id: ID!) { setMovieAvailability(input: {id: $id, available: false}) { movie { id } } }",
             json!({ "id": unavailable }),
             Some(&editor),
         )
@@ -126,7 +126,7 @@ async fn every_surface_applies_the_same_admission_rule(app: TestApp) {
     assert!(r["errors"].is_null(), "{r}");
     let r = app
         .graphql(
-            "mutation($m: ID!) { rateMovie(movieId: $m, score: 4) { score } }",
+            "mutation($m: ID!) { rateMovie(input: {movieId: $m, score: 4}) { rating { score } } }",
             json!({ "m": seen }),
             Some(&user),
         )

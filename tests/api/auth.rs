@@ -83,7 +83,7 @@ async fn staff_login_issues_a_role_token_and_wrong_password_is_refused(app: Test
 
     let r = app
         .graphql(
-            "mutation { login(email: \"nobody@example.test\", password: \"wrong\") { token } }",
+            "mutation { login(input: {email: \"nobody@example.test\", password: \"wrong\"}) { token } }",
             json!({}),
             None,
         )
@@ -123,7 +123,7 @@ async fn a_user_token_cannot_call_staff_fields_or_mutations(app: TestApp) {
     assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
     let r = app
         .graphql(
-            "mutation { createMovie(input: {title: \"X\"}) { id } }",
+            "mutation { createMovie(input: {title: \"X\"}) { movie { id } } }",
             json!({}),
             Some(&t),
         )
@@ -249,14 +249,14 @@ async fn staff_tokens_die_with_a_password_reset_role_change_or_disabling(app: Te
         .map(|a| a["id"].as_str().unwrap().to_owned())
         .unwrap();
     let update =
-        "mutation($id: ID!, $i: StaffPatchInput!) { updateStaff(id: $id, input: $i) { role } }";
+        "mutation($i: UpdateStaffInput!) { updateStaff(input: $i) { staffAccount { role } } }";
     let sign_in = |password: &'static str| {
         let email = email.clone();
         let app = &app;
         async move {
             let r = app
                 .graphql(
-                    "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                    "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token } }",
                     json!({ "e": email, "p": password }),
                     None,
                 )
@@ -276,8 +276,10 @@ async fn staff_tokens_die_with_a_password_reset_role_change_or_disabling(app: Te
     let mut password = crate::helpers::STAFF_PASSWORD;
     for change in changes {
         assert!(app.graphql(me, json!({}), Some(&token)).await["errors"].is_null());
+        let mut input = change.clone();
+        input["id"] = json!(id);
         let r = app
-            .graphql(update, json!({ "id": id, "i": change }), Some(&admin))
+            .graphql(update, json!({ "i": input }), Some(&admin))
             .await;
         assert!(r["errors"].is_null(), "{r}");
         let r = app.graphql(me, json!({}), Some(&token)).await;
@@ -292,7 +294,7 @@ async fn staff_tokens_die_with_a_password_reset_role_change_or_disabling(app: Te
     // Enabling the account again does not bring the old token back.
     app.graphql(
         update,
-        json!({ "id": id, "i": { "disabled": false } }),
+        json!({ "i": { "id": id, "disabled": false } }),
         Some(&admin),
     )
     .await;

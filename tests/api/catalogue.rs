@@ -78,6 +78,158 @@ async fn pages_follow_cursors_without_gaps_or_repeats(app: TestApp) {
 }
 api_test!(pages_follow_cursors_without_gaps_or_repeats);
 
+const BACKWARD: &str = "query($last: Int, $before: String, $first: Int, $after: String) {
+  movies(last: $last, before: $before, first: $first, after: $after, orderBy: YEAR_ASC) {
+    totalCount
+    pageInfo { hasPreviousPage hasNextPage startCursor endCursor }
+    nodes { title }
+  }
+}";
+
+async fn pages_walk_backward_from_the_end_without_gaps_or_repeats(app: TestApp) {
+    let editor = app.staff_token("editor").await;
+    for i in 0..7 {
+        app.create_movie(&editor, &format!("Movie {i}"), 2000 + i, &["Drama"])
+            .await;
+    }
+    let titles = |conn: &serde_json::Value| -> Vec<String> {
+        conn["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{conn}"))
+            .iter()
+            .map(|n| n["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // `last` alone is the end of the list; then page back with `before` the page's start.
+    let mut pages = vec![];
+    let mut before: Option<String> = None;
+    loop {
+        let r = app
+            .graphql(BACKWARD, json!({ "last": 3, "before": before }), None)
+            .await;
+        let conn = &r["data"]["movies"];
+        assert_eq!(conn["totalCount"], 7, "{r}");
+        pages.push(titles(conn));
+        // A page that ends before the last movie has a next page.
+        assert_eq!(conn["pageInfo"]["hasNextPage"], before.is_some(), "{r}");
+        if conn["pageInfo"]["hasPreviousPage"] != true {
+            break;
+        }
+        before = conn["pageInfo"]["startCursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(
+        pages,
+        [
+            vec!["Movie 4", "Movie 5", "Movie 6"],
+            vec!["Movie 1", "Movie 2", "Movie 3"],
+            vec!["Movie 0"],
+        ]
+    );
+    // A cursor read going backward serves going forward too.
+    let r = app.graphql(BACKWARD, json!({ "last": 2 }), None).await;
+    let start = r["data"]["movies"]["pageInfo"]["startCursor"].clone();
+    let r = app
+        .graphql(BACKWARD, json!({ "first": 1, "after": start }), None)
+        .await;
+    assert_eq!(titles(&r["data"]["movies"]), ["Movie 6"]);
+    // Mixing directions, and a page size out of range, are refused.
+    for bad in [
+        json!({ "first": 2, "last": 2 }),
+        json!({ "after": start, "last": 2 }),
+        json!({ "last": 0 }),
+        json!({ "last": 101 }),
+    ] {
+        let r = app.graphql(BACKWARD, bad.clone(), None).await;
+        assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{bad}: {r}");
+    }
+}
+api_test!(pages_walk_backward_from_the_end_without_gaps_or_repeats);
+
+/// Each connection counts its own list to find the end: `last: 2` must be the final two
+/// items of the same list read forward, filters included.
+async fn every_connection_ends_where_its_forward_listing_ends(app: TestApp) {
+    let admin = app.admin_token().await;
+    let editor = app.staff_token("editor").await;
+    let mut movie = String::new();
+    for i in 0..4 {
+        movie = app
+            .create_movie(&editor, &format!("Film {i}"), 1990 + i, &["Drama"])
+            .await;
+    }
+    for (i, user) in ["u-a", "u-b", "u-c"].iter().enumerate() {
+        let t = app.user_token(user);
+        let r = app
+            .graphql(
+                "mutation($m: ID!, $s: Float!) { rateMovie(input: {movieId: $m, score: $s}) { rating { id } } }",
+                json!({ "m": movie, "s": 1 + i }),
+                Some(&t),
+            )
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+        let r = app
+            .graphql(
+                "mutation { requestDataDeletion { deletionRequest { id } } }",
+                json!({}),
+                Some(&t),
+            )
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    for slug in ["one", "two", "three"] {
+        let r = app
+            .graphql(
+                "mutation($i: CreateCollectionInput!) { createCollection(input: $i) { collection { id } } }",
+                json!({ "i": { "slug": slug, "title": slug } }),
+                Some(&editor),
+            )
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    for (list, args, node) in [
+        ("movies", "filter: {search: \"Film\"}", "title"),
+        ("users", "search: \"u-\"", "externalId"),
+        ("auditLog", "filter: {action: \"movie\"}", "id"),
+        ("deletionRequests", "status: PENDING", "id"),
+        ("collections", "status: DRAFT", "slug"),
+    ] {
+        let read = |window: &str| {
+            format!("{{ {list}({window}, {args}) {{ totalCount pageInfo {{ hasPreviousPage hasNextPage }} nodes {{ {node} }} }} }}")
+        };
+        let forward = app
+            .graphql(&read("first: 100"), json!({}), Some(&admin))
+            .await;
+        let all = forward["data"][list]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{list}: {forward}"))
+            .clone();
+        assert!(all.len() >= 3, "{list}: {forward}");
+        let backward = app.graphql(&read("last: 2"), json!({}), Some(&admin)).await;
+        let conn = &backward["data"][list];
+        assert_eq!(
+            conn["nodes"].as_array().unwrap()[..],
+            all[all.len() - 2..],
+            "{list}: {backward}"
+        );
+        assert_eq!(
+            conn["pageInfo"]["hasPreviousPage"], true,
+            "{list}: {backward}"
+        );
+        assert_eq!(conn["pageInfo"]["hasNextPage"], false, "{list}: {backward}");
+    }
+    // A user's own ratings page backward the same way.
+    let t = app.user_token("u-a");
+    let r = app
+        .graphql(
+            "{ me { ratings(last: 5) { totalCount nodes { score } } } }",
+            json!({}),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(r["data"]["me"]["ratings"]["totalCount"], 1, "{r}");
+    assert_eq!(r["data"]["me"]["ratings"]["nodes"][0]["score"], 1.0, "{r}");
+}
+api_test!(every_connection_ends_where_its_forward_listing_ends);
+
 async fn page_size_over_a_hundred_is_bad_input(app: TestApp) {
     let r = app.graphql(LIST, json!({ "first": 1000 }), None).await;
     assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{r}");
@@ -153,20 +305,23 @@ async fn unavailable_and_deleted_movies_are_hidden_from_the_public(app: TestApp)
     let c = app.create_movie(&editor, "Deleted", 2003, &["Drama"]).await;
     let r = app
         .graphql(
-            "mutation($id: ID!) { setMovieAvailability(id: $id, available: false) { available } }",
+            "mutation($id: ID!) { setMovieAvailability(input: {id: $id, available: false}) { movie { available } } }",
             json!({ "id": b }),
             Some(&editor),
         )
         .await;
-    assert_eq!(r["data"]["setMovieAvailability"]["available"], false, "{r}");
+    assert_eq!(
+        r["data"]["setMovieAvailability"]["movie"]["available"], false,
+        "{r}"
+    );
     let r = app
         .graphql(
-            "mutation($id: ID!) { deleteMovie(id: $id) }",
+            "mutation($id: ID!) { deleteMovie(input: {id: $id}) { deleted } }",
             json!({ "id": c }),
             Some(&editor),
         )
         .await;
-    assert_eq!(r["data"]["deleteMovie"], true, "{r}");
+    assert_eq!(r["data"]["deleteMovie"]["deleted"], true, "{r}");
 
     let r = app.graphql(LIST, json!({}), None).await;
     assert_eq!(r["data"]["movies"]["totalCount"], 1);
@@ -213,7 +368,7 @@ async fn a_compliance_officer_cannot_edit_the_catalogue(app: TestApp) {
     let t = app.staff_token("compliance").await;
     let r = app
         .graphql(
-            "mutation { createMovie(input: {title: \"X\"}) { id } }",
+            "mutation { createMovie(input: {title: \"X\"}) { movie { id } } }",
             json!({}),
             Some(&t),
         )

@@ -15,6 +15,15 @@ const PREVIEW_RECS: &str =
     "query($u: ID!, $n: Int) { previewRecommendations(userId: $u, first: $n) {
   source reason { kind text } movie { id title genres { name } } } }";
 
+/// The GraphQL `AgeBand` value of an age band as the database stores it ("25-34" → AGE_25_34).
+fn age_band_enum(stored: &str) -> String {
+    match stored {
+        "under-18" => "UNDER_18".to_owned(),
+        "65+" => "AGE_65_PLUS".to_owned(),
+        b => format!("AGE_{}", b.replace('-', "_")),
+    }
+}
+
 /// Demo users with at least `min` ratings, by age band.
 async fn users_by_band(app: &TestApp, min: usize) -> HashMap<String, Vec<i32>> {
     let mut out: HashMap<String, Vec<i32>> = HashMap::new();
@@ -114,30 +123,34 @@ async fn an_editor_curates_a_segment_and_sees_it_at_once_in_the_preview(app: Tes
     let blocked = before_items[0]["movie"]["id"].as_str().unwrap().to_owned();
     // The collection's movies: three titles not at the top of the list.
     let coll_movies: Vec<String> = movie_ids(&before_items[5..8]);
+    let band = age_band_enum(&band);
     let r = app
         .graphql(
-            "mutation($i: CollectionInput!) { createCollection(input: $i) { id slug status live movieCount } }",
+            "mutation($i: CreateCollectionInput!) { createCollection(input: $i) { collection { id slug status live movieCount } } }",
             json!({ "i": { "slug": "noir-week", "title": "Noir Week", "movieIds": coll_movies,
                            "audience": { "ageBands": [band] } } }),
             Some(&editor),
         )
         .await;
-    let coll = &r["data"]["createCollection"];
+    let coll = &r["data"]["createCollection"]["collection"];
     assert_eq!(coll["status"], "DRAFT", "{r}");
     assert_eq!(coll["movieCount"], 3);
     let coll_id = coll["id"].as_str().unwrap().to_owned();
     let r = app
         .graphql(
-            "mutation($id: ID!) { publishCollection(id: $id) { status live } }",
+            "mutation($id: ID!) { publishCollection(input: {id: $id}) { collection { status live } } }",
             json!({ "id": coll_id }),
             Some(&editor),
         )
         .await;
-    assert_eq!(r["data"]["publishCollection"]["live"], true, "{r}");
+    assert_eq!(
+        r["data"]["publishCollection"]["collection"]["live"], true,
+        "{r}"
+    );
     let r = app
         .graphql(
-            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id live audience { description } } }",
-            json!({ "i": { "surface": "HOME", "position": 1, "collectionId": coll_id,
+            "mutation($i: CreatePlacementInput!) { createPlacement(input: $i) { placement { id live audience { description } } } }",
+            json!({ "i": { "surface": { "kind": "HOME" }, "position": 1, "target": { "collectionId": coll_id },
                            "audience": { "ageBands": [band] } } }),
             Some(&editor),
         )
@@ -145,21 +158,27 @@ async fn an_editor_curates_a_segment_and_sees_it_at_once_in_the_preview(app: Tes
     assert!(r["errors"].is_null(), "{r}");
     let r = app
         .graphql(
-            "mutation($i: RuleInput!) { createRule(input: $i) { kind multiplier live } }",
-            json!({ "i": { "kind": "BLOCK", "movieId": blocked, "note": "rights expired" } }),
+            "mutation($i: CreateRuleInput!) { createRule(input: $i) { rule { kind multiplier live } } }",
+            json!({ "i": { "kind": "BLOCK", "target": { "movieId": blocked }, "note": "rights expired" } }),
             Some(&editor),
         )
         .await;
-    assert_eq!(r["data"]["createRule"]["multiplier"], 0.0, "{r}");
+    assert_eq!(r["data"]["createRule"]["rule"]["multiplier"], 0.0, "{r}");
     for surface in ["HOME", "RECOMMENDATIONS"] {
         let r = app
             .graphql(
-                "mutation($i: DiversitySettingsInput!) { setDiversitySettings(input: $i) { surface maxPerGenre } }",
-                json!({ "i": { "surface": surface, "maxPerGenre": 3 } }),
+                "mutation($i: SetDiversitySettingsInput!) { setDiversitySettings(input: $i) { diversitySettings { surface { kind genre } maxPerGenre } } }",
+                json!({ "i": { "surface": { "kind": surface }, "maxPerGenre": 3 } }),
                 Some(&editor),
             )
             .await;
-        assert_eq!(r["data"]["setDiversitySettings"]["maxPerGenre"], 3, "{r}");
+        let settings = &r["data"]["setDiversitySettings"]["diversitySettings"];
+        assert_eq!(settings["maxPerGenre"], 3, "{r}");
+        assert_eq!(
+            settings["surface"],
+            json!({ "kind": surface, "genre": null }),
+            "{r}"
+        );
     }
 
     // In the segment: the collection is the first row, every item explained.
@@ -223,15 +242,16 @@ async fn pins_follow_their_audience_and_schedule_and_blocks_reach_collections(ap
     let pinned = app
         .create_movie(&editor, "Pinned Picture", 2024, &["Drama"])
         .await;
-    let pin = "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }";
+    let pin =
+        "mutation($i: CreatePlacementInput!) { createPlacement(input: $i) { placement { id } } }";
     let r = app
         .graphql(
             pin,
-            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 3, "movieId": pinned } }),
+            json!({ "i": { "surface": { "kind": "RECOMMENDATIONS" }, "position": 3, "target": { "movieId": pinned } } }),
             Some(&editor),
         )
         .await;
-    let pin_id = r["data"]["createPlacement"]["id"]
+    let pin_id = r["data"]["createPlacement"]["placement"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{r}"))
         .to_owned();
@@ -245,14 +265,14 @@ async fn pins_follow_their_audience_and_schedule_and_blocks_reach_collections(ap
 
     // Only for new users: gone for this one. Outside its schedule: gone.
     app.graphql(
-        "mutation($id: ID!) { deletePlacement(id: $id) }",
+        "mutation($id: ID!) { deletePlacement(input: {id: $id}) { deleted } }",
         json!({ "id": pin_id }),
         Some(&editor),
     )
     .await;
     app.graphql(
         pin,
-        json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned,
+        json!({ "i": { "surface": { "kind": "RECOMMENDATIONS" }, "position": 1, "target": { "movieId": pinned },
                        "audience": { "newUsers": true } } }),
         Some(&editor),
     )
@@ -260,7 +280,7 @@ async fn pins_follow_their_audience_and_schedule_and_blocks_reach_collections(ap
     let past = chrono::Utc::now() - chrono::Duration::days(2);
     app.graphql(
         pin,
-        json!({ "i": { "surface": "RECOMMENDATIONS", "position": 2, "movieId": pinned,
+        json!({ "i": { "surface": { "kind": "RECOMMENDATIONS" }, "position": 2, "target": { "movieId": pinned },
                        "startsAt": past - chrono::Duration::days(5), "endsAt": past } }),
         Some(&editor),
     )
@@ -278,30 +298,30 @@ async fn pins_follow_their_audience_and_schedule_and_blocks_reach_collections(ap
         .await;
     let r = app
         .graphql(
-            "mutation($i: CollectionInput!) { createCollection(input: $i) { id } }",
+            "mutation($i: CreateCollectionInput!) { createCollection(input: $i) { collection { id } } }",
             json!({ "i": { "slug": "mixed", "title": "Mixed", "movieIds": [horror, pinned] } }),
             Some(&editor),
         )
         .await;
-    let cid = r["data"]["createCollection"]["id"]
+    let cid = r["data"]["createCollection"]["collection"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     app.graphql(
-        "mutation($id: ID!) { publishCollection(id: $id) { id } }",
+        "mutation($id: ID!) { publishCollection(input: {id: $id}) { collection { id } } }",
         json!({ "id": cid }),
         Some(&editor),
     )
     .await;
     app.graphql(
         pin,
-        json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": horror } }),
+        json!({ "i": { "surface": { "kind": "RECOMMENDATIONS" }, "position": 1, "target": { "movieId": horror } } }),
         Some(&editor),
     )
     .await;
     let r = app
         .graphql(
-            "mutation { createRule(input: { kind: BLOCK, genre: \"horror\" }) { id } }",
+            "mutation { createRule(input: { kind: BLOCK, target: { genre: \"horror\" } }) { rule { id } } }",
             json!({}),
             Some(&editor),
         )
@@ -387,16 +407,16 @@ async fn boosts_raise_and_buries_lower_and_pages_never_repeat(app: TestApp) {
 
     let top = ids[0].clone();
     let low = ids[25].clone();
-    let rule = "mutation($i: RuleInput!) { createRule(input: $i) { id } }";
+    let rule = "mutation($i: CreateRuleInput!) { createRule(input: $i) { rule { id } } }";
     app.graphql(
         rule,
-        json!({ "i": { "kind": "BURY", "movieId": top, "multiplier": 0.05 } }),
+        json!({ "i": { "kind": "BURY", "target": { "movieId": top }, "multiplier": 0.05 } }),
         Some(&editor),
     )
     .await;
     app.graphql(
         rule,
-        json!({ "i": { "kind": "BOOST", "movieId": low, "multiplier": 10.0,
+        json!({ "i": { "kind": "BOOST", "target": { "movieId": low }, "multiplier": 10.0,
                        "reason": "Festival winner", "note": "Ask marketing before renewing" } }),
         Some(&editor),
     )
@@ -432,7 +452,7 @@ async fn bad_curation_input_is_refused_and_nothing_is_written(app: TestApp) {
     let m = app
         .create_movie(&editor, "Only One", 2010, &["Drama"])
         .await;
-    let create = "mutation($i: CollectionInput!) { createCollection(input: $i) { id } }";
+    let create = "mutation($i: CreateCollectionInput!) { createCollection(input: $i) { collection { id } } }";
     let cases = [
         (
             json!({ "slug": "x", "title": "X", "movieIds": [m, gid("Movie", 999_999)] }),
@@ -472,7 +492,7 @@ async fn bad_curation_input_is_refused_and_nothing_is_written(app: TestApp) {
             Some(&editor),
         )
         .await;
-    let cid = r["data"]["createCollection"]["id"]
+    let cid = r["data"]["createCollection"]["collection"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{r}"))
         .to_owned();
@@ -487,7 +507,7 @@ async fn bad_curation_input_is_refused_and_nothing_is_written(app: TestApp) {
     // A failed reorder leaves the old order.
     let r = app
         .graphql(
-            "mutation($id: ID!, $m: [ID!]!) { setCollectionMovies(id: $id, movieIds: $m) { id } }",
+            "mutation($id: ID!, $m: [ID!]!) { setCollectionMovies(input: {id: $id, movieIds: $m}) { collection { id } } }",
             json!({ "id": cid, "m": [gid("Movie", 999_999)] }),
             Some(&editor),
         )
@@ -495,26 +515,30 @@ async fn bad_curation_input_is_refused_and_nothing_is_written(app: TestApp) {
     assert_eq!(error_code(&r), Some("BAD_USER_INPUT"));
     assert_eq!(app.count("collection_items").await, 1);
 
-    let pin = "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }";
+    let pin =
+        "mutation($i: CreatePlacementInput!) { createPlacement(input: $i) { placement { id } } }";
     for (input, code) in [
         (
-            json!({ "surface": "HOME", "position": 0, "movieId": m }),
+            json!({ "surface": { "kind": "HOME" }, "position": 0, "target": { "movieId": m } }),
             "BAD_USER_INPUT",
         ),
         (
-            json!({ "surface": "SIDEBAR", "position": 1, "movieId": m }),
+            // An unknown surface kind: now a variable-coercion (validation) error.
+            json!({ "surface": { "kind": "SIDEBAR" }, "position": 1, "target": { "movieId": m } }),
             "BAD_USER_INPUT",
         ),
         (
-            json!({ "surface": "HOME", "position": 1, "movieId": m, "collectionId": cid }),
+            // Two targets: a @oneOf violation, now a validation error.
+            json!({ "surface": { "kind": "HOME" }, "position": 1, "target": { "movieId": m, "collectionId": cid } }),
             "BAD_USER_INPUT",
         ),
         (
-            json!({ "surface": "HOME", "position": 1 }),
+            // No target: the required `target` is missing, now a validation error.
+            json!({ "surface": { "kind": "HOME" }, "position": 1 }),
             "BAD_USER_INPUT",
         ),
         (
-            json!({ "surface": "HOME", "position": 1, "collectionId": gid("Collection", 999) }),
+            json!({ "surface": { "kind": "HOME" }, "position": 1, "target": { "collectionId": gid("Collection", 999) } }),
             "NOT_FOUND",
         ),
     ] {
@@ -523,14 +547,16 @@ async fn bad_curation_input_is_refused_and_nothing_is_written(app: TestApp) {
     }
     assert_eq!(app.count("placements").await, 0);
 
-    let rule = "mutation($i: RuleInput!) { createRule(input: $i) { id } }";
+    let rule = "mutation($i: CreateRuleInput!) { createRule(input: $i) { rule { id } } }";
     for input in [
-        json!({ "kind": "BOOST", "movieId": m, "multiplier": 0.5 }),
-        json!({ "kind": "BURY", "movieId": m, "multiplier": 2.0 }),
+        json!({ "kind": "BOOST", "target": { "movieId": m }, "multiplier": 0.5 }),
+        json!({ "kind": "BURY", "target": { "movieId": m }, "multiplier": 2.0 }),
+        // No target (the required `target` is missing) and two targets (a @oneOf
+        // violation): both are now validation errors.
         json!({ "kind": "BLOCK" }),
-        json!({ "kind": "BLOCK", "movieId": m, "genre": "Drama" }),
-        json!({ "kind": "BLOCK", "genre": "No Such Genre" }),
-        json!({ "kind": "BLOCK", "yearFrom": 2000, "yearTo": 1990 }),
+        json!({ "kind": "BLOCK", "target": { "movieId": m, "genre": "Drama" } }),
+        json!({ "kind": "BLOCK", "target": { "genre": "No Such Genre" } }),
+        json!({ "kind": "BLOCK", "target": { "years": { "from": 2000, "to": 1990 } } }),
     ] {
         let r = app
             .graphql(rule, json!({ "i": input }), Some(&editor))
@@ -538,11 +564,12 @@ async fn bad_curation_input_is_refused_and_nothing_is_written(app: TestApp) {
         assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{input}: {r}");
     }
     let div =
-        "mutation($i: DiversitySettingsInput!) { setDiversitySettings(input: $i) { surface } }";
+        "mutation($i: SetDiversitySettingsInput!) { setDiversitySettings(input: $i) { diversitySettings { surface { kind genre } } } }";
     for input in [
-        json!({ "surface": "HOME", "mmrLambda": 1.5 }),
-        json!({ "surface": "HOME", "maxPerGenre": 0 }),
-        json!({ "surface": "GENRE:", "calibration": 0.5 }),
+        json!({ "surface": { "kind": "HOME" }, "mmrLambda": 1.5 }),
+        json!({ "surface": { "kind": "HOME" }, "maxPerGenre": 0 }),
+        json!({ "surface": { "kind": "GENRE", "genre": "" }, "calibration": 0.5 }),
+        json!({ "surface": { "kind": "GENRE" }, "calibration": 0.5 }),
     ] {
         let r = app.graphql(div, json!({ "i": input }), Some(&editor)).await;
         assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{input}: {r}");
@@ -699,13 +726,13 @@ async fn rules_and_pins_are_edited_in_place_and_only_the_public_reason_is_shown(
 
     let r = app
         .graphql(
-            &format!("mutation($i: RuleInput!) {{ createRule(input: $i) {{ {RULE_FIELDS} }} }}"),
-            json!({ "i": { "kind": "BOOST", "movieId": low, "multiplier": 10.0,
+            &format!("mutation($i: CreateRuleInput!) {{ createRule(input: $i) {{ rule {{ {RULE_FIELDS} }} }} }}"),
+            json!({ "i": { "kind": "BOOST", "target": { "movieId": low }, "multiplier": 10.0,
                            "note": "Ask marketing first", "reason": "Festival winner" } }),
             Some(&editor),
         )
         .await;
-    let rule = &r["data"]["createRule"];
+    let rule = &r["data"]["createRule"]["rule"];
     assert_eq!(rule["note"], "Ask marketing first", "{r}");
     assert_eq!(rule["reason"], "Festival winner", "{r}");
     let rule_id = rule["id"].as_str().unwrap().to_owned();
@@ -723,17 +750,17 @@ async fn rules_and_pins_are_edited_in_place_and_only_the_public_reason_is_shown(
 
     // Edited in place: same id, every field replaced (the note is gone), served at once.
     let update = format!(
-        "mutation($id: ID!, $i: RuleInput!) {{ updateRule(id: $id, input: $i) {{ {RULE_FIELDS} }} }}"
+        "mutation($i: UpdateRuleInput!) {{ updateRule(input: $i) {{ rule {{ {RULE_FIELDS} }} }} }}"
     );
     let r = app
         .graphql(
             &update,
-            json!({ "id": rule_id, "i": { "kind": "BOOST", "movieId": low, "multiplier": 10.0,
-                                          "reason": "Documentary month" } }),
+            json!({ "i": { "id": rule_id, "kind": "BOOST", "target": { "movieId": low }, "multiplier": 10.0,
+                         "reason": "Documentary month" } }),
             Some(&editor),
         )
         .await;
-    let rule = &r["data"]["updateRule"];
+    let rule = &r["data"]["updateRule"]["rule"];
     assert_eq!(rule["id"], rule_id.as_str(), "{r}");
     assert_eq!(rule["reason"], "Documentary month");
     assert!(rule["note"].is_null());
@@ -747,31 +774,32 @@ async fn rules_and_pins_are_edited_in_place_and_only_the_public_reason_is_shown(
     // Refused edits leave the rule as it was.
     for (input, code) in [
         (
-            json!({ "kind": "BURY", "movieId": low, "reason": "Not for subscribers" }),
+            json!({ "id": rule_id, "kind": "BURY", "target": { "movieId": low }, "reason": "Not for subscribers" }),
             "BAD_USER_INPUT",
         ),
         (
-            json!({ "kind": "BOOST", "movieId": low, "reason": "x".repeat(81) }),
+            json!({ "id": rule_id, "kind": "BOOST", "target": { "movieId": low }, "reason": "x".repeat(81) }),
             "BAD_USER_INPUT",
         ),
         (
-            json!({ "kind": "BOOST", "movieId": low, "note": "x".repeat(1001) }),
+            json!({ "id": rule_id, "kind": "BOOST", "target": { "movieId": low }, "note": "x".repeat(1001) }),
             "BAD_USER_INPUT",
         ),
         (
-            json!({ "kind": "BOOST", "movieId": low, "genre": "Drama" }),
+            // Two targets: a @oneOf violation, now a validation error.
+            json!({ "id": rule_id, "kind": "BOOST", "target": { "movieId": low, "genre": "Drama" } }),
             "BAD_USER_INPUT",
         ),
     ] {
         let r = app
-            .graphql(&update, json!({ "id": rule_id, "i": input }), Some(&editor))
+            .graphql(&update, json!({ "i": input }), Some(&editor))
             .await;
         assert_eq!(error_code(&r), Some(code), "{r}");
     }
     let r = app
         .graphql(
             &update,
-            json!({ "id": gid("Rule", 999_999), "i": { "kind": "BLOCK", "movieId": low } }),
+            json!({ "i": { "id": gid("Rule", 999_999), "kind": "BLOCK", "target": { "movieId": low } } }),
             Some(&editor),
         )
         .await;
@@ -789,7 +817,7 @@ async fn rules_and_pins_are_edited_in_place_and_only_the_public_reason_is_shown(
     let r = app
         .graphql(
             &update,
-            json!({ "id": rule_id, "i": { "kind": "BLOCK", "movieId": low } }),
+            json!({ "i": { "id": rule_id, "kind": "BLOCK", "target": { "movieId": low } } }),
             Some(&t),
         )
         .await;
@@ -799,12 +827,12 @@ async fn rules_and_pins_are_edited_in_place_and_only_the_public_reason_is_shown(
     let pinned = before[20]["movie"]["id"].as_str().unwrap().to_owned();
     let r = app
         .graphql(
-            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
-            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned } }),
+            "mutation($i: CreatePlacementInput!) { createPlacement(input: $i) { placement { id } } }",
+            json!({ "i": { "surface": { "kind": "RECOMMENDATIONS" }, "position": 1, "target": { "movieId": pinned } } }),
             Some(&editor),
         )
         .await;
-    let pin_id = r["data"]["createPlacement"]["id"]
+    let pin_id = r["data"]["createPlacement"]["placement"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{r}"))
         .to_owned();
@@ -820,22 +848,25 @@ async fn rules_and_pins_are_edited_in_place_and_only_the_public_reason_is_shown(
         shown(&app.graphql(preview, json!({}), Some(&editor)).await)[0],
         pinned
     );
-    let move_pin = "mutation($id: ID!, $i: PlacementInput!) { updatePlacement(id: $id, input: $i) { id position } }";
+    let move_pin = "mutation($i: UpdatePlacementInput!) { updatePlacement(input: $i) { placement { id position } } }";
     let r = app
         .graphql(
             move_pin,
-            json!({ "id": pin_id, "i": { "surface": "RECOMMENDATIONS", "position": 3, "movieId": pinned } }),
+            json!({ "i": { "id": pin_id, "surface": { "kind": "RECOMMENDATIONS" }, "position": 3, "target": { "movieId": pinned } } }),
             Some(&editor),
         )
         .await;
-    assert_eq!(r["data"]["updatePlacement"]["position"], 3, "{r}");
+    assert_eq!(
+        r["data"]["updatePlacement"]["placement"]["position"], 3,
+        "{r}"
+    );
     let now = shown(&app.graphql(preview, json!({}), Some(&editor)).await);
     assert_eq!(now[2], pinned, "{now:?}");
     assert_ne!(now[0], pinned);
     let r = app
         .graphql(
             move_pin,
-            json!({ "id": pin_id, "i": { "surface": "RECOMMENDATIONS", "position": 0, "movieId": pinned } }),
+            json!({ "i": { "id": pin_id, "surface": { "kind": "RECOMMENDATIONS" }, "position": 0, "target": { "movieId": pinned } } }),
             Some(&editor),
         )
         .await;
@@ -848,7 +879,7 @@ async fn rules_and_pins_are_edited_in_place_and_only_the_public_reason_is_shown(
     let r = app
         .graphql(
             move_pin,
-            json!({ "id": gid("Placement", 999_999), "i": { "surface": "RECOMMENDATIONS", "position": 2, "movieId": pinned } }),
+            json!({ "i": { "id": gid("Placement", 999_999), "surface": { "kind": "RECOMMENDATIONS" }, "position": 2, "target": { "movieId": pinned } } }),
             Some(&editor),
         )
         .await;
@@ -934,12 +965,15 @@ async fn previews_take_an_external_id_and_say_what_curation_left_out(app: TestAp
     let top = list(&a)[0].clone();
     let r = app
         .graphql(
-            "mutation($i: RuleInput!) { createRule(input: $i) { id } }",
-            json!({ "i": { "kind": "BLOCK", "movieId": top } }),
+            "mutation($i: CreateRuleInput!) { createRule(input: $i) { rule { id } } }",
+            json!({ "i": { "kind": "BLOCK", "target": { "movieId": top } } }),
             Some(&editor),
         )
         .await;
-    let block = r["data"]["createRule"]["id"].as_str().unwrap().to_owned();
+    let block = r["data"]["createRule"]["rule"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let r = app
         .graphql(
             &format!("query($x: String) {{ previewRemoved(externalId: $x, first: 10) {{ {REMOVED_FIELDS} }} }}"),
@@ -1000,18 +1034,18 @@ async fn previews_take_an_external_id_and_say_what_curation_left_out(app: TestAp
     movies.extend(others.iter().cloned());
     let r = app
         .graphql(
-            "mutation($i: CollectionInput!) { createCollection(input: $i) { id } }",
+            "mutation($i: CreateCollectionInput!) { createCollection(input: $i) { collection { id } } }",
             json!({ "i": { "slug": "left-out", "title": "Left out", "movieIds": movies } }),
             Some(&editor),
         )
         .await;
-    let coll = r["data"]["createCollection"]["id"]
+    let coll = r["data"]["createCollection"]["collection"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{r}"))
         .to_owned();
     for m in [
-        "mutation($id: ID!) { publishCollection(id: $id) { id } }",
-        "mutation($id: ID!) { createPlacement(input: { surface: \"HOME\", position: 2, collectionId: $id }) { id } }",
+        "mutation($id: ID!) { publishCollection(input: {id: $id}) { collection { id } } }",
+        "mutation($id: ID!) { createPlacement(input: { surface: { kind: HOME }, position: 2, target: { collectionId: $id } }) { placement { id } } }",
     ] {
         let r = app.graphql(m, json!({ "id": coll }), Some(&editor)).await;
         assert!(r["errors"].is_null(), "{r}");

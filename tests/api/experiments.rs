@@ -9,9 +9,10 @@ use crate::helpers::{demo_with_model, error_code, TestApp};
 use crate::simulator::{Plan, Server};
 
 const CREATE: &str = "mutation($i: CreateExperimentInput!) {
-  createExperiment(input: $i) { id status trafficFrom trafficTo variants { name share curation } }
+  createExperiment(input: $i) { experiment { id status trafficFrom trafficTo variants { name share curation } } }
 }";
-const START: &str = "mutation($id: ID!) { startExperiment(id: $id) { status startedAt } }";
+const START: &str =
+    "mutation($id: ID!) { startExperiment(input: {id: $id}) { experiment { status startedAt } } }";
 const RECS: &str = "query {
   recommendations(first: 10) {
     edges { node { source recommendationId variants { experimentId variant } movie { id } } }
@@ -74,15 +75,15 @@ async fn an_experiment_serves_its_variants_and_reports_what_they_earned(app: Tes
         .await;
     let r = app
         .graphql(
-            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
-            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned } }),
+            "mutation($i: CreatePlacementInput!) { createPlacement(input: $i) { placement { id } } }",
+            json!({ "i": { "surface": { "kind": "RECOMMENDATIONS" }, "position": 1, "target": { "movieId": pinned } } }),
             Some(&editor),
         )
         .await;
     assert!(r["errors"].is_null(), "{r}");
 
     let r = create(&app, &editor, two_variants("Pins on the list")).await;
-    let exp = &r["data"]["createExperiment"];
+    let exp = &r["data"]["createExperiment"]["experiment"];
     assert_eq!(exp["status"], "DRAFT", "{r}");
     assert_eq!(
         (exp["trafficFrom"].as_f64(), exp["trafficTo"].as_f64()),
@@ -102,7 +103,10 @@ async fn an_experiment_serves_its_variants_and_reports_what_they_earned(app: Tes
     assert!(r["data"]["experiment"]["results"].is_null(), "{r}");
 
     let r = app.graphql(START, json!({ "id": id }), Some(&editor)).await;
-    assert_eq!(r["data"]["startExperiment"]["status"], "RUNNING", "{r}");
+    assert_eq!(
+        r["data"]["startExperiment"]["experiment"]["status"], "RUNNING",
+        "{r}"
+    );
 
     // 30 users, each asking twice: the same variant both times; the control sees the pin,
     // "no-curation" never does. Users in the treatment click their first item.
@@ -131,7 +135,7 @@ async fn an_experiment_serves_its_variants_and_reports_what_they_earned(app: Tes
             *shown.entry("no-curation").or_default() += 10;
             let r = app
                 .graphql(
-                    "mutation($i: EventInput!) { recordEvent(input: $i) { kind } }",
+                    "mutation($i: RecordEventInput!) { recordEvent(input: $i) { event { kind } } }",
                     json!({ "i": { "movieId": first[0]["movie"]["id"], "kind": "CLICK",
                                    "recommendationId": first[0]["recommendationId"] } }),
                     Some(&t),
@@ -220,7 +224,7 @@ async fn an_experiment_serves_its_variants_and_reports_what_they_earned(app: Tes
     let t = app.user_token("demo-0031");
     let r = app
         .graphql(
-            "mutation { updateMyProfile(input: { personalizationConsent: false }) { id } }",
+            "mutation { updateMyProfile(input: { personalizationConsent: false }) { user { id } } }",
             json!({}),
             Some(&t),
         )
@@ -232,7 +236,7 @@ async fn an_experiment_serves_its_variants_and_reports_what_they_earned(app: Tes
     // A variant without curation cannot be shipped as a setting.
     let r = app
         .graphql(
-            "mutation($id: ID!) { shipVariant(experimentId: $id, variant: \"no-curation\") { status } }",
+            "mutation($id: ID!) { shipVariant(input: {experimentId: $id, variant: \"no-curation\"}) { experiment { status } } }",
             json!({ "id": id }),
             Some(&editor),
         )
@@ -242,7 +246,7 @@ async fn an_experiment_serves_its_variants_and_reports_what_they_earned(app: Tes
     // A stop reason longer than 500 characters is refused, and the experiment keeps running.
     let r = app
         .graphql(
-            "mutation($id: ID!, $r: String) { stopExperiment(id: $id, reason: $r) { status } }",
+            "mutation($id: ID!, $r: String) { stopExperiment(input: {id: $id, reason: $r}) { experiment { status } } }",
             json!({ "id": id, "r": "x".repeat(501) }),
             Some(&editor),
         )
@@ -256,13 +260,19 @@ async fn an_experiment_serves_its_variants_and_reports_what_they_earned(app: Tes
     // Stopped: everyone gets the default again, with the pin.
     let r = app
         .graphql(
-            "mutation($id: ID!) { stopExperiment(id: $id, reason: \"enough data\") { status stopReason stoppedAt } }",
+            "mutation($id: ID!) { stopExperiment(input: {id: $id, reason: \"enough data\"}) { experiment { status stopReason stoppedAt } } }",
             json!({ "id": id }),
             Some(&editor),
         )
         .await;
-    assert_eq!(r["data"]["stopExperiment"]["status"], "STOPPED", "{r}");
-    assert_eq!(r["data"]["stopExperiment"]["stopReason"], "enough data");
+    assert_eq!(
+        r["data"]["stopExperiment"]["experiment"]["status"], "STOPPED",
+        "{r}"
+    );
+    assert_eq!(
+        r["data"]["stopExperiment"]["experiment"]["stopReason"],
+        "enough data"
+    );
     let treated_user = variant_of
         .iter()
         .find(|(_, v)| *v == "no-curation")
@@ -345,7 +355,7 @@ async fn experiments_are_validated_kept_apart_and_shipped(app: TestApp) {
     // Two experiments on one surface may run together only on disjoint traffic, or when one
     // is orthogonal.
     let id_of = |r: &Value| {
-        r["data"]["createExperiment"]["id"]
+        r["data"]["createExperiment"]["experiment"]["id"]
             .as_str()
             .unwrap_or_else(|| panic!("{r}"))
             .to_owned()
@@ -396,7 +406,7 @@ async fn experiments_are_validated_kept_apart_and_shipped(app: TestApp) {
     div["variants"][1] = json!({ "name": "capped", "share": 0.5,
                                  "diversity": { "maxPerGenre": 3, "mmrLambda": 0.7 } });
     let e = id_of(&create(&app, &editor, div).await);
-    let ship = "mutation($id: ID!, $v: String!) { shipVariant(experimentId: $id, variant: $v) { status shippedVariant stopReason } }";
+    let ship = "mutation($id: ID!, $v: String!) { shipVariant(input: {experimentId: $id, variant: $v}) { experiment { status shippedVariant stopReason } } }";
     let r = app
         .graphql(ship, json!({ "id": e, "v": "capped" }), Some(&editor))
         .await;
@@ -409,20 +419,20 @@ async fn experiments_are_validated_kept_apart_and_shipped(app: TestApp) {
     let r = app
         .graphql(ship, json!({ "id": e, "v": "capped" }), Some(&editor))
         .await;
-    let shipped = &r["data"]["shipVariant"];
+    let shipped = &r["data"]["shipVariant"]["experiment"];
     assert_eq!(shipped["status"], "STOPPED", "{r}");
     assert_eq!(shipped["shippedVariant"], "capped");
     assert_eq!(shipped["stopReason"], "shipped variant capped");
     let r = app
         .graphql(
-            "{ diversitySettings { surface maxPerGenre mmrLambda } }",
+            "{ diversitySettings { surface { kind genre } maxPerGenre mmrLambda } }",
             json!({}),
             Some(&editor),
         )
         .await;
     assert_eq!(
         r["data"]["diversitySettings"],
-        json!([{ "surface": "HOME", "maxPerGenre": 3, "mmrLambda": 0.7 }]),
+        json!([{ "surface": { "kind": "HOME", "genre": null }, "maxPerGenre": 3, "mmrLambda": 0.7 }]),
         "{r}"
     );
     let r = app
@@ -517,41 +527,44 @@ async fn editorial_performance_counts_what_pins_collections_and_boosts_earned(ap
         .create_movie(&editor, "Pinned Picture", 2024, &["Drama"])
         .await;
     let r = gql(
-        "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
-        json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned } }),
+        "mutation($i: CreatePlacementInput!) { createPlacement(input: $i) { placement { id } } }",
+        json!({ "i": { "surface": { "kind": "RECOMMENDATIONS" }, "position": 1, "target": { "movieId": pinned } } }),
     )
     .await;
-    let pin_id = r["data"]["createPlacement"]["id"]
+    let pin_id = r["data"]["createPlacement"]["placement"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let r = gql(
-        "mutation($i: RuleInput!) { createRule(input: $i) { id } }",
-        json!({ "i": { "kind": "BOOST", "genre": "Drama", "multiplier": 3.0, "surface": "RECOMMENDATIONS" } }),
+        "mutation($i: CreateRuleInput!) { createRule(input: $i) { rule { id } } }",
+        json!({ "i": { "kind": "BOOST", "target": { "genre": "Drama" }, "multiplier": 3.0, "surface": { "kind": "RECOMMENDATIONS" } } }),
     )
     .await;
-    let rule_id = r["data"]["createRule"]["id"].as_str().unwrap().to_owned();
+    let rule_id = r["data"]["createRule"]["rule"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut movies = vec![];
     for title in ["Row One", "Row Two", "Row Three"] {
         movies.push(app.create_movie(&editor, title, 2020, &["Comedy"]).await);
     }
     let r = gql(
-        "mutation($i: CollectionInput!) { createCollection(input: $i) { id } }",
+        "mutation($i: CreateCollectionInput!) { createCollection(input: $i) { collection { id } } }",
         json!({ "i": { "slug": "row-test", "title": "Row test", "movieIds": movies } }),
     )
     .await;
-    let coll = r["data"]["createCollection"]["id"]
+    let coll = r["data"]["createCollection"]["collection"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     gql(
-        "mutation($id: ID!) { publishCollection(id: $id) { id } }",
+        "mutation($id: ID!) { publishCollection(input: {id: $id}) { collection { id } } }",
         json!({ "id": coll }),
     )
     .await;
     gql(
-        "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
-        json!({ "i": { "surface": "HOME", "position": 1, "collectionId": coll } }),
+        "mutation($i: CreatePlacementInput!) { createPlacement(input: $i) { placement { id } } }",
+        json!({ "i": { "surface": { "kind": "HOME" }, "position": 1, "target": { "collectionId": coll } } }),
     )
     .await;
 
@@ -565,7 +578,7 @@ async fn editorial_performance_counts_what_pins_collections_and_boosts_earned(ap
     for kind in ["CLICK", "VIEW_COMPLETE"] {
         let r = app
             .graphql(
-                "mutation($i: EventInput!) { recordEvent(input: $i) { kind } }",
+                "mutation($i: RecordEventInput!) { recordEvent(input: $i) { event { kind } } }",
                 json!({ "i": { "movieId": pinned, "kind": kind,
                                "recommendationId": list[0]["recommendationId"] } }),
                 Some(&t1),
@@ -587,7 +600,7 @@ async fn editorial_performance_counts_what_pins_collections_and_boosts_earned(ap
     assert_eq!(row_items.len(), 3);
     let r = app
         .graphql(
-            "mutation($i: EventInput!) { recordEvent(input: $i) { kind } }",
+            "mutation($i: RecordEventInput!) { recordEvent(input: $i) { event { kind } } }",
             json!({ "i": { "movieId": row_items[1]["movie"]["id"], "kind": "CLICK",
                            "recommendationId": row_items[1]["recommendationId"] } }),
             Some(&t2),
@@ -705,8 +718,8 @@ async fn a_variant_ranks_with_its_own_blend_weights_and_candidate_pool(app: Test
 
     let r = app
         .graphql(
-            "mutation($i: CreateExperimentInput!) { createExperiment(input: $i) {
-               id variants { name candidatePool blendWeights { component factor } } } }",
+            "mutation($i: CreateExperimentInput!) { createExperiment(input: $i) { experiment {
+               id variants { name candidatePool blendWeights { component factor } } } } }",
             json!({ "i": variants(json!([
                 { "component": "popularity", "factor": 10.0 },
                 { "component": "als", "factor": 0.0 }
@@ -714,7 +727,7 @@ async fn a_variant_ranks_with_its_own_blend_weights_and_candidate_pool(app: Test
             Some(&editor),
         )
         .await;
-    let exp = &r["data"]["createExperiment"];
+    let exp = &r["data"]["createExperiment"]["experiment"];
     let id = exp["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{r}"))
@@ -725,7 +738,10 @@ async fn a_variant_ranks_with_its_own_blend_weights_and_candidate_pool(app: Test
         json!([{ "component": "popularity", "factor": 10.0 }, { "component": "als", "factor": 0.0 }])
     );
     let r = app.graphql(START, json!({ "id": id }), Some(&editor)).await;
-    assert_eq!(r["data"]["startExperiment"]["status"], "RUNNING", "{r}");
+    assert_eq!(
+        r["data"]["startExperiment"]["experiment"]["status"], "RUNNING",
+        "{r}"
+    );
 
     // The control gets exactly what the default serves (the staff preview is never in an
     // experiment); the treatment's lists are ranked by its own blend.
@@ -767,7 +783,7 @@ async fn a_variant_ranks_with_its_own_blend_weights_and_candidate_pool(app: Test
     // Neither is a server setting: shipping it is refused, with nothing changed.
     let r = app
         .graphql(
-            "mutation($id: ID!) { shipVariant(experimentId: $id, variant: \"popular\") { status } }",
+            "mutation($id: ID!) { shipVariant(input: {experimentId: $id, variant: \"popular\"}) { experiment { status } } }",
             json!({ "id": id }),
             Some(&editor),
         )

@@ -3,7 +3,7 @@ use serde_json::json;
 use crate::api_test;
 use crate::helpers::{error_code, TestApp};
 
-const RATE: &str = "mutation($m: ID!, $s: Float!) { rateMovie(movieId: $m, score: $s) { score movie { title myRating } } }";
+const RATE: &str = "mutation($m: ID!, $s: Float!) { rateMovie(input: {movieId: $m, score: $s}) { rating { score movie { title myRating } } } }";
 
 async fn rating_twice_overwrites_the_score(app: TestApp) {
     let editor = app.staff_token("editor").await;
@@ -12,11 +12,14 @@ async fn rating_twice_overwrites_the_score(app: TestApp) {
     let r = app
         .graphql(RATE, json!({ "m": heat, "s": 4.5 }), Some(&t))
         .await;
-    assert_eq!(r["data"]["rateMovie"]["score"], 4.5, "{r}");
+    assert_eq!(r["data"]["rateMovie"]["rating"]["score"], 4.5, "{r}");
     let r = app
         .graphql(RATE, json!({ "m": heat, "s": 3 }), Some(&t))
         .await;
-    assert_eq!(r["data"]["rateMovie"]["movie"]["myRating"], 3.0, "{r}");
+    assert_eq!(
+        r["data"]["rateMovie"]["rating"]["movie"]["myRating"], 3.0,
+        "{r}"
+    );
     assert_eq!(app.count("ratings").await, 1);
     let r = app
         .graphql(
@@ -33,12 +36,12 @@ async fn rating_twice_overwrites_the_score(app: TestApp) {
 
     let r = app
         .graphql(
-            "mutation($m: ID!) { removeRating(movieId: $m) }",
+            "mutation($m: ID!) { removeRating(input: {movieId: $m}) { removed } }",
             json!({ "m": heat }),
             Some(&t),
         )
         .await;
-    assert_eq!(r["data"]["removeRating"], true, "{r}");
+    assert_eq!(r["data"]["removeRating"]["removed"], true, "{r}");
     assert_eq!(app.count("ratings").await, 0);
 }
 api_test!(rating_twice_overwrites_the_score);
@@ -61,7 +64,7 @@ async fn rating_an_unknown_or_unavailable_movie_is_not_found(app: TestApp) {
     let editor = app.staff_token("editor").await;
     let heat = app.create_movie(&editor, "Heat", 1995, &["Crime"]).await;
     app.graphql(
-        "mutation($id: ID!) { deleteMovie(id: $id) }",
+        "mutation($id: ID!) { deleteMovie(input: {id: $id}) { deleted } }",
         json!({ "id": heat }),
         Some(&editor),
     )
@@ -84,7 +87,7 @@ async fn rating_an_unknown_or_unavailable_movie_is_not_found(app: TestApp) {
 }
 api_test!(rating_an_unknown_or_unavailable_movie_is_not_found);
 
-const EVENT: &str = "mutation($i: EventInput!) { recordEvent(input: $i) { kind progress context movie { title } } }";
+const EVENT: &str = "mutation($i: RecordEventInput!) { recordEvent(input: $i) { event { kind progress context movie { title } } } }";
 
 async fn events_are_recorded_and_listed_newest_first(app: TestApp) {
     let editor = app.staff_token("editor").await;
@@ -99,7 +102,7 @@ async fn events_are_recorded_and_listed_newest_first(app: TestApp) {
         let r = app
             .graphql(EVENT, json!({ "i": { "movieId": heat, "kind": kind, "progress": progress, "context": { "device": "tv" } } }), Some(&t))
             .await;
-        assert_eq!(r["data"]["recordEvent"]["kind"], kind, "{r}");
+        assert_eq!(r["data"]["recordEvent"]["event"]["kind"], kind, "{r}");
     }
     let r = app
         .graphql(
@@ -184,35 +187,48 @@ async fn profile_updates_are_validated(app: TestApp) {
     let t = app.user_token("alice");
     let r = app
         .graphql(
-            "mutation { updateMyProfile(input: {ageBand: \"25-34\", gender: \"f\", country: \"se\", personalizationConsent: false}) { ageBand gender country personalizationConsent } }",
+            "mutation { updateMyProfile(input: {ageBand: AGE_25_34, gender: FEMALE, country: \"se\", personalizationConsent: false}) { user { ageBand gender country personalizationConsent } } }",
             json!({}),
             Some(&t),
         )
         .await;
-    let me = &r["data"]["updateMyProfile"];
-    assert_eq!(me["ageBand"], "25-34", "{r}");
-    assert_eq!(me["gender"], "F");
+    let me = &r["data"]["updateMyProfile"]["user"];
+    assert_eq!(me["ageBand"], "AGE_25_34", "{r}");
+    assert_eq!(me["gender"], "FEMALE");
     assert_eq!(me["country"], "SE");
     assert_eq!(me["personalizationConsent"], false);
+    // An unknown age band or gender is now an unknown enum value (a validation error); the
+    // old string forms are refused the same way. A bad country is still the resolver's.
     for bad in [
-        "{ageBand: \"30ish\"}",
-        "{gender: \"robot\"}",
+        "{ageBand: AGE_30ISH}",
+        "{ageBand: \"25-34\"}",
+        "{gender: ROBOT}",
+        "{gender: \"f\"}",
         "{country: \"Sweden\"}",
     ] {
         let r = app
             .graphql(
-                &format!("mutation {{ updateMyProfile(input: {bad}) {{ ageBand }} }}"),
+                &format!("mutation {{ updateMyProfile(input: {bad}) {{ user {{ ageBand }} }} }}"),
                 json!({}),
                 Some(&t),
             )
             .await;
+
         assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{bad}: {r}");
+        assert!(
+            r["data"].is_null() || r["data"]["updateMyProfile"].is_null(),
+            "{bad}: {r}"
+        );
     }
     let r = app
         .graphql("{ me { ageBand gender } }", json!({}), Some(&t))
         .await;
     assert_eq!(
-        r["data"]["me"]["ageBand"], "25-34",
+        r["data"]["me"]["ageBand"], "AGE_25_34",
+        "refused updates change nothing"
+    );
+    assert_eq!(
+        r["data"]["me"]["gender"], "FEMALE",
         "refused updates change nothing"
     );
 }

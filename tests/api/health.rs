@@ -47,7 +47,10 @@ async fn graphql_get_serves_queries_but_not_mutations(app: TestApp) {
     let r = app
         .client
         .get(format!("{}/graphql", app.address))
-        .query(&[("query", "mutation { removeRating(movieId: \"x\") }")])
+        .query(&[(
+            "query",
+            "mutation { removeRating(input: {movieId: \"x\"}) { removed } }",
+        )])
         .send()
         .await
         .unwrap();

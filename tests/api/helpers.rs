@@ -194,7 +194,7 @@ impl TestApp {
             .unwrap();
         let r = self
             .graphql(
-                "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token role } }",
+                "mutation($e:String!,$p:String!){ login(input:{email:$e,password:$p}){ token role } }",
                 json!({ "e": email, "p": STAFF_PASSWORD }),
                 None,
             )
@@ -253,12 +253,12 @@ impl TestApp {
     ) -> String {
         let r = self
             .graphql(
-                "mutation($i:MovieInput!){ createMovie(input:$i){ id } }",
+                "mutation($i:CreateMovieInput!){ createMovie(input:$i){ movie { id } } }",
                 json!({ "i": { "title": title, "year": year, "genres": genres, "directors": ["Test Director"], "cast": ["Actor One", "Actor Two"] } }),
                 Some(token),
             )
             .await;
-        r["data"]["createMovie"]["id"]
+        r["data"]["createMovie"]["movie"]["id"]
             .as_str()
             .unwrap_or_else(|| panic!("createMovie failed: {r}"))
             .to_owned()

@@ -159,7 +159,7 @@ async fn persisted_queries_are_asked_for_once_then_served_and_cached_by_get() {
     let r = get_persisted(&app, &hash, Some(&tag)).await;
     assert_eq!(r.status(), 304);
     // A persisted mutation cannot run through GET.
-    let mutation = "mutation { removeRating(movieId: \"TW92aWU6MQ==\") }";
+    let mutation = "mutation { removeRating(input: {movieId: \"TW92aWU6MQ==\"}) { removed } }";
     app.client
         .post(format!("{}/graphql", app.address))
         .json(&json!({ "query": mutation, "extensions": { "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(mutation) } } }))

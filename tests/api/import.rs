@@ -30,7 +30,7 @@ async fn ml_100k_imports_with_its_published_counts_and_reruns_idempotently(app: 
         )
         .await;
     assert_eq!(r["data"]["me"]["ratings"]["totalCount"], 272, "{r}");
-    assert_eq!(r["data"]["me"]["ageBand"], "18-24");
+    assert_eq!(r["data"]["me"]["ageBand"], "AGE_18_24");
 
     // A model trained on the import explains its picks for a MovieLens user by movies they
     // rated, and a new rating changes the next answer at once.
@@ -62,7 +62,7 @@ async fn ml_100k_imports_with_its_published_counts_and_reruns_idempotently(app: 
     let top = items[0]["node"]["movie"]["id"].clone();
     let rated = app
         .graphql(
-            "mutation($m: ID!) { rateMovie(movieId: $m, score: 1) { score } }",
+            "mutation($m: ID!) { rateMovie(input: {movieId: $m, score: 1}) { rating { score } } }",
             serde_json::json!({ "m": top }),
             Some(&t),
         )

@@ -21,12 +21,12 @@ async fn node_lookups_follow_each_kinds_rights(app: TestApp) {
     // A draft collection: null for the public, there for editors.
     let r = app
         .graphql(
-            "mutation($i: CollectionInput!) { createCollection(input: $i) { id } }",
+            "mutation($i: CreateCollectionInput!) { createCollection(input: $i) { collection { id } } }",
             json!({ "i": { "slug": "node-draft", "title": "Draft", "movieIds": [movie] } }),
             Some(&editor),
         )
         .await;
-    let coll = r["data"]["createCollection"]["id"]
+    let coll = r["data"]["createCollection"]["collection"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{r}"))
         .to_owned();

@@ -7,12 +7,13 @@ use serde_json::{json, Value};
 use crate::api_test;
 use crate::helpers::{demo_with_model, error_code, gid, TestApp};
 
-const REQUEST: &str = "mutation($u: ID) { requestDataDeletion(userId: $u) {
-  id status dueAt overdue requestedBy userRef user { externalId } } }";
+const REQUEST: &str =
+    "mutation($u: ID) { requestDataDeletion(input: { userId: $u }) { deletionRequest {
+  id status dueAt overdue requestedBy userRef user { externalId } } } }";
 const APPROVE: &str =
-    "mutation($id: ID!) { approveDeletionRequest(id: $id) { id status decidedBy } }";
+    "mutation($id: ID!) { approveDeletionRequest(input: {id: $id}) { deletionRequest { id status decidedBy } } }";
 const COMPLETE: &str =
-    "mutation($id: ID!) { completeDeletionRequest(id: $id) { id status outcome completedAt userRef user { id } } }";
+    "mutation($id: ID!) { completeDeletionRequest(input: {id: $id}) { deletionRequest { id status outcome completedAt userRef user { id } } } }";
 
 async fn user_id_of(app: &TestApp, external: &str) -> i32 {
     marquee::db::repo::users::find_by_external_id(&app.state.db, external)
@@ -134,14 +135,14 @@ async fn a_completed_deletion_leaves_no_trace_in_the_database_or_the_model(app: 
         .clone();
     let r = app
         .graphql(
-            "mutation($m: ID!) { rateMovie(movieId: $m, score: 4.5) { score } }",
+            "mutation($m: ID!) { rateMovie(input: {movieId: $m, score: 4.5}) { rating { score } } }",
             json!({ "m": movie }),
             Some(&t),
         )
         .await;
     assert!(r["errors"].is_null(), "{r}");
     app.graphql(
-        "mutation($m: ID!) { recordEvent(input: { movieId: $m, kind: VIEW_START }) { id } }",
+        "mutation($m: ID!) { recordEvent(input: { movieId: $m, kind: VIEW_START }) { event { id } } }",
         json!({ "m": movie }),
         Some(&t),
     )
@@ -159,7 +160,7 @@ async fn a_completed_deletion_leaves_no_trace_in_the_database_or_the_model(app: 
 
     // The user asks; asking again returns the same open request.
     let r1 = app.graphql(REQUEST, json!({}), Some(&t)).await;
-    let req = &r1["data"]["requestDataDeletion"];
+    let req = &r1["data"]["requestDataDeletion"]["deletionRequest"];
     assert_eq!(req["status"], "PENDING", "{r1}");
     assert_eq!(req["requestedBy"], "user");
     assert_eq!(req["overdue"], false);
@@ -167,7 +168,10 @@ async fn a_completed_deletion_leaves_no_trace_in_the_database_or_the_model(app: 
     let days = (due - chrono::Utc::now()).num_hours() as f64 / 24.0;
     assert!((29.9..=30.1).contains(&days), "due in {days} days");
     let r2 = app.graphql(REQUEST, json!({}), Some(&t)).await;
-    assert_eq!(r2["data"]["requestDataDeletion"]["id"], req["id"]);
+    assert_eq!(
+        r2["data"]["requestDataDeletion"]["deletionRequest"]["id"],
+        req["id"]
+    );
     let mine = app
         .graphql("{ myDeletionRequests { id status } }", json!({}), Some(&t))
         .await;
@@ -198,11 +202,11 @@ async fn a_completed_deletion_leaves_no_trace_in_the_database_or_the_model(app: 
 
     let a = app.graphql(APPROVE, json!({ "id": id }), Some(&c)).await;
     assert_eq!(
-        a["data"]["approveDeletionRequest"]["status"], "APPROVED",
+        a["data"]["approveDeletionRequest"]["deletionRequest"]["status"], "APPROVED",
         "{a}"
     );
     let done = app.graphql(COMPLETE, json!({ "id": id }), Some(&c)).await;
-    let d = &done["data"]["completeDeletionRequest"];
+    let d = &done["data"]["completeDeletionRequest"]["deletionRequest"];
     assert_eq!(d["status"], "COMPLETED", "{done}");
     assert!(d["user"].is_null() && d["userRef"].is_null(), "{done}");
     assert_eq!(d["outcome"]["users"], 1);
@@ -358,13 +362,13 @@ async fn each_role_may_do_only_its_part_of_the_workflow(app: TestApp) {
     let r = app
         .graphql(REQUEST, json!({ "u": gid("User", other as i64) }), Some(&c))
         .await;
-    let req = &r["data"]["requestDataDeletion"];
+    let req = &r["data"]["requestDataDeletion"]["deletionRequest"];
     assert!(
         req["requestedBy"].as_str().unwrap().starts_with("staff:"),
         "{r}"
     );
     let id = req["id"].as_str().unwrap().to_owned();
-    let reject = "mutation($id: ID!, $r: String!) { rejectDeletionRequest(id: $id, reason: $r) { status reason } }";
+    let reject = "mutation($id: ID!, $r: String!) { rejectDeletionRequest(input: {id: $id, reason: $r}) { deletionRequest { status reason } } }";
     let r = app
         .graphql(reject, json!({ "id": id, "r": "  " }), Some(&c))
         .await;
@@ -373,7 +377,7 @@ async fn each_role_may_do_only_its_part_of_the_workflow(app: TestApp) {
         .graphql(reject, json!({ "id": id, "r": "legal hold" }), Some(&c))
         .await;
     assert_eq!(
-        r["data"]["rejectDeletionRequest"]["status"], "REJECTED",
+        r["data"]["rejectDeletionRequest"]["deletionRequest"]["status"], "REJECTED",
         "{r}"
     );
     let r = app.graphql(APPROVE, json!({ "id": id }), Some(&c)).await;
@@ -382,7 +386,12 @@ async fn each_role_may_do_only_its_part_of_the_workflow(app: TestApp) {
     let r = app
         .graphql(REQUEST, json!({ "u": gid("User", other as i64) }), Some(&c))
         .await;
-    assert_ne!(r["data"]["requestDataDeletion"]["id"].as_str().unwrap(), id);
+    assert_ne!(
+        r["data"]["requestDataDeletion"]["deletionRequest"]["id"]
+            .as_str()
+            .unwrap(),
+        id
+    );
     assert!(app.state.recommender.knows_user(other));
 }
 api_test!(each_role_may_do_only_its_part_of_the_workflow);
@@ -394,13 +403,13 @@ async fn users_and_compliance_can_export_everything_held(app: TestApp) {
         .await;
     let t = app.user_token("exporter");
     app.graphql(
-        "mutation($m: ID!) { rateMovie(movieId: $m, score: 3.5) { score } }",
+        "mutation($m: ID!) { rateMovie(input: {movieId: $m, score: 3.5}) { rating { score } } }",
         json!({ "m": m }),
         Some(&t),
     )
     .await;
     app.graphql(
-        "mutation($m: ID!) { recordEvent(input: { movieId: $m, kind: THUMBS_UP }) { id } }",
+        "mutation($m: ID!) { recordEvent(input: { movieId: $m, kind: THUMBS_UP }) { event { id } } }",
         json!({ "m": m }),
         Some(&t),
     )
@@ -440,7 +449,7 @@ api_test!(users_and_compliance_can_export_everything_held);
 
 async fn admins_manage_staff_accounts(app: TestApp) {
     let admin = app.admin_token().await;
-    let create = "mutation($i: StaffInput!) { createStaff(input: $i) { id email role disabled } }";
+    let create = "mutation($i: CreateStaffInput!) { createStaff(input: $i) { staffAccount { id email role disabled } } }";
     let r = app
         .graphql(
             create,
@@ -456,7 +465,7 @@ async fn admins_manage_staff_accounts(app: TestApp) {
             Some(&admin),
         )
         .await;
-    let ed = &r["data"]["createStaff"];
+    let ed = &r["data"]["createStaff"]["staffAccount"];
     assert_eq!(ed["email"], "ed@example.test", "{r}");
     let ed_id = ed["id"].as_str().unwrap().to_owned();
     let r = app
@@ -469,7 +478,7 @@ async fn admins_manage_staff_accounts(app: TestApp) {
     assert_eq!(error_code(&r), Some("CONFLICT"), "{r}");
 
     // The new editor signs in, cannot manage staff, and is locked out once disabled.
-    let login = "mutation { login(email: \"ed@example.test\", password: \"long enough pw\") { token role } }";
+    let login = "mutation { login(input: {email: \"ed@example.test\", password: \"long enough pw\"}) { token role } }";
     let r = app.graphql(login, json!({}), None).await;
     assert_eq!(r["data"]["login"]["role"], "EDITOR", "{r}");
     let ed_token = r["data"]["login"]["token"].as_str().unwrap().to_owned();
@@ -477,15 +486,18 @@ async fn admins_manage_staff_accounts(app: TestApp) {
         .graphql("{ staffAccounts { id } }", json!({}), Some(&ed_token))
         .await;
     assert_eq!(error_code(&r), Some("FORBIDDEN"));
-    let update = "mutation($id: ID!, $i: StaffPatchInput!) { updateStaff(id: $id, input: $i) { role disabled } }";
+    let update = "mutation($i: UpdateStaffInput!) { updateStaff(input: $i) { staffAccount { role disabled } } }";
     let r = app
         .graphql(
             update,
-            json!({ "id": ed_id, "i": { "disabled": true } }),
+            json!({ "i": { "id": ed_id, "disabled": true } }),
             Some(&admin),
         )
         .await;
-    assert_eq!(r["data"]["updateStaff"]["disabled"], true, "{r}");
+    assert_eq!(
+        r["data"]["updateStaff"]["staffAccount"]["disabled"], true,
+        "{r}"
+    );
     let r = app
         .graphql("{ currentStaff { email } }", json!({}), Some(&ed_token))
         .await;
@@ -509,7 +521,7 @@ async fn admins_manage_staff_accounts(app: TestApp) {
     let r = app
         .graphql(
             update,
-            json!({ "id": admins[0]["id"], "i": { "role": "EDITOR" } }),
+            json!({ "i": { "id": admins[0]["id"], "role": "EDITOR" } }),
             Some(&admin),
         )
         .await;
@@ -531,7 +543,7 @@ async fn dashboard_figures_count_activity_per_day(app: TestApp) {
     for u in ["s1", "s2", "s3"] {
         let t = app.user_token(u);
         app.graphql(
-            "mutation($m: ID!) { rateMovie(movieId: $m, score: 4) { score } }",
+            "mutation($m: ID!) { rateMovie(input: {movieId: $m, score: 4}) { rating { score } } }",
             json!({ "m": m }),
             Some(&t),
         )
@@ -569,7 +581,7 @@ api_test!(dashboard_figures_count_activity_per_day);
 pub(crate) async fn erase_through_the_api(app: &TestApp, external: &str) {
     let t = app.user_token(external);
     let r = app.graphql(REQUEST, json!({}), Some(&t)).await;
-    let id = r["data"]["requestDataDeletion"]["id"]
+    let id = r["data"]["requestDataDeletion"]["deletionRequest"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{r}"))
         .to_owned();
@@ -577,7 +589,7 @@ pub(crate) async fn erase_through_the_api(app: &TestApp, external: &str) {
     app.graphql(APPROVE, json!({ "id": id }), Some(&c)).await;
     let done = app.graphql(COMPLETE, json!({ "id": id }), Some(&c)).await;
     assert_eq!(
-        done["data"]["completeDeletionRequest"]["status"], "COMPLETED",
+        done["data"]["completeDeletionRequest"]["deletionRequest"]["status"], "COMPLETED",
         "{done}"
     );
 }
@@ -661,7 +673,7 @@ async fn erased_rows_cannot_be_read_back_from_the_sqlite_file() {
         .clone();
     let r = app
         .graphql(
-            "mutation($m: ID!, $c: JSON) { recordEvent(input: { movieId: $m, kind: VIEW_START, context: $c }) { id } }",
+            "mutation($m: ID!, $c: JSON) { recordEvent(input: { movieId: $m, kind: VIEW_START, context: $c }) { event { id } } }",
             json!({ "m": movie, "c": { "note": marker } }),
             Some(&t),
         )

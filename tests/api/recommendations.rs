@@ -100,7 +100,7 @@ async fn a_new_rating_changes_the_next_answer(app: TestApp) {
     let top = before[0]["movie"]["id"].as_str().unwrap().to_owned();
     let r = app
         .graphql(
-            "mutation($m: ID!) { rateMovie(movieId: $m, score: 1) { score } }",
+            "mutation($m: ID!) { rateMovie(input: {movieId: $m, score: 1}) { rating { score } } }",
             json!({ "m": top }),
             Some(&t),
         )
@@ -140,13 +140,13 @@ async fn unavailable_deleted_and_excluded_movies_never_appear(app: TestApp) {
         .collect();
     let editor = app.staff_token("editor").await;
     app.graphql(
-        "mutation($id: ID!) { setMovieAvailability(id: $id, available: false) { id } }",
+        "mutation($id: ID!) { setMovieAvailability(input: {id: $id, available: false}) { movie { id } } }",
         json!({ "id": ids[0] }),
         Some(&editor),
     )
     .await;
     app.graphql(
-        "mutation($id: ID!) { deleteMovie(id: $id) }",
+        "mutation($id: ID!) { deleteMovie(input: {id: $id}) { deleted } }",
         json!({ "id": ids[1] }),
         Some(&editor),
     )
@@ -208,9 +208,9 @@ api_test!(filters_restrict_recommendations);
 async fn without_consent_recommendations_are_not_personal(app: TestApp) {
     demo_with_model(&app).await;
     let t = app.user_token("demo-0005");
-    let r = app.graphql("mutation { updateMyProfile(input: { personalizationConsent: false }) { personalizationConsent } }", json!({}), Some(&t)).await;
+    let r = app.graphql("mutation { updateMyProfile(input: { personalizationConsent: false }) { user { personalizationConsent } } }", json!({}), Some(&t)).await;
     assert_eq!(
-        r["data"]["updateMyProfile"]["personalizationConsent"],
+        r["data"]["updateMyProfile"]["user"]["personalizationConsent"],
         false
     );
     let recs = items(&app.graphql(RECS, json!({ "first": 20 }), Some(&t)).await);
@@ -240,7 +240,7 @@ async fn a_new_user_gets_cold_start_recommendations(app: TestApp) {
     demo_with_model(&app).await;
     let t = app.user_token("brand-new");
     app.graphql(
-        "mutation { updateMyProfile(input: { ageBand: \"25-34\" }) { ageBand } }",
+        "mutation { updateMyProfile(input: { ageBand: AGE_25_34 }) { user { ageBand } } }",
         json!({}),
         Some(&t),
     )
@@ -259,7 +259,7 @@ async fn staff_train_models_and_see_versions_while_users_cannot(app: TestApp) {
     let user = app.user_token("demo-0001");
     let r = app
         .graphql(
-            "mutation { trainModels { running } }",
+            "mutation { trainModels { trainingStatus { running } } }",
             json!({}),
             Some(&user),
         )
@@ -274,7 +274,7 @@ async fn staff_train_models_and_see_versions_while_users_cannot(app: TestApp) {
     let editor = app.staff_token("editor").await;
     let r = app
         .graphql(
-            "mutation { trainModels { running } }",
+            "mutation { trainModels { trainingStatus { running } } }",
             json!({}),
             Some(&editor),
         )
@@ -313,7 +313,7 @@ async fn staff_train_models_and_see_versions_while_users_cannot(app: TestApp) {
     // Another start right away is refused with the wait, not queued.
     let r = app
         .graphql(
-            "mutation { trainModels { running } }",
+            "mutation { trainModels { trainingStatus { running } } }",
             json!({}),
             Some(&editor),
         )
@@ -376,7 +376,7 @@ async fn similar_trending_and_popular_lists_answer(app: TestApp) {
     );
     let r = app
         .graphql(
-            "{ popular(first: 3, segment: { ageBand: \"65+\" }) { movie { title } } }",
+            "{ popular(first: 3, segment: { ageBand: AGE_65_PLUS }) { movie { title } } }",
             json!({}),
             None,
         )

@@ -90,7 +90,7 @@ impl Serve {
 async fn start_training(app: &TestApp, admin: &str) {
     let r = app
         .graphql(
-            "mutation { trainModels { running } }",
+            "mutation { trainModels { trainingStatus { running } } }",
             json!({}),
             Some(admin),
         )

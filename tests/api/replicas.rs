@@ -46,7 +46,7 @@ pub(crate) async fn a_rating_reaches(a: &TestApp, b: &TestApp, user: &str) -> St
     let rated = before[0].clone();
     let r = a
         .graphql(
-            "mutation($m: ID!) { rateMovie(movieId: $m, score: 4.5) { score } }",
+            "mutation($m: ID!) { rateMovie(input: {movieId: $m, score: 4.5}) { rating { score } } }",
             json!({ "m": rated }),
             Some(user),
         )
@@ -81,8 +81,8 @@ pub(crate) async fn a_pin_reaches(a: &TestApp, b: &TestApp, user: &str, rated: &
         .unwrap();
     let r = a
         .graphql(
-            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
-            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned } }),
+            "mutation($i: CreatePlacementInput!) { createPlacement(input: $i) { placement { id } } }",
+            json!({ "i": { "surface": { "kind": "RECOMMENDATIONS" }, "position": 1, "target": { "movieId": pinned } } }),
             Some(&editor),
         )
         .await;
@@ -216,7 +216,7 @@ async fn one_training_at_a_time_across_replicas() {
     let admin = b.admin_token().await;
     let r = b
         .graphql(
-            "mutation { trainModels { running } }",
+            "mutation { trainModels { trainingStatus { running } } }",
             json!({}),
             Some(&admin),
         )

@@ -9,10 +9,10 @@ use crate::helpers::{demo_with_model, gid, TestApp};
 
 const RECS: &str = "query($n: Int) { recommendations(first: $n) { edges { node { score source \
                     reason { kind text } movie { id } } } } }";
-const RATE: &str = "mutation($m: ID!, $s: Float!) { rateMovie(movieId: $m, score: $s) { score } }";
-const UNRATE: &str = "mutation($m: ID!) { removeRating(movieId: $m) }";
+const RATE: &str = "mutation($m: ID!, $s: Float!) { rateMovie(input: {movieId: $m, score: $s}) { rating { score } } }";
+const UNRATE: &str = "mutation($m: ID!) { removeRating(input: {movieId: $m}) { removed } }";
 const EVENT: &str =
-    "mutation($m: ID!, $k: EventKind!) { recordEvent(input: { movieId: $m, kind: $k }) { id } }";
+    "mutation($m: ID!, $k: EventKind!) { recordEvent(input: { movieId: $m, kind: $k }) { event { id } } }";
 
 fn ok(r: &Value) {
     assert!(r["errors"].is_null(), "{r}");
@@ -87,7 +87,7 @@ async fn thirty_two_concurrent_writers_are_all_acknowledged_and_kept(app: TestAp
                 .graphql(UNRATE, json!({ "m": movies[i % movies.len()] }), Some(t))
                 .await;
             ok(&r);
-            assert_eq!(r["data"]["removeRating"], true);
+            assert_eq!(r["data"]["removeRating"]["removed"], true);
             acks + 1
         }
     });
@@ -212,20 +212,20 @@ async fn the_cached_user_state_answers_as_a_fresh_load_would(app: TestApp) {
     let staff = app.staff_token("compliance").await;
     let r = app
         .graphql(
-            "mutation($u: ID!) { requestDataDeletion(userId: $u) { id } }",
+            "mutation($u: ID!) { requestDataDeletion(input: {userId: $u}) { deletionRequest { id } } }",
             json!({ "u": gid("User", old_id as i64) }),
             Some(&staff),
         )
         .await;
     ok(&r);
-    let req = r["data"]["requestDataDeletion"]["id"]
+    let req = r["data"]["requestDataDeletion"]["deletionRequest"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     for m in ["approveDeletionRequest", "completeDeletionRequest"] {
         let r = app
             .graphql(
-                &format!("mutation($id: ID!) {{ {m}(id: $id) {{ id }} }}"),
+                &format!("mutation($id: ID!) {{ {m}(input: {{id: $id}}) {{ deletionRequest {{ id }} }} }}"),
                 json!({ "id": req }),
                 Some(&staff),
             )
@@ -285,8 +285,8 @@ async fn a_kept_answer_ends_when_a_curation_schedule_starts(app: TestApp) {
     let starts = chrono::Utc::now() + chrono::Duration::seconds(3);
     let r = app
         .graphql(
-            "mutation($i: PlacementInput!) { createPlacement(input: $i) { id } }",
-            json!({ "i": { "surface": "RECOMMENDATIONS", "position": 1, "movieId": pinned,
+            "mutation($i: CreatePlacementInput!) { createPlacement(input: $i) { placement { id } } }",
+            json!({ "i": { "surface": { "kind": "RECOMMENDATIONS" }, "position": 1, "target": { "movieId": pinned },
                            "startsAt": starts.to_rfc3339() } }),
             Some(&editor),
         )

@@ -73,24 +73,27 @@ impl Server<'_> {
             .collect();
         let r = self
             .graphql(
-                "mutation($i: CreateExperimentInput!) { createExperiment(input: $i) { id } }",
+                "mutation($i: CreateExperimentInput!) { createExperiment(input: $i) { experiment { id } } }",
                 json!({ "i": { "name": name, "surface": "RECOMMENDATIONS",
                                "primaryMetric": "CLICK_THROUGH", "variants": vs } }),
                 self.editor,
             )
             .await;
-        let id = r["data"]["createExperiment"]["id"]
+        let id = r["data"]["createExperiment"]["experiment"]["id"]
             .as_str()
             .unwrap_or_else(|| panic!("{r}"))
             .to_owned();
         let r = self
             .graphql(
-                "mutation($id: ID!) { startExperiment(id: $id) { status } }",
+                "mutation($id: ID!) { startExperiment(input: {id: $id}) { experiment { status } } }",
                 json!({ "id": id }),
                 self.editor,
             )
             .await;
-        assert_eq!(r["data"]["startExperiment"]["status"], "RUNNING", "{r}");
+        assert_eq!(
+            r["data"]["startExperiment"]["experiment"]["status"], "RUNNING",
+            "{r}"
+        );
         id
     }
 
@@ -98,12 +101,15 @@ impl Server<'_> {
     pub async fn stop_experiment(&self, id: &str) {
         let r = self
             .graphql(
-                "mutation($id: ID!) { stopExperiment(id: $id) { status } }",
+                "mutation($id: ID!) { stopExperiment(input: {id: $id}) { experiment { status } } }",
                 json!({ "id": id }),
                 self.editor,
             )
             .await;
-        assert_eq!(r["data"]["stopExperiment"]["status"], "STOPPED", "{r}");
+        assert_eq!(
+            r["data"]["stopExperiment"]["experiment"]["status"], "STOPPED",
+            "{r}"
+        );
     }
 
     /// Runs the plan's users against the running experiment: each asks for recommendations
@@ -136,7 +142,7 @@ impl Server<'_> {
             for (i, e) in edges.iter().enumerate() {
                 if rng.random::<f64>() < rate {
                     clicks.push(format!(
-                        "c{i}: recordEvent(input: {{ movieId: {}, kind: CLICK, recommendationId: {} }}) {{ kind }}",
+                        "c{i}: recordEvent(input: {{ movieId: {}, kind: CLICK, recommendationId: {} }}) {{ event {{ kind }} }}",
                         e["node"]["movie"]["id"], e["node"]["recommendationId"]
                     ));
                 }

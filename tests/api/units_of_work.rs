@@ -9,7 +9,7 @@ async fn a_refused_change_leaves_no_audit_entry_and_a_committed_one_leaves_one(a
     // Arrange
     let editor = app.staff_token("editor").await;
     let m = app.create_movie(&editor, "Audited", 2001, &["Drama"]).await;
-    let create = "mutation($i: CollectionInput!) { createCollection(input: $i) { id } }";
+    let create = "mutation($i: CreateCollectionInput!) { createCollection(input: $i) { collection { id } } }";
     let before = app.count("audit_log").await;
 
     // Act: refused before the transaction, refused inside it, committed, refused again.
@@ -28,12 +28,12 @@ async fn a_refused_change_leaves_no_audit_entry_and_a_committed_one_leaves_one(a
     assert_eq!(error_code(&r), Some("CONFLICT"), "{r}");
     let r = app
         .graphql(
-            "mutation($id: ID!) { deleteRule(id: $id) }",
+            "mutation($id: ID!) { deleteRule(input: {id: $id}) { deleted } }",
             json!({ "id": gid("Rule", 999) }),
             Some(&editor),
         )
         .await;
-    assert_eq!(r["data"]["deleteRule"], false, "{r}");
+    assert_eq!(r["data"]["deleteRule"]["deleted"], false, "{r}");
 
     // Assert
     assert_eq!(app.count("audit_log").await, before + 1);
@@ -55,8 +55,10 @@ async fn concurrent_writes_all_succeed(app: TestApp) {
 
     // Act: every user rates and records an event at the same time; each is a read, then a
     // write, in one transaction.
-    let rate = "mutation($m: ID!) { rateMovie(movieId: $m, score: 4) { score } }";
-    let event = "mutation($m: ID!) { recordEvent(input: { movieId: $m, kind: CLICK }) { id } }";
+    let rate =
+        "mutation($m: ID!) { rateMovie(input: {movieId: $m, score: 4}) { rating { score } } }";
+    let event =
+        "mutation($m: ID!) { recordEvent(input: { movieId: $m, kind: CLICK }) { event { id } } }";
     let results = futures_util::future::join_all(tokens.iter().flat_map(|t| {
         [
             app.graphql(rate, json!({ "m": m }), Some(t)),

@@ -41,7 +41,7 @@ export function ReauthDialog({ session, mode, onClose }: { session: Session; mod
     setError(undefined);
     setPending(true);
     try {
-      const r = await client.request(LoginDocument, { email: session.email, password });
+      const r = await client.request(LoginDocument, { input: { email: session.email, password } });
       setPassword('');
       store.signIn({ token: r.login.token, role: r.login.role, expiresAt: r.login.expiresAt, email: session.email });
       onClose?.();

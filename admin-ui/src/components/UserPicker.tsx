@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { PersonasDocument } from '../gql/graphql';
 import { useQuery } from '../lib/api';
+import { ageBandLabel } from '../lib/audience';
 import { userRefVariables, type UserRef, type UserRefKind } from '../lib/userRef';
 import { ErrorMessage } from './ErrorMessage';
 import { TextField } from './Field';
@@ -83,7 +84,9 @@ export function UserPicker({
               onClick={() => onChoose({ kind: 'external', value: u.externalId })}
             >
               {u.displayName ?? u.externalId}
-              {[u.ageBand, u.country].filter(Boolean).length > 0 && <span className="hint"> · {[u.ageBand, u.country].filter(Boolean).join(', ')}</span>}
+              {[ageBandLabel(u.ageBand, ''), u.country].filter(Boolean).length > 0 && (
+                <span className="hint"> · {[ageBandLabel(u.ageBand, ''), u.country].filter(Boolean).join(', ')}</span>
+              )}
             </button>
           ))}
         </div>

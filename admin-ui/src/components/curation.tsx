@@ -2,7 +2,7 @@
 import { useEffect, useId, useState } from 'react';
 import { MovieSearchDocument, type CollectionMovieFragment } from '../gql/graphql';
 import { useQuery } from '../lib/api';
-import { AGE_BANDS, describeAudience, parseAudience, toggleBand, type AudienceFormValues } from '../lib/audience';
+import { AGE_BAND_LABELS, AGE_BANDS, describeAudience, parseAudience, toggleBand, type AudienceFormValues } from '../lib/audience';
 import { ErrorMessage } from './ErrorMessage';
 import { TextField } from './Field';
 
@@ -46,7 +46,7 @@ export function AudienceFieldset({
           {AGE_BANDS.map((b) => (
             <label key={b} className="check">
               <input type="checkbox" checked={value.ageBands.includes(b)} onChange={(e) => onChange({ ...value, ageBands: toggleBand(value.ageBands, b, e.target.checked) })} />
-              {b}
+              {AGE_BAND_LABELS[b]}
             </label>
           ))}
         </div>

@@ -1,10 +1,12 @@
 // The audit log's filters, kept in the URL (instants as UTC ISO strings, so a shared link
 // means the same period in every time zone) and turned into AuditFilterInput.
-import type { AuditFilterInput } from '../gql/graphql';
+import type { ActorKind, AuditFilterInput } from '../gql/graphql';
 import { isoToLocalInput, localInputToIso } from './dates';
 
-export const ACTOR_KINDS = ['USER', 'STAFF', 'SYSTEM'] as const;
-export type ActorKind = (typeof ACTOR_KINDS)[number];
+export type { ActorKind };
+/** The ActorKind enum's values, in the order the filter offers them. */
+export const ACTOR_KINDS: readonly ActorKind[] = ['USER', 'STAFF', 'SYSTEM'];
+export const ACTOR_KIND_LABELS: Readonly<Record<ActorKind, string>> = { USER: 'User', STAFF: 'Staff', SYSTEM: 'System' };
 
 export interface AuditFilters {
   action: string;
@@ -84,8 +86,8 @@ export function formatDetails(details: unknown): string {
 }
 
 /** "Staff ana@example.org (admin)" / "User demo-0001" / "Staff #3 (admin)" once the name is gone / "System". */
-export function describeActor(e: { actorKind: string; actorId?: number | null; actorRole?: string | null; actorName?: string | null }): string {
-  const kind = e.actorKind.charAt(0) + e.actorKind.slice(1).toLowerCase();
+export function describeActor(e: { actorKind: ActorKind; actorId?: number | null; actorRole?: string | null; actorName?: string | null }): string {
+  const kind = ACTOR_KIND_LABELS[e.actorKind] ?? e.actorKind;
   const who = e.actorName ? ` ${e.actorName}` : e.actorId != null ? ` #${e.actorId}` : '';
   const role = e.actorRole ? ` (${e.actorRole.toLowerCase()})` : '';
   return `${kind}${who}${role}`;

@@ -1,5 +1,5 @@
-// The collection form: validation and CollectionInput / CollectionPatchInput.
-import type { AudienceInput, CollectionDetailFragment, CollectionInput, CollectionPatchInput } from '../gql/graphql';
+// The collection form: validation and CreateCollectionInput / the changes for UpdateCollectionInput.
+import type { AudienceInput, CollectionDetailFragment, CreateCollectionInput, UpdateCollectionInput } from '../gql/graphql';
 import { audienceFormFrom, EMPTY_AUDIENCE, parseAudience, type AudienceFormValues } from './audience';
 import { isoToLocalInput, parseSchedule } from './dates';
 
@@ -109,8 +109,8 @@ export function validateCollectionForm(v: CollectionFormValues): { errors: Colle
 }
 
 /** A new collection with only the filled fields, and its movies in order. */
-export function toCollectionInput(p: ParsedCollection, movieIds: readonly string[] = []): CollectionInput {
-  const input: CollectionInput = { slug: p.slug, title: p.title, audience: p.audience };
+export function toCollectionInput(p: ParsedCollection, movieIds: readonly string[] = []): CreateCollectionInput {
+  const input: CreateCollectionInput = { slug: p.slug, title: p.title, audience: p.audience };
   if (p.description !== null) input.description = p.description;
   if (p.artworkUrl !== null) input.artworkUrl = p.artworkUrl;
   if (p.startsAt !== null) input.startsAt = p.startsAt;
@@ -136,9 +136,12 @@ function sameInstant(a: string | null, b: string | null | undefined): boolean {
   return minute(a) === minute(b);
 }
 
+/** The changes for `updateCollection` (its input without the id). */
+export type CollectionPatch = Omit<UpdateCollectionInput, 'id'>;
+
 /** The changed fields only; a cleared optional field is sent as null (the API clears it). */
-export function toCollectionPatch(original: CollectionDetailFragment, p: ParsedCollection): { patch: CollectionPatchInput; changed: boolean } {
-  const patch: CollectionPatchInput = {};
+export function toCollectionPatch(original: CollectionDetailFragment, p: ParsedCollection): { patch: CollectionPatch; changed: boolean } {
+  const patch: CollectionPatch = {};
   if (p.slug !== original.slug) patch.slug = p.slug;
   if (p.title !== original.title) patch.title = p.title;
   if (p.description !== (original.description ?? null)) patch.description = p.description;

@@ -1,12 +1,32 @@
 // Pins (placements) and boost/bury/block rules: surfaces, form validation and API inputs.
-import type { PlacementInput, PlacementRowFragment, RuleInput, RuleKind, RuleRowFragment } from '../gql/graphql';
+import type {
+  CreatePlacementInput,
+  CreateRuleInput,
+  PlacementRowFragment,
+  PlacementTargetInput,
+  RuleKind,
+  RuleRowFragment,
+  RuleTargetInput,
+  SurfaceInput,
+  SurfaceKind,
+  YearRangeInput,
+} from '../gql/graphql';
 import { audienceFormFrom, parseAudience, type AudienceFormValues } from './audience';
 import { isoToLocalInput, parseSchedule } from './dates';
 import { ApiError } from './errors';
 
-/** A surface is "HOME", "RECOMMENDATIONS" or "GENRE:<genre name>". */
-export type SurfaceKind = 'HOME' | 'RECOMMENDATIONS' | 'GENRE';
+export type { SurfaceKind };
 
+/** A surface as the API returns it (`Surface`: `{kind: GENRE, genre: "Drama"}`). */
+export interface SurfaceValue {
+  kind: SurfaceKind;
+  genre?: string | null;
+}
+
+/**
+ * Inside the console (forms, selects, URLs) a surface is a key: "HOME", "RECOMMENDATIONS" or
+ * "GENRE:<genre name>". `surfaceKey` and `surfaceInput` convert to and from the API's types.
+ */
 export function parseSurface(s: string): { kind: SurfaceKind; genre: string } | null {
   if (s === 'HOME' || s === 'RECOMMENDATIONS') return { kind: s, genre: '' };
   if (s.startsWith('GENRE:') && s.length > 'GENRE:'.length) return { kind: 'GENRE', genre: s.slice('GENRE:'.length) };
@@ -17,9 +37,25 @@ export function surfaceValue(kind: SurfaceKind, genre: string): string {
   return kind === 'GENRE' ? `GENRE:${genre.trim()}` : kind;
 }
 
-/** "Home", "Recommendations", "Genre page: Drama"; unknown strings as they are. */
-export function surfaceLabel(s: string | null | undefined): string {
-  if (s == null) return 'All surfaces';
+/** The key of a surface the API returned ({kind: GENRE, genre: "Drama"} → "GENRE:Drama"); null stays null (every surface). */
+export function surfaceKey(s: SurfaceValue): string;
+export function surfaceKey(s: SurfaceValue | null | undefined): string | null;
+export function surfaceKey(s: SurfaceValue | null | undefined): string | null {
+  if (!s) return null;
+  return s.kind === 'GENRE' ? `GENRE:${s.genre ?? ''}` : s.kind;
+}
+
+/** The SurfaceInput a key names ("GENRE:Drama" → {kind: GENRE, genre: "Drama"}); null when it names none. */
+export function surfaceInput(key: string | null | undefined): SurfaceInput | null {
+  const p = key ? parseSurface(key) : null;
+  if (!p) return null;
+  return p.kind === 'GENRE' ? { kind: 'GENRE', genre: p.genre } : { kind: p.kind };
+}
+
+/** "Home", "Recommendations", "Genre page: Drama" (from a key or the API's Surface); unknown keys as they are; null: every surface. */
+export function surfaceLabel(surface: string | SurfaceValue | null | undefined): string {
+  if (surface == null) return 'All surfaces';
+  const s = typeof surface === 'string' ? surface : surfaceKey(surface);
   const p = parseSurface(s);
   if (!p) return s;
   return p.kind === 'HOME' ? 'Home' : p.kind === 'RECOMMENDATIONS' ? 'Recommendations' : `Genre page: ${p.genre}`;
@@ -54,9 +90,10 @@ export interface PlacementFormValues {
 
 export type PlacementFormErrors = Partial<Record<'surface' | 'position' | 'target' | 'startsAt' | 'endsAt' | 'audience', string>>;
 
-export function validatePlacementForm(v: PlacementFormValues): { errors: PlacementFormErrors; input: PlacementInput | null } {
+export function validatePlacementForm(v: PlacementFormValues): { errors: PlacementFormErrors; input: CreatePlacementInput | null } {
   const errors: PlacementFormErrors = {};
-  if (!parseSurface(v.surface)) errors.surface = 'Choose a surface.';
+  const surface = surfaceInput(v.surface);
+  if (!surface) errors.surface = 'Choose a surface.';
   const position = wholeNumber(v.position);
   if (position === null) errors.position = 'Position must be a whole number.';
   else if (position < 1) errors.position = 'Position must be 1 or more.';
@@ -67,11 +104,10 @@ export function validatePlacementForm(v: PlacementFormValues): { errors: Placeme
   Object.assign(errors, schedule.errors);
   const audience = parseAudience(v.audience);
   if (audience.error) errors.audience = audience.error;
-  if (Object.keys(errors).length > 0 || !schedule.parsed || !audience.input || position === null) return { errors, input: null };
+  if (Object.keys(errors).length > 0 || !schedule.parsed || !audience.input || !surface || position === null) return { errors, input: null };
 
-  const input: PlacementInput = { surface: v.surface, position, audience: audience.input };
-  if (v.targetKind === 'movie') input.movieId = target;
-  else input.collectionId = target;
+  const pinned: PlacementTargetInput = v.targetKind === 'movie' ? { movieId: target } : { collectionId: target };
+  const input: CreatePlacementInput = { surface, position, target: pinned, audience: audience.input };
   if (schedule.parsed.startsAt) input.startsAt = schedule.parsed.startsAt;
   if (schedule.parsed.endsAt) input.endsAt = schedule.parsed.endsAt;
   return { errors, input };
@@ -105,9 +141,9 @@ export type RuleFormErrors = Partial<
   Record<'multiplier' | 'target' | 'yearFrom' | 'yearTo' | 'surface' | 'startsAt' | 'endsAt' | 'note' | 'reason', string>
 >;
 
-/** The API keeps at most this many characters of a rule's internal note (RuleInput.note). */
+/** The API keeps at most this many characters of a rule's internal note (CreateRuleInput.note). */
 export const RULE_NOTE_MAX_CHARS = 1000;
-/** A boost's public reason must fit a card: at most this many characters (RuleInput.reason). */
+/** A boost's public reason must fit a card: at most this many characters (CreateRuleInput.reason). */
 export const RULE_REASON_MAX_CHARS = 80;
 
 export const EMPTY_RULE_FORM: RuleFormValues = {
@@ -128,7 +164,7 @@ export const EMPTY_RULE_FORM: RuleFormValues = {
 
 export const DEFAULT_MULTIPLIER: Readonly<Record<RuleKind, number>> = { BOOST: 1.5, BURY: 0.5, BLOCK: 0 };
 
-export function validateRuleForm(v: RuleFormValues): { errors: RuleFormErrors; input: RuleInput | null } {
+export function validateRuleForm(v: RuleFormValues): { errors: RuleFormErrors; input: CreateRuleInput | null } {
   const errors: RuleFormErrors = {};
   let multiplier: number | null = null;
   const m = v.multiplier.trim();
@@ -140,19 +176,20 @@ export function validateRuleForm(v: RuleFormValues): { errors: RuleFormErrors; i
     else multiplier = n;
   }
 
-  const input: RuleInput = { kind: v.kind };
+  // What the rule applies to: exactly one of a movie, a genre, a person and a year range.
+  let target: RuleTargetInput | null = null;
   switch (v.targetKind) {
     case 'movie':
       if (!v.movieId.trim()) errors.target = 'Choose a movie.';
-      else input.movieId = v.movieId.trim();
+      else target = { movieId: v.movieId.trim() };
       break;
     case 'genre':
       if (!v.genre.trim()) errors.target = 'Choose a genre.';
-      else input.genre = v.genre.trim();
+      else target = { genre: v.genre.trim() };
       break;
     case 'person':
       if (!v.personId.trim()) errors.target = 'Enter a person id.';
-      else input.personId = v.personId.trim();
+      else target = { personId: v.personId.trim() };
       break;
     case 'years': {
       const from = v.yearFrom.trim();
@@ -161,8 +198,10 @@ export function validateRuleForm(v: RuleFormValues): { errors: RuleFormErrors; i
       if (from && !/^\d{4}$/.test(from)) errors.yearFrom = 'Enter a four-digit year.';
       if (to && !/^\d{4}$/.test(to)) errors.yearTo = 'Enter a four-digit year.';
       if (!errors.yearFrom && !errors.yearTo && from && to && Number(from) > Number(to)) errors.yearTo = 'The last year must not be before the first.';
-      if (from) input.yearFrom = Number(from);
-      if (to) input.yearTo = Number(to);
+      const years: YearRangeInput = {};
+      if (from) years.from = Number(from);
+      if (to) years.to = Number(to);
+      if (from || to) target = { years };
       break;
     }
   }
@@ -175,9 +214,11 @@ export function validateRuleForm(v: RuleFormValues): { errors: RuleFormErrors; i
   const reason = v.kind === 'BOOST' ? v.reason.trim() : '';
   if ([...reason].length > RULE_REASON_MAX_CHARS) errors.reason = `The public reason must be at most ${RULE_REASON_MAX_CHARS} characters.`;
 
-  if (Object.keys(errors).length > 0 || !schedule.parsed) return { errors, input: null };
+  if (Object.keys(errors).length > 0 || !schedule.parsed || !target) return { errors, input: null };
+  const input: CreateRuleInput = { kind: v.kind, target };
   if (multiplier !== null) input.multiplier = multiplier;
-  if (v.surface) input.surface = v.surface;
+  const surface = surfaceInput(v.surface);
+  if (surface) input.surface = surface;
   if (schedule.parsed.startsAt) input.startsAt = schedule.parsed.startsAt;
   if (schedule.parsed.endsAt) input.endsAt = schedule.parsed.endsAt;
   if (note) input.note = note;
@@ -218,7 +259,7 @@ export function movieLabel(m: { title: string; year?: number | null }): string {
 /** The pin form filled with a placement's settings (times in the browser's zone). */
 export function placementFormFrom(p: PlacementRowFragment): PlacementFormValues {
   return {
-    surface: p.surface,
+    surface: surfaceKey(p.surface),
     position: String(p.position),
     targetKind: p.movie ? 'movie' : 'collection',
     movieId: p.movie?.id ?? '',
@@ -241,7 +282,7 @@ export function ruleFormFrom(r: RuleRowFragment): RuleFormValues {
     personId: r.person?.id ?? '',
     yearFrom: r.yearFrom != null ? String(r.yearFrom) : '',
     yearTo: r.yearTo != null ? String(r.yearTo) : '',
-    surface: r.surface ?? '',
+    surface: surfaceKey(r.surface) ?? '',
     startsAt: isoToLocalInput(r.startsAt),
     endsAt: isoToLocalInput(r.endsAt),
     note: r.note ?? '',
@@ -265,23 +306,23 @@ function keepUnchangedInstants<T extends { startsAt?: string | null; endsAt?: st
 }
 
 /**
- * The PlacementInput for `updatePlacement`, which replaces every setting: what the form leaves
- * empty is cleared (no start, no end, everyone). Same checks as a new pin.
+ * The settings for `updatePlacement` (its input without the id), which replace every setting:
+ * what the form leaves empty is cleared (no start, no end, everyone). Same checks as a new pin.
  */
 export function toPlacementUpdate(
   v: PlacementFormValues,
   original: Pick<PlacementRowFragment, 'startsAt' | 'endsAt'>,
-): { errors: PlacementFormErrors; input: PlacementInput | null } {
+): { errors: PlacementFormErrors; input: CreatePlacementInput | null } {
   const r = validatePlacementForm(v);
   return r.input ? { errors: r.errors, input: keepUnchangedInstants(r.input, v, original) } : r;
 }
 
 /**
- * The RuleInput for `updateRule`, which replaces every setting: an empty note or reason is
- * removed, an empty multiplier becomes the kind's default, and a rule that is no longer a
- * boost loses its public reason. Same checks as a new rule.
+ * The settings for `updateRule` (its input without the id), which replace every setting: an
+ * empty note or reason is removed, an empty multiplier becomes the kind's default, and a rule
+ * that is no longer a boost loses its public reason. Same checks as a new rule.
  */
-export function toRuleUpdate(v: RuleFormValues, original: Pick<RuleRowFragment, 'startsAt' | 'endsAt'>): { errors: RuleFormErrors; input: RuleInput | null } {
+export function toRuleUpdate(v: RuleFormValues, original: Pick<RuleRowFragment, 'startsAt' | 'endsAt'>): { errors: RuleFormErrors; input: CreateRuleInput | null } {
   const r = validateRuleForm(v);
   return r.input ? { errors: r.errors, input: keepUnchangedInstants(r.input, v, original) } : r;
 }

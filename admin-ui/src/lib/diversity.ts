@@ -1,8 +1,10 @@
 // Diversity settings per surface: the form, its validation, and the input for setDiversitySettings.
-import type { DiversityFieldsFragment, DiversitySettingsInput } from '../gql/graphql';
+import type { DiversityFieldsFragment, SetDiversitySettingsInput } from '../gql/graphql';
+import { surfaceInput, surfaceKey } from './curation';
 import { sameValues } from './equal';
 
 export interface DiversityFormValues {
+  /** The surface's key: "HOME", "RECOMMENDATIONS" or "GENRE:<name>" (see lib/curation). */
   surface: string;
   /** Empty: no limit. */
   maxPerGenre: string;
@@ -20,7 +22,7 @@ export function defaultDiversityForm(surface: string): DiversityFormValues {
 
 export function formFromSettings(s: DiversityFieldsFragment): DiversityFormValues {
   return {
-    surface: s.surface,
+    surface: surfaceKey(s.surface),
     maxPerGenre: s.maxPerGenre?.toString() ?? '',
     mmrLambda: s.mmrLambda,
     calibration: s.calibration,
@@ -32,7 +34,7 @@ export function formFromSettings(s: DiversityFieldsFragment): DiversityFormValue
 /** The top-N the limits apply to (DiversitySettings.maxPerGenre: "in the top N (N = 10)"). */
 export const TOP_N = 10;
 
-export type DiversityFormErrors = Partial<Record<'maxPerGenre' | 'minGenres' | 'mmrLambda' | 'calibration' | 'noveltyWeight', string>>;
+export type DiversityFormErrors = Partial<Record<'surface' | 'maxPerGenre' | 'minGenres' | 'mmrLambda' | 'calibration' | 'noveltyWeight', string>>;
 
 function optionalCount(s: string, label: string): { value: number | null; error?: string } {
   const t = s.trim();
@@ -51,8 +53,10 @@ function unit(n: number, label: string): string | undefined {
  * Validates the form. Every field is sent: empty limits as null ("no limit"), so saving
  * a form always sets the whole surface's settings to what the form shows.
  */
-export function validateDiversityForm(v: DiversityFormValues): { errors: DiversityFormErrors; input: DiversitySettingsInput | null } {
+export function validateDiversityForm(v: DiversityFormValues): { errors: DiversityFormErrors; input: SetDiversitySettingsInput | null } {
   const errors: DiversityFormErrors = {};
+  const surface = surfaceInput(v.surface);
+  if (!surface) errors.surface = 'Unknown surface.';
   const max = optionalCount(v.maxPerGenre, 'Max per genre');
   if (max.error) errors.maxPerGenre = max.error;
   const min = optionalCount(v.minGenres, 'Min genres');
@@ -63,11 +67,11 @@ export function validateDiversityForm(v: DiversityFormValues): { errors: Diversi
   if (c) errors.calibration = c;
   const nw = unit(v.noveltyWeight, 'Novelty weight');
   if (nw) errors.noveltyWeight = nw;
-  if (Object.keys(errors).length > 0) return { errors, input: null };
+  if (Object.keys(errors).length > 0 || !surface) return { errors, input: null };
   return {
     errors,
     input: {
-      surface: v.surface,
+      surface,
       maxPerGenre: max.value,
       mmrLambda: round(v.mmrLambda),
       calibration: round(v.calibration),

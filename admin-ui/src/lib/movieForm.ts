@@ -1,6 +1,10 @@
 // The movie form: raw text fields, their validation (mirroring the API's validators, so
-// most mistakes are caught before a round trip), and conversion to MovieInput / MoviePatchInput.
-import type { MovieDetailFragment, MovieInput, MoviePatchInput } from '../gql/graphql';
+// most mistakes are caught before a round trip), and conversion to CreateMovieInput / the
+// changes for UpdateMovieInput.
+import type { CreateMovieInput, MovieDetailFragment, UpdateMovieInput } from '../gql/graphql';
+
+/** The changes for `updateMovie` (its input without the id). */
+export type MoviePatch = Omit<UpdateMovieInput, 'id'>;
 
 export interface MovieFormValues {
   title: string;
@@ -143,8 +147,8 @@ export function validateMovieForm(v: MovieFormValues): { errors: MovieFormErrors
   };
 }
 
-export function toMovieInput(p: ParsedMovie): MovieInput {
-  const input: MovieInput = { title: p.title, genres: p.genres, directors: p.directors, cast: p.cast, available: p.available };
+export function toMovieInput(p: ParsedMovie): CreateMovieInput {
+  const input: CreateMovieInput = { title: p.title, genres: p.genres, directors: p.directors, cast: p.cast, available: p.available };
   if (p.year !== null) input.year = p.year;
   if (p.runtime !== null) input.runtime = p.runtime;
   if (p.overview !== null) input.overview = p.overview;
@@ -163,8 +167,8 @@ const SCALARS = ['year', 'runtime', 'overview', 'posterUrl', 'language', 'countr
 export function toMoviePatch(
   original: MovieDetailFragment,
   p: ParsedMovie,
-): { patch: MoviePatchInput; errors: MovieFormErrors; changed: boolean } {
-  const patch: MoviePatchInput = {};
+): { patch: MoviePatch; errors: MovieFormErrors; changed: boolean } {
+  const patch: MoviePatch = {};
   const errors: MovieFormErrors = {};
   if (p.title !== original.title) patch.title = p.title;
   for (const key of SCALARS) {

@@ -1,5 +1,5 @@
 // Staff accounts: the "add staff" form and the rules on changing accounts.
-import type { StaffInput, StaffRole } from '../gql/graphql';
+import type { CreateStaffInput, StaffRole } from '../gql/graphql';
 import { ROLE_LABELS } from './roles';
 
 export const STAFF_ROLES: readonly StaffRole[] = ['ADMIN', 'EDITOR', 'COMPLIANCE'];
@@ -14,7 +14,7 @@ export interface StaffFormValues {
 
 export type StaffFormErrors = Partial<Record<keyof StaffFormValues, string>>;
 
-export function validateStaffForm(v: StaffFormValues): { errors: StaffFormErrors; input: StaffInput | null } {
+export function validateStaffForm(v: StaffFormValues): { errors: StaffFormErrors; input: CreateStaffInput | null } {
   const errors: StaffFormErrors = {};
   const email = v.email.trim().toLowerCase();
   if (!email) errors.email = 'Email is required.';

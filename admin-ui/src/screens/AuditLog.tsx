@@ -7,6 +7,7 @@ import { formatDate } from '../components/format';
 import { AuditLogDocument } from '../gql/graphql';
 import { useQuery } from '../lib/api';
 import {
+  ACTOR_KIND_LABELS,
   ACTOR_KINDS,
   auditFiltersFromQuery,
   auditFiltersToQuery,
@@ -60,7 +61,7 @@ export function AuditLog({ location }: { location: Location }) {
             <option value="">Anyone</option>
             {ACTOR_KINDS.map((k) => (
               <option key={k} value={k}>
-                {k.charAt(0) + k.slice(1).toLowerCase()}
+                {ACTOR_KIND_LABELS[k]}
               </option>
             ))}
           </select>

@@ -57,10 +57,10 @@ export function Catalogue({ session, location }: { session: Session; location: L
   async function toggleAvailability(m: MovieRowFragment) {
     setPendingId(m.id);
     setStatus('');
-    const r = await toggle.run({ id: m.id, available: !m.available });
+    const r = await toggle.run({ input: { id: m.id, available: !m.available } });
     setPendingId(null);
     if (!r) return;
-    const available = r.setMovieAvailability.available;
+    const available = r.setMovieAvailability.movie.available;
     movies.setData((d) =>
       d && {
         movies: { ...d.movies, nodes: d.movies.nodes.map((n) => (n.id === m.id ? { ...n, available } : n)) },
@@ -72,9 +72,9 @@ export function Catalogue({ session, location }: { session: Session; location: L
   async function confirmDelete() {
     if (!toDelete) return;
     const m = toDelete;
-    const r = await del.run({ id: m.id });
+    const r = await del.run({ input: { id: m.id } });
     setToDelete(null);
-    if (r?.deleteMovie) {
+    if (r?.deleteMovie.deleted) {
       setStatus(`“${m.title}” was deleted.`);
       movies.reload();
     }

@@ -124,7 +124,7 @@ function CollectionForm({
     }
     if (!original) {
       const r = await create.run({ input: toCollectionInput(parsed, movies.map((m) => m.id)) });
-      if (r) navigate(`/collections/${encodeURIComponent(r.createCollection.slug)}?created=1`, { replace: true, force: true });
+      if (r) navigate(`/collections/${encodeURIComponent(r.createCollection.collection.slug)}?created=1`, { replace: true, force: true });
       return;
     }
     const { patch, changed } = toCollectionPatch(original, parsed);
@@ -132,9 +132,9 @@ function CollectionForm({
       setStatus('Nothing to save: no field changed.');
       return;
     }
-    const r = await update.run({ id: original.id, input: patch });
+    const r = await update.run({ input: { id: original.id, ...patch } });
     if (!r) return;
-    const saved = r.updateCollection;
+    const saved = r.updateCollection.collection;
     onChanged(saved);
     const next = formFromCollection(saved);
     setValues(next);
@@ -147,17 +147,19 @@ function CollectionForm({
   async function submitMovies() {
     if (!original) return;
     setMoviesStatus('');
-    const r = await saveMovies.run({ id: original.id, movieIds: movies.map((m) => m.id) });
+    const r = await saveMovies.run({ input: { id: original.id, movieIds: movies.map((m) => m.id) } });
     if (!r) return;
-    onChanged(r.setCollectionMovies);
-    setMovies(r.setCollectionMovies.movies);
-    setMoviesStatus(`Movies saved: ${r.setCollectionMovies.movies.length} in this order.`);
+    const saved = r.setCollectionMovies.collection;
+    onChanged(saved);
+    setMovies(saved.movies);
+    setMoviesStatus(`Movies saved: ${saved.movies.length} in this order.`);
   }
 
   async function changeStatus(action: 'publish' | 'archive') {
     if (!original) return;
     setStatus('');
-    const r = action === 'publish' ? (await publish.run({ id: original.id }))?.publishCollection : (await archive.run({ id: original.id }))?.archiveCollection;
+    const input = { id: original.id };
+    const r = action === 'publish' ? (await publish.run({ input }))?.publishCollection.collection : (await archive.run({ input }))?.archiveCollection.collection;
     if (!r) return;
     onChanged(r);
     setStatus(action === 'publish' ? (r.live ? 'Published; it is live now.' : 'Published; it goes live when its schedule starts.') : 'Archived.');

@@ -192,7 +192,7 @@ function ModelsPanel() {
 
   async function startTraining() {
     const r = await train.run({});
-    if (r) q.setData((d) => d && { ...d, trainingStatus: r.trainModels });
+    if (r) q.setData((d) => d && { ...d, trainingStatus: r.trainModels.trainingStatus });
   }
 
   return (

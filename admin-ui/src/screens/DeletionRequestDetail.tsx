@@ -67,9 +67,9 @@ function RequestView({ req, onChanged }: { req: DeletionRequestDetailFragment; o
   const created = typeof window !== 'undefined' && new URLSearchParams(window.location.search).has('created');
 
   async function doApprove() {
-    const r = await approve.run({ id: req.id });
+    const r = await approve.run({ input: { id: req.id } });
     if (r) {
-      onChanged(r.approveDeletionRequest);
+      onChanged(r.approveDeletionRequest.deletionRequest);
       setStatus('Approved. It can now be completed.');
     }
   }
@@ -79,19 +79,19 @@ function RequestView({ req, onChanged }: { req: DeletionRequestDetailFragment; o
     const err = validateRejectReason(reason);
     setReasonError(err);
     if (err) return;
-    const r = await reject.run({ id: req.id, reason: reason.trim() });
+    const r = await reject.run({ input: { id: req.id, reason: reason.trim() } });
     if (r) {
-      onChanged(r.rejectDeletionRequest);
+      onChanged(r.rejectDeletionRequest.deletionRequest);
       setRejecting(false);
       setStatus('Rejected.');
     }
   }
 
   async function doComplete() {
-    const r = await complete.run({ id: req.id });
+    const r = await complete.run({ input: { id: req.id } });
     setConfirm(false);
     if (r) {
-      onChanged(r.completeDeletionRequest);
+      onChanged(r.completeDeletionRequest.deletionRequest);
       setStatus('Completed: the data is deleted.');
     }
   }

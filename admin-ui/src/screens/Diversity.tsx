@@ -12,7 +12,7 @@ import {
   type DiversityFieldsFragment,
 } from '../gql/graphql';
 import { useMutation, useQuery } from '../lib/api';
-import { surfaceLabel, surfaceOptions } from '../lib/curation';
+import { parseSurface, surfaceKey, surfaceLabel, surfaceOptions } from '../lib/curation';
 import {
   defaultDiversityForm,
   diversityFormChanged,
@@ -37,15 +37,17 @@ function withQuery(surface: string, user: UserRef | null): string {
 }
 
 export function Diversity({ session, location }: { session: Session; location: Location }) {
-  const surface = location.query.get('surface') || 'RECOMMENDATIONS';
+  // The surface's key ("HOME", "GENRE:Drama"); an unknown one in the address means the default.
+  const asked = location.query.get('surface');
+  const surface = asked && parseSurface(asked) ? asked : 'RECOMMENDATIONS';
   const user = userRefFromQuery(location.query);
   const settings = useQuery(DiversitySettingsDocument, {});
   const genres = useQuery(GenresDocument, {});
   const genreNames = (genres.data?.genres ?? []).map((g) => g.genre.name);
   const options = surfaceOptions(genreNames);
   const existing = settings.data?.diversitySettings ?? [];
-  for (const s of existing) if (!options.some((o) => o.value === s.surface)) options.push({ value: s.surface, label: surfaceLabel(s.surface) });
-  const current = existing.find((s) => s.surface === surface) ?? null;
+  for (const s of existing) if (!options.some((o) => o.value === surfaceKey(s.surface))) options.push({ value: surfaceKey(s.surface), label: surfaceLabel(s.surface) });
+  const current = existing.find((s) => surfaceKey(s.surface) === surface) ?? null;
   const preview = useQuery(PreviewRecommendationsDocument, { ...(user ? userRefVariables(user) : {}), first: 20 }, { skip: !user });
 
   return (
@@ -70,7 +72,7 @@ export function Diversity({ session, location }: { session: Session; location: L
               {options.map((o) => (
                 <option key={o.value} value={o.value}>
                   {o.label}
-                  {existing.some((s) => s.surface === o.value) ? '' : ' (not set)'}
+                  {existing.some((s) => surfaceKey(s.surface) === o.value) ? '' : ' (not set)'}
                 </option>
               ))}
             </select>
@@ -82,7 +84,7 @@ export function Diversity({ session, location }: { session: Session; location: L
               updatedAt={current?.updatedAt ?? null}
               onSaved={(saved) => {
                 settings.setData((d) =>
-                  d && { diversitySettings: [...d.diversitySettings.filter((s) => s.surface !== saved.surface), saved] },
+                  d && { diversitySettings: [...d.diversitySettings.filter((s) => surfaceKey(s.surface) !== surfaceKey(saved.surface)), saved] },
                 );
                 preview.reload();
               }}
@@ -104,7 +106,7 @@ export function Diversity({ session, location }: { session: Session; location: L
                 </thead>
                 <tbody>
                   {existing.map((s) => (
-                    <tr key={s.surface}>
+                    <tr key={surfaceKey(s.surface)}>
                       <th scope="row">{surfaceLabel(s.surface)}</th>
                       <td>{s.maxPerGenre ?? '—'}</td>
                       <td>{s.mmrLambda}</td>
@@ -212,8 +214,9 @@ function DiversityForm({
     if (!input) return;
     const r = await save.run({ input });
     if (r) {
-      onSaved(r.setDiversitySettings);
-      setStatus(`Saved for ${surfaceLabel(r.setDiversitySettings.surface)}.`);
+      const saved = r.setDiversitySettings.diversitySettings;
+      onSaved(saved);
+      setStatus(`Saved for ${surfaceLabel(saved.surface)}.`);
     }
   }
 
@@ -264,6 +267,7 @@ function DiversityForm({
         hint="Weight on less popular titles (0 = none)."
         onChange={(noveltyWeight) => setV({ ...v, noveltyWeight })}
       />
+      {errors.surface && <p className="field-error">{errors.surface}</p>}
       <ErrorMessage error={save.error} />
       <div className="actions">
         <button type="submit" disabled={save.pending}>

@@ -117,9 +117,9 @@ export function ExperimentView({
   async function doStart() {
     clearErrors();
     setStatus('');
-    const r = await start.run({ id: e.id });
+    const r = await start.run({ input: { id: e.id } });
     if (r) {
-      onChanged(r.startExperiment);
+      onChanged(r.startExperiment.experiment);
       setStatus('Started: its variants are served from the next request.');
     }
   }
@@ -141,20 +141,20 @@ export function ExperimentView({
     setReasonError(err);
     if (err) return;
     setStatus('');
-    const r = await stop.run({ id: e.id, reason: reason.trim() });
+    const r = await stop.run({ input: { id: e.id, reason: reason.trim() } });
     setPending(null);
     if (r) {
-      onChanged(r.stopExperiment);
+      onChanged(r.stopExperiment.experiment);
       setStatus('Stopped: everyone gets the default again.');
     }
   }
 
   async function doShip(variant: string) {
     setStatus('');
-    const r = await ship.run({ experimentId: e.id, variant });
+    const r = await ship.run({ input: { experimentId: e.id, variant } });
     setPending(null);
     if (r) {
-      onChanged(r.shipVariant);
+      onChanged(r.shipVariant.experiment);
       setStatus(`Variant “${variant}” shipped.`);
     }
   }

@@ -100,7 +100,7 @@ function MovieForm({ original, onSaved }: { original: MovieDetailFragment | null
     if (!original) {
       setErrors({});
       const r = await create.run({ input: toMovieInput(parsed) });
-      if (r) navigate(`/catalogue/${encodeURIComponent(r.createMovie.id)}?created=1`, { replace: true, force: true });
+      if (r) navigate(`/catalogue/${encodeURIComponent(r.createMovie.movie.id)}?created=1`, { replace: true, force: true });
       return;
     }
     const { patch, errors: patchErrs, changed } = toMoviePatch(original, parsed);
@@ -113,10 +113,10 @@ function MovieForm({ original, onSaved }: { original: MovieDetailFragment | null
       setStatus('Nothing to save: no field changed.');
       return;
     }
-    const r = await update.run({ id: original.id, input: patch });
+    const r = await update.run({ input: { id: original.id, ...patch } });
     if (r) {
-      onSaved(r.updateMovie);
-      const next = formFromMovie(r.updateMovie);
+      onSaved(r.updateMovie.movie);
+      const next = formFromMovie(r.updateMovie.movie);
       setValues(next);
       setSaved(next);
       setStatus('Changes saved.');
@@ -125,19 +125,20 @@ function MovieForm({ original, onSaved }: { original: MovieDetailFragment | null
 
   async function toggleAvailability() {
     if (!original) return;
-    const r = await toggle.run({ id: original.id, available: !original.available });
+    const r = await toggle.run({ input: { id: original.id, available: !original.available } });
     if (r) {
-      onSaved({ ...original, available: r.setMovieAvailability.available });
-      setStatus(`The movie is now ${r.setMovieAvailability.available ? 'available' : 'unavailable'}.`);
+      const { available } = r.setMovieAvailability.movie;
+      onSaved({ ...original, available });
+      setStatus(`The movie is now ${available ? 'available' : 'unavailable'}.`);
     }
   }
 
   async function doDelete() {
     if (!original) return;
-    const r = await del.run({ id: original.id });
+    const r = await del.run({ input: { id: original.id } });
     setConfirmDelete(false);
     // The movie is gone: its unsaved edits go with it.
-    if (r?.deleteMovie) navigate('/catalogue', { force: true });
+    if (r?.deleteMovie.deleted) navigate('/catalogue', { force: true });
   }
 
   const created = typeof window !== 'undefined' && new URLSearchParams(window.location.search).has('created');

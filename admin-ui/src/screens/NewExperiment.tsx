@@ -67,7 +67,7 @@ export function NewExperiment() {
     }
     setErrors(null);
     const r = await create.run({ input });
-    if (r) navigate(`/experiments/${encodeURIComponent(r.createExperiment.id)}?created=1`, { replace: true, force: true });
+    if (r) navigate(`/experiments/${encodeURIComponent(r.createExperiment.experiment.id)}?created=1`, { replace: true, force: true });
   }
 
   const setVariants = (variants: VariantFormValues[], clear = false) => {

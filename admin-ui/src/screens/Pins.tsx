@@ -39,6 +39,8 @@ import {
   RULE_REASON_MAX_CHARS,
   ruleFormFrom,
   ruleServerErrors,
+  parseSurface,
+  surfaceInput,
   surfaceLabel,
   surfaceOptions,
   toPlacementUpdate,
@@ -87,8 +89,10 @@ function focusLater(id: string) {
 }
 
 export function Pins({ location }: { location: Location }) {
-  const surface = location.query.get('surface') || null;
-  const placements = useQuery(PlacementsDocument, { surface });
+  // The surface filter's key ("HOME", "GENRE:Drama"); an unknown one in the address shows every surface.
+  const asked = location.query.get('surface');
+  const surface = asked && parseSurface(asked) ? asked : null;
+  const placements = useQuery(PlacementsDocument, { surface: surfaceInput(surface) });
   const rules = useQuery(RulesDocument, {});
   const genres = useQuery(GenresDocument, {});
   const genreNames = (genres.data?.genres ?? []).map((g) => g.genre.name).sort((a, b) => a.localeCompare(b));
@@ -150,7 +154,8 @@ export function Pins({ location }: { location: Location }) {
   async function confirmDelete() {
     if (!toDelete) return;
     const d = toDelete;
-    const ok = d.kind === 'pin' ? (await delPin.run({ id: d.id }))?.deletePlacement : (await delRule.run({ id: d.id }))?.deleteRule;
+    const input = { id: d.id };
+    const ok = d.kind === 'pin' ? (await delPin.run({ input }))?.deletePlacement.deleted : (await delRule.run({ input }))?.deleteRule.deleted;
     setToDelete(null);
     if (ok === undefined) return;
     setStatus(ok ? `${d.kind === 'pin' ? 'Pin' : 'Rule'} deleted.` : 'It was already gone.');
@@ -524,7 +529,7 @@ export function PlacementForm({
     const { errors: errs, input } = editing ? toPlacementUpdate(v, editing) : validatePlacementForm(v);
     setErrors(errs);
     if (!input) return;
-    const r = editing ? await update.run({ id: editing.id, input }) : await create.run({ input });
+    const r = editing ? await update.run({ input: { id: editing.id, ...input } }) : await create.run({ input });
     if (!r) return;
     if (!editing) {
       setV(EMPTY_PLACEMENT);
@@ -689,7 +694,7 @@ export function RuleForm({
     const { errors: errs, input } = editing ? toRuleUpdate(v, editing) : validateRuleForm(v);
     setErrors(errs);
     if (!input) return;
-    const r = editing ? await update.run({ id: editing.id, input }) : await create.run({ input });
+    const r = editing ? await update.run({ input: { id: editing.id, ...input } }) : await create.run({ input });
     if (!r) return;
     if (!editing) {
       setV(EMPTY_RULE_FORM);

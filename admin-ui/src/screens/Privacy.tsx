@@ -133,8 +133,8 @@ function NewRequest() {
       return;
     }
     setError(undefined);
-    const r = await create.run({ userId: userId.trim() });
-    if (r) navigate(`/privacy/${encodeURIComponent(r.requestDataDeletion.id)}?created=1`);
+    const r = await create.run({ input: { userId: userId.trim() } });
+    if (r) navigate(`/privacy/${encodeURIComponent(r.requestDataDeletion.deletionRequest.id)}?created=1`);
   }
 
   if (!open) {

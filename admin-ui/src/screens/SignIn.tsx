@@ -19,7 +19,7 @@ export function SignIn() {
     const errs = validateSignIn(email, password);
     setErrors(errs);
     if (errs.email || errs.password) return;
-    const r = await login.run({ email: email.trim(), password });
+    const r = await login.run({ input: { email: email.trim(), password } });
     if (r) {
       store.signIn({ token: r.login.token, role: r.login.role, expiresAt: r.login.expiresAt, email: email.trim() });
     }

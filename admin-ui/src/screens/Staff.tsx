@@ -45,14 +45,15 @@ export function Staff({ session }: { session: Session }) {
     }
     setPendingId(a.id);
     setStatus('');
-    const r = await update.run({ id: a.id, input });
+    const r = await update.run({ input: { id: a.id, ...input } });
     setPendingId(null);
     if (!r) return false;
-    replace(r.updateStaff);
+    const saved = r.updateStaff.staffAccount;
+    replace(saved);
     setStatus(
       input.role
-        ? `${a.email} is now ${ROLE_LABELS[r.updateStaff.role]}.`
-        : `${a.email} is ${r.updateStaff.disabled ? 'disabled: their sessions end and they cannot sign in' : 'enabled again'}.`,
+        ? `${a.email} is now ${ROLE_LABELS[saved.role]}.`
+        : `${a.email} is ${saved.disabled ? 'disabled: their sessions end and they cannot sign in' : 'enabled again'}.`,
     );
     return true;
   }
@@ -253,9 +254,9 @@ function ResetPasswordDialog({
     } else {
       password = generatePassword();
     }
-    const r = await update.run({ id: account.id, input: { password } });
+    const r = await update.run({ input: { id: account.id, password } });
     if (!r) return;
-    onReset(r.updateStaff);
+    onReset(r.updateStaff.staffAccount);
     setTyped('');
     if (mode === 'generate') {
       setShown(password);
@@ -368,7 +369,7 @@ function AddStaff({ onCreated }: { onCreated: (a: StaffRowFragment) => void }) {
     const r = await create.run({ input });
     if (r) {
       setV(EMPTY);
-      onCreated(r.createStaff);
+      onCreated(r.createStaff.staffAccount);
     }
   }
 

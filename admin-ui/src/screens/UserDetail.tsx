@@ -4,6 +4,7 @@ import { TableWrap } from '../components/TableWrap';
 import { formatDate, formatNumber } from '../components/format';
 import { ExportUserDataDocument, RequestDataDeletionDocument, UserDetailDocument, type UserDetailQuery } from '../gql/graphql';
 import { useClient, useMutation, useQuery } from '../lib/api';
+import { ageBandLabel, genderLabel } from '../lib/audience';
 import { downloadJson } from '../lib/download';
 import { exportFileName } from '../lib/privacy';
 import { can } from '../lib/roles';
@@ -99,9 +100,9 @@ export function UserDetail({ id, session }: { id: string; session: Session }) {
           <dt>Country</dt>
           <dd>{user.country ?? '—'}</dd>
           <dt>Age band</dt>
-          <dd>{user.ageBand ?? '—'}</dd>
+          <dd>{ageBandLabel(user.ageBand)}</dd>
           <dt>Gender</dt>
-          <dd>{user.gender ?? '—'}</dd>
+          <dd>{genderLabel(user.gender)}</dd>
           <dt>Occupation</dt>
           <dd>{user.occupation ?? '—'}</dd>
           <dt>Personalisation consent</dt>
@@ -238,8 +239,8 @@ export function ExportButton({ userId, label }: { userId: string; label: string 
 function PrivacyActions({ userId, label }: { userId: string; label: string }) {
   const request = useMutation(RequestDataDeletionDocument);
   async function requestDeletion() {
-    const r = await request.run({ userId });
-    if (r) navigate(`/privacy/${encodeURIComponent(r.requestDataDeletion.id)}?created=1`);
+    const r = await request.run({ input: { userId } });
+    if (r) navigate(`/privacy/${encodeURIComponent(r.requestDataDeletion.deletionRequest.id)}?created=1`);
   }
   return (
     <section className="panel" aria-labelledby="privacy-title">

@@ -6,6 +6,7 @@ import { TableWrap } from '../components/TableWrap';
 import { formatDate } from '../components/format';
 import { UsersDocument } from '../gql/graphql';
 import { useQuery } from '../lib/api';
+import { ageBandLabel, genderLabel } from '../lib/audience';
 import { Link, navigate, type Location } from '../lib/router';
 
 const PAGE_SIZE = 25;
@@ -65,8 +66,8 @@ export function Users({ location }: { location: Location }) {
                 </th>
                 <td>{u.displayName ?? '—'}</td>
                 <td>{u.country ?? '—'}</td>
-                <td>{u.ageBand ?? '—'}</td>
-                <td>{u.gender ?? '—'}</td>
+                <td>{ageBandLabel(u.ageBand)}</td>
+                <td>{genderLabel(u.gender)}</td>
                 <td>{u.personalizationConsent ? 'Consented' : 'Declined'}</td>
                 <td>{formatDate(u.createdAt)}</td>
               </tr>
