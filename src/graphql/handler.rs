@@ -555,7 +555,7 @@ pub async fn graphql_post(
     schema: web::Data<MarqueeSchema>,
     persisted: web::Data<PersistedQueries>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
     let Some(media) = negotiate(req.headers().get(header::ACCEPT)) else {
         return not_acceptable();
@@ -597,6 +597,21 @@ pub async fn graphql_post(
             );
         }
     }
+    let limit = state.settings.server.body_limit_bytes;
+    let body = match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(e)) => {
+            return bad_request(media, &format!("the request body could not be read: {e}"))
+        }
+        Err(_) => {
+            return error_with(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                media,
+                "BAD_USER_INPUT",
+                &format!("the request body is larger than {limit} bytes (server.body_limit_bytes)"),
+            )
+        }
+    };
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return bad_request(media, &format!("malformed GraphQL request: {e}")),

@@ -135,7 +135,7 @@ pub struct AuditEntry {
     /// The staff or user id of the actor (null for the system, or once a user was erased).
     pub actor_id: Option<i32>,
     /// The staff member's role at the time.
-    pub actor_role: Option<String>,
+    pub actor_role: Option<Role>,
     /// The actor's name: a staff member's email or a user's external id (null for the
     /// system, or once the account is gone).
     pub actor_name: Option<String>,
@@ -156,7 +156,7 @@ impl From<audit_log::Model> for AuditEntry {
             at: m.at,
             actor_kind: ActorKind::from_stored(&m.actor_kind),
             actor_id: m.actor_id,
-            actor_role: m.actor_role,
+            actor_role: m.actor_role.as_deref().and_then(Role::parse),
             actor_name: None,
             action: m.action,
             target_type: m.target_type,

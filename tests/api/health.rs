@@ -1,5 +1,5 @@
 use crate::api_test;
-use crate::helpers::TestApp;
+use crate::helpers::{error_code, TestApp};
 
 async fn health_and_readiness_answer(app: TestApp) {
     let r = app.get("/healthz").await;
@@ -71,6 +71,10 @@ async fn oversized_bodies_are_refused(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 413);
+    // Said in the GraphQL error shape, like every other refusal.
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    assert!(body.get("data").is_none(), "{body}");
 }
 api_test!(oversized_bodies_are_refused);
 

@@ -282,7 +282,7 @@ async fn a_completed_deletion_leaves_no_trace_in_the_database_or_the_model(app: 
         "{log}"
     );
     assert_eq!(entries[0]["actorKind"], "STAFF");
-    assert_eq!(entries[0]["actorRole"], "compliance");
+    assert_eq!(entries[0]["actorRole"], "COMPLIANCE");
     assert_eq!(entries[0]["details"]["deleted"]["users"], 1);
     assert!(!log.to_string().contains(external));
     // The request's own trail, asked for by its opaque id as the console links it; staff are
