@@ -231,6 +231,10 @@ pub struct ServerSettings {
     /// Origins of browser apps allowed to call `/graphql` (CORS); empty: same origin only.
     #[serde(default)]
     pub cors_allowed_origins: Vec<String>,
+    /// Proxies (addresses or networks) whose `X-Forwarded-For` names the client; empty: the
+    /// TCP peer is the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Database settings.
@@ -410,6 +414,8 @@ impl Settings {
                 "serving.log_retention_days must be at least 1".into(),
             ));
         }
+        crate::http::client_addr::TrustedProxies::parse(&self.server.trusted_proxies)
+            .map_err(ConfigError::Invalid)?;
         for o in &self.server.cors_allowed_origins {
             let ok = o == "*"
                 || ((o.starts_with("https://") || o.starts_with("http://"))

@@ -11,6 +11,7 @@ use crate::app::model::RecommenderHandle;
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::graphql::{build_schema, handler};
+use crate::http::client_addr::TrustedProxies;
 use crate::http::{access, admin_ui, health, metrics};
 use crate::state::AppState;
 
@@ -274,6 +275,11 @@ fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
     let graphiql = state.settings.server.graphiql;
     let workers = state.settings.server.workers;
     let cors_origins = state.settings.server.cors_allowed_origins.clone();
+    // Checked with the rest of the settings at start.
+    let proxies = web::Data::new(
+        TrustedProxies::parse(&state.settings.server.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!(e))?,
+    );
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let mut app = App::new()
@@ -283,6 +289,7 @@ fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
             .app_data(data.clone())
             .app_data(schema.clone())
             .app_data(persisted.clone())
+            .app_data(proxies.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .service(
                 web::resource("/graphql")

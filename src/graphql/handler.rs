@@ -19,6 +19,7 @@ use crate::auth::{Principal, Role, Verified};
 use crate::db::repo;
 use crate::error::AppError;
 use crate::http::access::AccessInfo;
+use crate::http::client_addr::ClientIp;
 use crate::state::AppState;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -389,7 +390,12 @@ async fn execute(
         }
     };
     let limits = &st.settings.graphql;
-    let client = super::admin::ClientAddr(req.peer_addr().map(|a| a.ip()));
+    // The address the access middleware resolved (through trusted proxies), else the peer.
+    let client = super::admin::ClientAddr(
+        actix_web::HttpMessage::extensions(&req)
+            .get::<ClientIp>()
+            .map_or_else(|| req.peer_addr().map(|a| a.ip()), |c| c.0),
+    );
     let (requests, single) = match batch {
         BatchRequest::Single(r) => (vec![r], true),
         BatchRequest::Batch(rs) => (rs, false),

@@ -4,7 +4,8 @@
 //!
 //! The access log is the `marquee::access` target at `info` (probes and `/metrics` at `debug`):
 //! method, path (never the query string, which may hold variables), route, GraphQL operation,
-//! status, duration and the kind of caller — never a token. `log.level` filters it like any
+//! status, duration, the kind of caller and the client's address (`http::client_addr`) —
+//! never a token. `log.level` filters it like any
 //! other target (`info,marquee::access=warn` turns it off).
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,6 +17,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use tracing::Instrument;
 
+use super::client_addr::{ClientIp, TrustedProxies};
 use crate::state::AppState;
 
 /// The header that carries a request's id, both ways.
@@ -71,6 +73,13 @@ pub async fn log(
     let id = request_id(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
     let state = req.app_data::<web::Data<Arc<AppState>>>().cloned();
+    let peer = req.peer_addr().map(|a| a.ip());
+    let client = match req.app_data::<web::Data<TrustedProxies>>() {
+        Some(p) => p.client(peer, req.headers()),
+        None => peer,
+    };
+    req.extensions_mut().insert(ClientIp(client));
+    let client = client.map_or_else(String::new, |ip| ip.to_string());
     let method = req.method().clone();
     let path = req.path().to_owned();
     let span = tracing::info_span!("request", request_id = %id);
@@ -104,6 +113,7 @@ pub async fn log(
             %route,
             operation,
             caller,
+            client,
             status,
             duration_ms,
             "request"

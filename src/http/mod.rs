@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin_ui;
 pub mod cache;
+pub mod client_addr;
 pub mod headers;
 pub mod health;
 pub mod metrics;

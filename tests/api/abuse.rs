@@ -229,6 +229,58 @@ async fn repeated_sign_in_attempts_are_throttled_per_account_then_per_address() 
     assert_eq!(error_code(&r), Some("RATE_LIMITED"), "{r}");
 }
 
+async fn login_from(app: &TestApp, forwarded_for: &str, email: &str) -> Value {
+    let r = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({
+            "query": "mutation($e: String!) { login(input: {email: $e, password: \"guess\"}) { token } }",
+            "variables": { "e": email },
+        }))
+        .send()
+        .await
+        .unwrap();
+    r.json().await.unwrap()
+}
+
+/// Behind a trusted proxy each forwarded client has its own sign-in allowance; a client that
+/// writes its own `X-Forwarded-For` cannot pick a fresh one, and without the setting the
+/// header is ignored (everyone behind the proxy shares its address).
+#[tokio::test]
+async fn behind_a_trusted_proxy_sign_ins_are_throttled_per_forwarded_client() {
+    for trusted in [true, false] {
+        let app = spawn_app_with(Backend::Sqlite, |s| {
+            s.auth.login_attempts_per_minute_per_address = 2;
+            s.auth.login_attempts_per_minute_per_account = 100;
+            if trusted {
+                s.server.trusted_proxies = vec!["127.0.0.1".into(), "::1".into()];
+            }
+        })
+        .await
+        .unwrap();
+        for i in 0..2 {
+            let r = login_from(&app, "203.0.113.1", &format!("a{i}@example.test")).await;
+            assert_eq!(error_code(&r), Some("UNAUTHENTICATED"), "{r}");
+        }
+        // The third from the same client is refused; so is one that forged an entry to the
+        // left of the address the proxy appended.
+        let r = login_from(&app, "203.0.113.1", "a3@example.test").await;
+        assert_eq!(error_code(&r), Some("RATE_LIMITED"), "{r}");
+        let r = login_from(&app, "198.51.100.77, 203.0.113.1", "a4@example.test").await;
+        assert_eq!(error_code(&r), Some("RATE_LIMITED"), "{r}");
+        // Another client behind the same proxy has its own allowance only when the proxy is
+        // trusted.
+        let r = login_from(&app, "203.0.113.2", "b@example.test").await;
+        let expected = if trusted {
+            "UNAUTHENTICATED"
+        } else {
+            "RATE_LIMITED"
+        };
+        assert_eq!(error_code(&r), Some(expected), "trusted {trusted}: {r}");
+    }
+}
+
 /// Valid requests the fuzzer starts from.
 const CORPUS: &[&str] = &[
     "{ movies(first: 5) { totalCount edges { cursor node { id title year genres { name } } } } }",
