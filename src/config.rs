@@ -320,6 +320,10 @@ pub struct DemoSettings {
 pub struct LogSettings {
     pub format: String,
     pub level: String,
+    /// OTLP/HTTP collector that receives traces (`http://collector:4318`); empty: none. Needs a
+    /// binary built with the `otel` feature.
+    #[serde(default)]
+    pub otlp_endpoint: String,
 }
 
 /// Where operators' settings files are: `MARQUEE_CONFIG_DIR`, else `./config`. The shipped
@@ -403,6 +407,19 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "auth.staff_token_ttl_minutes must be positive".into(),
             ));
+        }
+        let otlp = self.log.otlp_endpoint.trim();
+        if !otlp.is_empty() {
+            if !cfg!(feature = "otel") {
+                return Err(ConfigError::Invalid(
+                    "log.otlp_endpoint is set but this binary was built without the `otel` feature (cargo build --release --features otel)".into(),
+                ));
+            }
+            if !(otlp.starts_with("http://") || otlp.starts_with("https://")) {
+                return Err(ConfigError::Invalid(format!(
+                    "log.otlp_endpoint: {otlp:?} is not an http(s) URL"
+                )));
+            }
         }
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(ConfigError::Invalid(

@@ -54,7 +54,8 @@ fn start(cli: Cli) -> anyhow::Result<()> {
         }
         settings.database.url = url.clone();
     }
-    telemetry::init(&settings.log);
+    // Kept until the runtime is done so the last spans are exported.
+    let _telemetry = telemetry::init(&settings.log);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -70,6 +70,7 @@ pub async fn log(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
+    let method = req.method().clone();
     let id = request_id(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
     let state = req.app_data::<web::Data<Arc<AppState>>>().cloned();
@@ -80,9 +81,18 @@ pub async fn log(
     };
     req.extensions_mut().insert(ClientIp(client));
     let client = client.map_or_else(String::new, |ip| ip.to_string());
-    let method = req.method().clone();
     let path = req.path().to_owned();
-    let span = tracing::info_span!("request", request_id = %id);
+    // Fields after OpenTelemetry's HTTP conventions, for trace export; the name becomes
+    // "POST /graphql" once the route is known.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        otel.name = tracing::field::Empty,
+        http.request.method = %method,
+        http.route = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        graphql.operation.name = tracing::field::Empty,
+    );
     let result = next.call(req).instrument(span.clone()).await;
     let seconds = started.elapsed().as_secs_f64();
     let (status, route, info) = match &result {
@@ -102,6 +112,12 @@ pub async fn log(
         .as_ref()
         .map_or(("", ""), |i| (i.operation.as_str(), i.caller));
     let duration_ms = (seconds * 1e4).round() / 10.0;
+    span.record("otel.name", format!("{method} {route}"));
+    span.record("http.route", route.as_str());
+    span.record("http.response.status_code", status);
+    if !operation.is_empty() {
+        span.record("graphql.operation.name", operation);
+    }
     let _entered = span.enter();
     if is_probe(&path) {
         tracing::debug!(target: "marquee::access", %method, %path, status, duration_ms, "request");

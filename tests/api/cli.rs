@@ -108,6 +108,25 @@ fn serve_checks_its_address_before_touching_the_database() {
     assert!(!err.contains("password"), "{err}");
 }
 
+/// Trace export is a build feature: a binary without it refuses the setting at start rather
+/// than dropping traces silently (the `otel` build's export has a unit test of its own).
+#[cfg(not(feature = "otel"))]
+#[test]
+fn an_otlp_endpoint_needs_the_otel_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("never.db");
+    let out = marquee()
+        .env("MARQUEE__LOG__OTLP_ENDPOINT", "http://127.0.0.1:4318")
+        .args(["--database-url", &format!("sqlite://{}", db.display())])
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("without the `otel` feature"), "{err}");
+    assert!(!db.exists(), "the database was opened");
+}
+
 #[test]
 fn staff_passwords_can_be_reset_from_the_command_line() {
     use std::io::Write;
