@@ -273,7 +273,7 @@ impl Person {
         };
         let db = &state(ctx)?.db;
         let (offset, limit) = window
-            .resolve(|| count_movies(db, &filter, MovieOrder::YearDesc))
+            .resolve(|| count_movies(ctx, &filter, MovieOrder::YearDesc))
             .await?;
         let found = repo::list(
             db,
@@ -388,12 +388,10 @@ async fn movie_page(ctx: &Context<'_>, found: repo::MoviePage, offset: u64) -> R
 }
 
 /// How many movies a filter matches (for a page counted from the end of the list).
-async fn count_movies(
-    db: &sea_orm::DatabaseConnection,
-    filter: &MovieFilter,
-    order: MovieOrder,
-) -> Result<u64> {
-    let found = repo::list(db, filter, order, 0, 0, true).await.gql()?;
+async fn count_movies(ctx: &Context<'_>, filter: &MovieFilter, order: MovieOrder) -> Result<u64> {
+    let found = repo::list(&state(ctx)?.db, filter, order, 0, 0, true)
+        .await
+        .gql()?;
     Ok(found.total.unwrap_or(0))
 }
 
@@ -480,7 +478,7 @@ impl MovieQuery {
         };
         let order = order_by.unwrap_or_default().into();
         let db = &state(ctx)?.db;
-        let (offset, limit) = window.resolve(|| count_movies(db, &filter, order)).await?;
+        let (offset, limit) = window.resolve(|| count_movies(ctx, &filter, order)).await?;
         let found = repo::list(
             db,
             &filter,
