@@ -101,3 +101,39 @@ async fn every_type_argument_and_input_field_is_documented() {
         missing.len()
     );
 }
+
+/// The mutation convention (docs/clients.md, "Mutations"): one argument, `input:
+/// <Name>Input!`, and a `<Name>Payload!` answer; `trainModels`, which needs nothing, takes no
+/// argument.
+#[tokio::test]
+async fn every_mutation_takes_one_input_and_answers_a_payload() {
+    let settings = crate::helpers::test_settings();
+    let schema = build_schema(&settings.graphql);
+    let q = "{ __schema { mutationType { fields { name \
+             args { name type { kind ofType { kind name } } } \
+             type { kind ofType { kind name } } } } } }";
+    let r = schema.execute(q).await;
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let v = r.data.into_json().unwrap();
+    let fields = v["__schema"]["mutationType"]["fields"].as_array().unwrap();
+    assert!(fields.len() >= 30, "{}", fields.len());
+    let mut broken = vec![];
+    for f in fields {
+        let name = f["name"].as_str().unwrap();
+        let pascal = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+        let ty = &f["type"];
+        if ty["kind"] != "NON_NULL" || ty["ofType"]["name"] != format!("{pascal}Payload") {
+            broken.push(format!("{name} answers {ty}"));
+        }
+        let args = f["args"].as_array().unwrap();
+        let one_input = args.len() == 1
+            && args[0]["name"] == "input"
+            && args[0]["type"]["kind"] == "NON_NULL"
+            && args[0]["type"]["ofType"]["kind"] == "INPUT_OBJECT"
+            && args[0]["type"]["ofType"]["name"] == format!("{pascal}Input");
+        if !(one_input || (name == "trainModels" && args.is_empty())) {
+            broken.push(format!("{name} takes {args:?}"));
+        }
+    }
+    assert!(broken.is_empty(), "{broken:#?}");
+}
