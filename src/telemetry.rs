@@ -95,6 +95,29 @@ pub mod otel {
             .build())
     }
 
+    /// Makes `span` a child of the caller's trace when the request carries a W3C
+    /// `traceparent` header (and `tracestate`), so Marquee's spans join the frontend's trace.
+    pub fn continue_trace(span: &tracing::Span, headers: &actix_web::http::header::HeaderMap) {
+        use opentelemetry::propagation::TextMapPropagator;
+        use tracing_opentelemetry::OpenTelemetrySpanExt;
+        struct Headers<'a>(&'a actix_web::http::header::HeaderMap);
+        impl opentelemetry::propagation::Extractor for Headers<'_> {
+            fn get(&self, key: &str) -> Option<&str> {
+                self.0.get(key).and_then(|v| v.to_str().ok())
+            }
+            fn keys(&self) -> Vec<&str> {
+                self.0.keys().map(|k| k.as_str()).collect()
+            }
+        }
+        if !headers.contains_key("traceparent") {
+            return;
+        }
+        let parent = opentelemetry_sdk::propagation::TraceContextPropagator::new()
+            .extract(&Headers(headers));
+        // Fails only when no OpenTelemetry layer is installed: nothing to join then.
+        let _ = span.set_parent(parent);
+    }
+
     /// The tracing layer that hands spans to `provider`.
     pub fn layer<S>(provider: &SdkTracerProvider) -> impl tracing_subscriber::Layer<S>
     where
@@ -156,8 +179,19 @@ pub mod otel {
             });
             let provider = provider(&endpoint).unwrap();
             let subscriber = tracing_subscriber::registry().with(layer(&provider));
+            // The caller's trace id, as a frontend's `traceparent` carries it.
+            let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+            let mut headers = actix_web::http::header::HeaderMap::new();
+            headers.insert(
+                actix_web::http::header::HeaderName::from_static("traceparent"),
+                actix_web::http::header::HeaderValue::from_str(&format!(
+                    "00-{trace_id}-00f067aa0ba902b7-01"
+                ))
+                .unwrap(),
+            );
             tracing::subscriber::with_default(subscriber, || {
                 let span = tracing::info_span!("request", request_id = "req-42");
+                continue_trace(&span, &headers);
                 let _in = span.enter();
                 tracing::info!("inside");
             });
@@ -174,6 +208,14 @@ pub mod otel {
             for s in ["request", "req-42", "marquee"] {
                 assert!(text.contains(s), "{s} not in {text}");
             }
+            // Trace ids travel as 16 raw bytes: the span joined the caller's trace.
+            let id: Vec<u8> = (0..16)
+                .map(|i| u8::from_str_radix(&trace_id[2 * i..2 * i + 2], 16).unwrap())
+                .collect();
+            assert!(
+                got.windows(16).any(|w| w == id.as_slice()),
+                "not in the caller's trace"
+            );
             provider.shutdown().unwrap();
         }
     }

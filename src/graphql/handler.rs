@@ -113,8 +113,18 @@ fn error_with(status: StatusCode, media: Media, code: &str, message: &str) -> Ht
     if status == StatusCode::UNAUTHORIZED {
         r.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
     }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        r.insert_header(retry_after());
+    }
     r.insert_header((header::CONTENT_TYPE, media.content_type()))
         .body(error_body(code, message).to_string())
+}
+
+/// `Retry-After` for a 503 (TIMEOUT, UNAVAILABLE), in whole seconds for HTTP tools; the
+/// errors' `retryAfterMs` says the same to GraphQL clients.
+fn retry_after() -> (header::HeaderName, String) {
+    let seconds = crate::error::RETRY_AFTER_MS.div_ceil(1000).max(1);
+    (header::RETRY_AFTER, seconds.to_string())
 }
 
 fn error_response(status: StatusCode, media: Media, e: &AppError) -> HttpResponse {
@@ -523,6 +533,9 @@ async fn execute(
     let mut resp = HttpResponse::build(status);
     resp.insert_header((header::CONTENT_TYPE, media.content_type()))
         .insert_header((header::VARY, "Accept, Authorization"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        resp.insert_header(retry_after());
+    }
     if req.method() == actix_web::http::Method::GET && !failed {
         // A query's answer may be cached: by anyone when it was asked without a token, else
         // by the caller's own client, revalidated by its ETag.

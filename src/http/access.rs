@@ -93,6 +93,8 @@ pub async fn log(
         http.response.status_code = tracing::field::Empty,
         graphql.operation.name = tracing::field::Empty,
     );
+    #[cfg(feature = "otel")]
+    crate::telemetry::otel::continue_trace(&span, req.headers());
     let result = next.call(req).instrument(span.clone()).await;
     let seconds = started.elapsed().as_secs_f64();
     let (status, route, info) = match &result {

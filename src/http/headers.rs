@@ -30,6 +30,9 @@ pub fn cors(origins: &[String]) -> Condition<Cors> {
             header::ACCEPT,
             header::IF_NONE_MATCH,
             crate::http::access::REQUEST_ID,
+            // W3C trace context, sent by frontends' OpenTelemetry instrumentation.
+            header::HeaderName::from_static("traceparent"),
+            header::HeaderName::from_static("tracestate"),
         ])
         // Browser apps may read the request id (to quote it) and the validator of GET answers.
         .expose_headers([header::ETAG, crate::http::access::REQUEST_ID])

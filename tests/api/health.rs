@@ -123,7 +123,8 @@ async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
         .header("Access-Control-Request-Method", "POST")
         .header(
             "Access-Control-Request-Headers",
-            "authorization, content-type",
+            // A frontend's OpenTelemetry instrumentation adds the trace context.
+            "authorization, content-type, traceparent",
         )
         .send()
         .await

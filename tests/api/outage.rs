@@ -170,6 +170,20 @@ async fn a_database_outage_fails_fast_and_service_resumes_without_a_restart() {
     assert_eq!(r["errors"][0]["extensions"]["retryable"], true, "{r}");
     // Bounded by database.acquire_timeout_ms (3 s), not the 30 s it used to take.
     assert!(took < Duration::from_secs(10), "took {took:?}");
+    // A user's token is checked against the database before anything runs: that request
+    // fails as a whole, 503 with Retry-After for HTTP tools as well as `retryAfterMs`.
+    let r = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(app.user_token("outage-user"))
+        .json(&json!({ "query": COUNT }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "1");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("UNAVAILABLE"), "{body}");
     let started = Instant::now();
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), 503);
