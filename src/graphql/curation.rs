@@ -12,9 +12,9 @@ use super::ids::{self, Kind};
 use super::movies::{load_movie, prime_movie_loaders, Movie, Person};
 use super::pagination::{page, Page, Window};
 use super::vocab::{AgeBand, SurfaceGql, SurfaceInput};
-use super::{staff_actor, state};
+use super::{is_staff, staff_actor, state};
 use crate::app::curation as app_curation;
-use crate::auth::{Principal, Role, RoleGuard};
+use crate::auth::{Role, RoleGuard};
 use crate::db::entities::{collections, diversity_settings, placements, rules};
 use crate::db::repo;
 use crate::db::repo::curation as repo_curation;
@@ -106,13 +106,6 @@ fn audience(input: Option<AudienceInput>) -> Audience {
     input.map(Audience::from).unwrap_or_default()
 }
 
-fn is_curator(ctx: &Context<'_>) -> bool {
-    matches!(
-        ctx.data_opt::<Principal>(),
-        Some(Principal::Staff { role, .. }) if role.permits(&[Role::Editor])
-    )
-}
-
 fn curator(ctx: &Context<'_>) -> Result<crate::app::Actor> {
     staff_actor(ctx, &[Role::Editor])
 }
@@ -192,7 +185,7 @@ impl Collection {
             .gql()?
             .remove(&self.db_id)
             .unwrap_or_default();
-        if is_curator(ctx) {
+        if is_staff(ctx, &[Role::Editor]) {
             return Ok(all);
         }
         let catalogue = st.recommender.catalogue(&st.db).await.gql()?;
@@ -621,7 +614,7 @@ impl CurationQuery {
             .await
             .gql()?
             .map(Collection::from)
-            .filter(|c| c.live || is_curator(ctx))
+            .filter(|c| c.live || is_staff(ctx, &[Role::Editor]))
             .ok_or(AppError::NotFound("collection"))
             .gql()?;
         Ok(c)
@@ -654,7 +647,7 @@ impl CurationQuery {
     ) -> Result<Page<Collection>> {
         let window = Window::new(first, after.as_deref(), last, before.as_deref()).gql()?;
         let db = &state(ctx)?.db;
-        if is_curator(ctx) {
+        if is_staff(ctx, &[Role::Editor]) {
             let st = status.map(|s| [app_curation::CollectionStatus::from(s).as_str()]);
             let statuses = st.as_ref().map(|s| &s[..]);
             let (offset, limit) = window

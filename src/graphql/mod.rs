@@ -92,6 +92,14 @@ pub fn staff_actor(
     Ok(crate::app::staff_actor(id, role))
 }
 
+/// Whether the caller is staff with one of `roles` (admins always are).
+pub fn is_staff(ctx: &Context<'_>, roles: &[crate::auth::Role]) -> bool {
+    matches!(
+        ctx.data_opt::<crate::auth::Principal>(),
+        Some(crate::auth::Principal::Staff { role, .. }) if role.permits(roles)
+    )
+}
+
 /// The shared state, from a resolver's context.
 pub fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Arc<AppState>> {
     ctx.data::<Arc<AppState>>()

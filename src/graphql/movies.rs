@@ -9,9 +9,9 @@ use super::loaders::{
     Cached, CreditsLoader, GenresLoader, MovieLoader, MyRatingLoader, StatsLoader,
 };
 use super::pagination::{page_with, Page, Window};
-use super::{staff_actor, state};
+use super::{is_staff, staff_actor, state};
 use crate::app::catalogue::{self, MoviePatch, NewMovie};
-use crate::auth::{Principal, Role, RoleGuard};
+use crate::auth::{Role, RoleGuard};
 use crate::db::entities::{genres, movies, people};
 use crate::db::repo::movies::{self as repo, MovieFilter, MovieOrder};
 use crate::error::{AppError, GqlResult};
@@ -395,10 +395,6 @@ async fn count_movies(ctx: &Context<'_>, filter: &MovieFilter, order: MovieOrder
     Ok(found.total.unwrap_or(0))
 }
 
-fn is_catalogue_staff(ctx: &Context<'_>) -> bool {
-    matches!(ctx.data_opt::<Principal>(), Some(Principal::Staff { role, .. }) if role.permits(&[Role::Editor]))
-}
-
 /// Catalogue queries. Available movies are public; staff may see unavailable ones.
 #[derive(Default)]
 pub struct MovieQuery;
@@ -412,7 +408,7 @@ impl MovieQuery {
         #[graphql(desc = "The movie's opaque id.")] id: ID,
     ) -> Result<Option<Movie>> {
         let id = ids::decode(Kind::Movie, &id).gql()?;
-        let m = repo::get(&state(ctx)?.db, id, is_catalogue_staff(ctx))
+        let m = repo::get(&state(ctx)?.db, id, is_staff(ctx, &[Role::Editor]))
             .await
             .gql()?;
         Ok(m.map(Movie::from))
@@ -460,7 +456,7 @@ impl MovieQuery {
             }
         }
         let include_unavailable = f.include_unavailable.unwrap_or(false);
-        if include_unavailable && !is_catalogue_staff(ctx) {
+        if include_unavailable && !is_staff(ctx, &[Role::Editor]) {
             return Err(AppError::Forbidden.extend());
         }
         let filter = MovieFilter {

@@ -8,8 +8,8 @@ use super::experiments::Experiment;
 use super::ids::{self, Kind};
 use super::movies::{Movie, Person};
 use super::privacy::DeletionRequest;
-use super::state;
 use super::users::User;
+use super::{is_staff, state};
 use crate::auth::{Principal, Role, RoleGuard};
 use crate::db::repo;
 use crate::error::{AppError, GqlResult};
@@ -33,10 +33,6 @@ fn principal<'a>(ctx: &'a Context<'_>) -> Option<&'a Principal> {
     ctx.data_opt::<Principal>()
 }
 
-fn is_staff(ctx: &Context<'_>, roles: &[Role]) -> bool {
-    matches!(principal(ctx), Some(Principal::Staff { role, .. }) if role.permits(roles))
-}
-
 fn own_user_id(ctx: &Context<'_>) -> Option<i32> {
     match principal(ctx) {
         Some(Principal::User { id, .. }) => Some(*id),
@@ -51,11 +47,11 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
     };
     let db = &state(ctx)?.db;
     Ok(match kind {
-        Kind::Movie => crate::db::repo::movies::get(db, n, is_staff(ctx, &[Role::Editor]))
+        Kind::Movie => repo::movies::get(db, n, is_staff(ctx, &[Role::Editor]))
             .await
             .gql()?
             .map(|m| Node::Movie(Movie::from(m))),
-        Kind::Person => crate::db::repo::movies::person(db, n)
+        Kind::Person => repo::movies::person(db, n)
             .await
             .gql()?
             .map(|p| Node::Person(Person::from(p))),

@@ -79,8 +79,8 @@ pub async fn log(
         Some(p) => p.client(peer, req.headers()),
         None => peer,
     };
-    req.extensions_mut().insert(ClientIp(client));
-    let client = client.map_or_else(String::new, |ip| ip.to_string());
+    let client = ClientIp(client);
+    req.extensions_mut().insert(client);
     let path = req.path().to_owned();
     // Fields after OpenTelemetry's HTTP conventions, for trace export; the name becomes
     // "POST /graphql" once the route is known.
@@ -114,6 +114,7 @@ pub async fn log(
         .as_ref()
         .map_or(("", ""), |i| (i.operation.as_str(), i.caller));
     let duration_ms = (seconds * 1e4).round() / 10.0;
+    #[cfg(feature = "otel")]
     span.record("otel.name", format!("{method} {route}"));
     span.record("http.route", route.as_str());
     span.record("http.response.status_code", status);
@@ -131,7 +132,7 @@ pub async fn log(
             %route,
             operation,
             caller,
-            client,
+            %client,
             status,
             duration_ms,
             "request"

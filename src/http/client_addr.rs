@@ -18,6 +18,16 @@ pub struct TrustedProxies(Vec<IpNet>);
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
+/// The address, or nothing when unknown (formatted only when the access log is written).
+impl std::fmt::Display for ClientIp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => Ok(()),
+        }
+    }
+}
+
 impl TrustedProxies {
     /// Reads addresses (`10.0.0.5`, `::1`) and networks (`10.0.0.0/8`, `fd00::/8`).
     pub fn parse(entries: &[String]) -> Result<Self, String> {
