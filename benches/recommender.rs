@@ -71,11 +71,11 @@ fn serving_benches(c: &mut Criterion) {
     };
     let snap = Snapshot::train(input, &SnapshotParams::default(), &no_progress).expect("train");
     // user 1 of ml-latest-small with their ratings
-    let hist: Vec<(i64, f32, f32)> = ds
+    let hist: Vec<(i64, f32, f32, i64)> = ds
         .ratings
         .iter()
         .filter(|r| r.user == 1)
-        .map(|r| (r.movie, r.score, 1.0))
+        .map(|r| (r.movie, r.score, 1.0, r.timestamp))
         .collect();
     let known = snap.history(1, &hist, None);
     let mut g = c.benchmark_group("serve_ml_latest_small");

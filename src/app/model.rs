@@ -806,9 +806,9 @@ impl RecommenderHandle {
         if !user.personalization_consent {
             return OwnedHistory::default();
         }
-        let triples: Vec<(i64, f32, f32)> = inter
+        let triples: Vec<(i64, f32, f32, i64)> = inter
             .iter()
-            .map(|i| (i.movie_id as i64, i.rating, i.confidence))
+            .map(|i| (i.movie_id as i64, i.rating, i.confidence, i.timestamp))
             .collect();
         let d = demographics_of(user);
         let known =
@@ -1214,7 +1214,7 @@ mod tests {
         let h = handle();
         let snap = snapshot();
         h.swap(active(snap.clone(), 1));
-        let user_history = snap.history(0, &[(1, 5.0, 1.0)], None);
+        let user_history = snap.history(0, &[(1, 5.0, 1.0, 1)], None);
         let folded = snap.fold_in(&user_history.view());
         assert!(!folded.vectors.is_empty());
         h.feedback_changed(0);

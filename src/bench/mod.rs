@@ -229,9 +229,12 @@ pub fn serving_report(
         .collect();
 
     // Each test user's history, candidates and context, computed once.
-    let mut by_user: HashMap<i64, Vec<(i64, f32)>> = HashMap::new();
+    let mut by_user: HashMap<i64, Vec<(i64, f32, f32, i64)>> = HashMap::new();
     for r in &train_set {
-        by_user.entry(r.user).or_default().push((r.movie, r.score));
+        by_user
+            .entry(r.user)
+            .or_default()
+            .push((r.movie, r.score, 1.0, r.timestamp));
     }
     let mut test_users: Vec<i64> = test.keys().copied().collect();
     test_users.sort_unstable();
@@ -248,8 +251,7 @@ pub fn serving_report(
         .iter()
         .map(|&u| {
             let hist = by_user.get(&u).cloned().unwrap_or_default();
-            let triples: Vec<(i64, f32, f32)> = hist.iter().map(|(m, r)| (*m, *r, 1.0)).collect();
-            let h = snap.history(u, &triples, None);
+            let h = snap.history(u, &hist, None);
             let cands: Vec<Candidate> = snap
                 .recommend(&h.view(), POOL, &[], &|_| true)
                 .iter()
@@ -257,8 +259,8 @@ pub fn serving_report(
                 .collect();
             let liked: Vec<i32> = hist
                 .iter()
-                .filter(|(_, r)| *r >= 3.5)
-                .map(|(m, _)| *m as i32)
+                .filter(|h| h.1 >= 3.5)
+                .map(|h| h.0 as i32)
                 .collect();
             let history_mix = genre_dist(&liked, &catalogue);
             let mut seeds: Vec<(i32, Option<f32>)> =
@@ -266,7 +268,7 @@ pub fn serving_report(
             seeds.dedup();
             Prepared {
                 user: u,
-                seen: hist.iter().map(|(m, _)| *m as i32).collect(),
+                seen: hist.iter().map(|h| h.0 as i32).collect(),
                 ctx: UserContext {
                     user_id: Some(u as i32),
                     is_new: hist.len() < crate::app::serving::COLD_START_INTERACTIONS,
@@ -353,8 +355,7 @@ pub fn serving_report(
     for p in &prepared {
         let t = Instant::now();
         let hist = by_user.get(&p.user).cloned().unwrap_or_default();
-        let triples: Vec<(i64, f32, f32)> = hist.iter().map(|(m, r)| (*m, *r, 1.0)).collect();
-        let h = snap.history(p.user, &triples, None);
+        let h = snap.history(p.user, &hist, None);
         let to_cands = |v: Vec<(ItemIdx, f32)>, source: Source| -> Vec<Candidate> {
             v.into_iter()
                 .filter_map(|(i, s)| {

@@ -182,6 +182,10 @@ pub fn search_space(model: &str) -> Vec<(&'static str, Vec<Value>)> {
             // Weights kept per movie: more is better offline and costs 8 bytes each in memory
             // and in the blob (2 000 × 12 000 movies, the largest catalogue EASE trains: 192 MB).
             dim("neighbors", &[250, 500, 1000, 2000].map(|x| json!(x))),
+            // how much the latest interactions steer the list: off for a random holdout,
+            // a few interactions when the test is what the user did next
+            dim("recency", &[0.0, 2.0, 5.0, 15.0, 50.0].map(|x| json!(x))),
+            dim("recency_floor", &[0.0, 0.05, 0.2].map(|x| json!(x))),
         ],
         "als" => vec![
             dim(
@@ -240,6 +244,8 @@ pub fn search_space(model: &str) -> Vec<(&'static str, Vec<Value>)> {
             ),
             // per-activity-bucket weights, or one set for everyone
             dim("bucket_bounds", &[json!([20, 100]), json!([])]),
+            // weights learned on what else users saw, or on what they did next
+            dim("held_out", &[json!("random"), json!("latest")]),
         ],
         "hybrid" => vec![dim("ridge", &[1.0, 10.0, 100.0].map(|x| json!(x)))],
         _ => Vec::new(),

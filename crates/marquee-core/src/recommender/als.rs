@@ -486,7 +486,7 @@ mod tests {
         let folded = top_n(&m, &o.view(), &cands, 3, &[]);
         assert_eq!(trained[0].0, folded[0].0);
         // a thumbs up on the odd item 3 changes the list
-        o.push(ItemIdx(3), f32::NAN, 5.0);
+        o.push(ItemIdx(3), f32::NAN, 5.0, 0);
         let after = top_n(&m, &o.view(), &cands, 3, &[]);
         assert_ne!(folded, after);
         let sim = m.similar_items(ItemIdx(0), 2);

@@ -11,6 +11,12 @@
 //! `max_items` are refused rather than run out of memory. Each item keeps its `neighbors`
 //! weights largest in magnitude (a sparse `B`, as the serving path and the model blob want it).
 //!
+//! With `recency` τ > 0 a user's interactions do not count alike when scoring: one with `r`
+//! of the user's interactions after it weighs `floor + (1 − floor)·e^(−r/τ)` (`recency_floor`),
+//! so the latest few steer the list (what to watch *next*, where a random holdout asks what
+//! else the user has seen). Interactions at the same second share a weight; a history without
+//! timestamps counts every interaction fully.
+//!
 //! A person's data is part of the aggregate `XᵀX`: forgetting them is a no-op until the next
 //! training, as for item-kNN's similarities.
 
@@ -36,6 +42,11 @@ pub struct EaseParams {
     pub neighbors: usize,
     /// Largest catalogue trained (the dense solve needs `8 n²` bytes: 1.2 GB at 12 000).
     pub max_items: usize,
+    /// Decay τ of an interaction's weight with the number of the user's interactions after it
+    /// (in interactions); 0 counts every interaction alike.
+    pub recency: f64,
+    /// Weight an interaction keeps however old it is, with `recency` on (0 to 1).
+    pub recency_floor: f64,
 }
 
 impl Default for EaseParams {
@@ -45,6 +56,8 @@ impl Default for EaseParams {
             dropout: 0.0,
             neighbors: 500,
             max_items: 12_000,
+            recency: 0.0,
+            recency_floor: 0.05,
         }
     }
 }
@@ -56,6 +69,53 @@ pub struct Ease {
     /// descending weight.
     #[serde(with = "super::compact::neighbours")]
     weights: Vec<Vec<(ItemIdx, f32)>>,
+    /// How a user's interactions are weighted by their order.
+    recency: Recency,
+}
+
+/// Weights of a user's interactions by their order ([`EaseParams::recency`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Recency {
+    /// Decay τ in interactions; 0 = off.
+    pub tau: f32,
+    /// Weight kept however old.
+    pub floor: f32,
+}
+
+impl Recency {
+    /// Each interaction's weight, aligned with the history's items; `None` when all weigh 1
+    /// (off, or no timestamps).
+    fn weights(&self, h: &UserHistory<'_>) -> Option<Vec<f32>> {
+        if self.tau <= 0.0 || h.timestamps.len() != h.items.len() {
+            return None;
+        }
+        let mut newest_first = h.timestamps.to_vec();
+        newest_first.sort_unstable_by(|a, b| b.cmp(a));
+        Some(
+            h.timestamps
+                .iter()
+                .map(|t| {
+                    let after = newest_first.partition_point(|x| x > t) as f32;
+                    self.floor + (1.0 - self.floor) * (-after / self.tau).exp()
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Ease {
+    /// A model from its weights (format-4 blobs, which had no recency).
+    pub(crate) fn from_weights(weights: Vec<Vec<(ItemIdx, f32)>>) -> Self {
+        Ease {
+            weights,
+            recency: Recency::default(),
+        }
+    }
+    /// Per item, the weights kept.
+    #[cfg(test)]
+    pub(crate) fn weights(&self) -> &[Vec<(ItemIdx, f32)>] {
+        &self.weights
+    }
 }
 
 /// Whether a cell counts as an interaction (positive feedback; a rating without confidence).
@@ -90,6 +150,18 @@ impl Fit for Ease {
             return Err(RecommendError::InvalidParam {
                 name: "dropout",
                 reason: "must be at least 0 and below 1".into(),
+            });
+        }
+        if !(p.recency.is_finite() && p.recency >= 0.0) {
+            return Err(RecommendError::InvalidParam {
+                name: "recency",
+                reason: "must be 0 (off) or a positive number of interactions".into(),
+            });
+        }
+        if !(0.0..=1.0).contains(&p.recency_floor) {
+            return Err(RecommendError::InvalidParam {
+                name: "recency_floor",
+                reason: "must be between 0 and 1".into(),
             });
         }
         let scale = (p.dropout / (1.0 - p.dropout)) as f32;
@@ -155,7 +227,13 @@ impl Fit for Ease {
                 row
             })
             .collect();
-        Ok(Ease { weights })
+        Ok(Ease {
+            weights,
+            recency: Recency {
+                tau: p.recency as f32,
+                floor: p.recency_floor as f32,
+            },
+        })
     }
 }
 
@@ -165,13 +243,15 @@ impl Scorer for Ease {
     }
     fn score(&self, user: &UserHistory<'_>, candidates: &[ItemIdx]) -> Array1<f32> {
         let mut acc = vec![0f32; self.weights.len()];
+        let order = self.recency.weights(user);
         let cells = user.ratings.iter().zip(user.confidence);
-        for (&i, (&r, &c)) in user.items.iter().zip(cells) {
+        for (p, (&i, (&r, &c))) in user.items.iter().zip(cells).enumerate() {
             if !positive(r, c) {
                 continue;
             }
+            let weight = order.as_ref().map_or(1.0, |o| o[p]);
             for &(j, w) in self.weights.get(i.ix()).map(Vec::as_slice).unwrap_or(&[]) {
-                acc[j.ix()] += w;
+                acc[j.ix()] += weight * w;
             }
         }
         candidates
@@ -311,6 +391,77 @@ mod tests {
             .map(|i| -inv[i][3] / inv[3][3])
             .sum();
         assert!((f64::from(s[0]) - want).abs() < 1e-4);
+    }
+
+    #[test]
+    fn with_recency_the_latest_interactions_weigh_more() {
+        let fx = fixture();
+        let off = Ease::fit(&fx.data, &params()).unwrap();
+        let recent = EaseParams {
+            recency: 2.0,
+            recency_floor: 0.1,
+            ..params()
+        };
+        let on = Ease::fit(&fx.data, &recent).unwrap();
+        assert_eq!(on.weights, off.weights, "recency weighs the history, not B");
+        assert_scorer_contract(|fx| Ease::fit(&fx.data, &recent).unwrap(), true);
+        let items = [ItemIdx(0), ItemIdx(1), ItemIdx(2)];
+        let h = UserHistory {
+            items: &items,
+            ratings: &[f32::NAN; 3],
+            confidence: &[1.0; 3],
+            // items 0 and 2 at the same, latest second; item 1 before both
+            timestamps: &[30, 10, 30],
+            ..UserHistory::empty()
+        };
+        let b = |i: usize, j: ItemIdx| -> f32 {
+            on.weights[i].iter().find(|x| x.0 == j).map_or(0.0, |x| x.1)
+        };
+        let older = 0.1 + 0.9 * (-2.0f32 / 2.0).exp();
+        let cands: Vec<ItemIdx> = (3..fx.data.n_items() as u32).map(ItemIdx).collect();
+        let got = on.score(&h, &cands);
+        for (k, &j) in cands.iter().enumerate() {
+            let want = b(0, j) + older * b(1, j) + b(2, j);
+            assert!(
+                (got[k] - want).abs() < 1e-5,
+                "item {}: {} vs {want}",
+                j.0,
+                got[k]
+            );
+        }
+        assert_ne!(got, off.score(&h, &cands));
+        // a history without timestamps counts every interaction alike
+        let flat = UserHistory {
+            timestamps: &[],
+            ..h
+        };
+        assert_eq!(on.score(&flat, &cands), off.score(&h, &cands));
+        for (name, bad) in [
+            (
+                "recency",
+                EaseParams {
+                    recency: -1.0,
+                    ..params()
+                },
+            ),
+            (
+                "recency",
+                EaseParams {
+                    recency: f64::NAN,
+                    ..params()
+                },
+            ),
+            (
+                "recency_floor",
+                EaseParams {
+                    recency_floor: 1.5,
+                    ..params()
+                },
+            ),
+        ] {
+            let err = Ease::fit(&fx.data, &bad).unwrap_err().to_string();
+            assert!(err.contains(name), "{err}");
+        }
     }
 
     #[test]

@@ -39,6 +39,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
+mod format4;
+#[cfg(test)]
+pub(crate) use format4::{to_v4, to_v4_params};
+pub(crate) use format4::{HybridParamsV4, HybridV4};
+
 /// A model name plus its parameters (missing fields take the tuned defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComponentSpec {
@@ -406,6 +411,20 @@ pub struct HybridParams {
     pub refit: bool,
     /// Seed of the validation split.
     pub seed: u64,
+    /// Which of a user's interactions the validation split holds out.
+    pub held_out: HeldOut,
+}
+
+/// Which of a user's interactions a blend holds out to learn its weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeldOut {
+    /// A seeded random share: the weights favour what predicts *other* items of a history.
+    #[default]
+    Random,
+    /// Each user's latest share: the weights favour what predicts what the user did *next*
+    /// (with a component that weighs recent interactions more, such as EASE's `recency`).
+    Latest,
 }
 
 impl Default for HybridParams {
@@ -424,6 +443,7 @@ impl Default for HybridParams {
             min_bucket_samples: 300,
             refit: true,
             seed: 7,
+            held_out: HeldOut::Random,
         }
     }
 }
@@ -498,13 +518,15 @@ pub const MAX_VALIDATION_USERS: usize = 10_000;
 /// out less than this share of it (a sampled validation on a large data set).
 pub const REFIT_MIN_HELD_OUT: f64 = 0.01;
 
-/// Splits each user's interactions into (fit, validation) with a seeded shuffle. When more than
+/// Splits each user's interactions into (fit, validation): a seeded random share, or with
+/// [`HeldOut::Latest`] the latest share (by timestamp, ties by position). When more than
 /// `max_users` users have enough interactions to hold some out (5), only a seeded sample of
 /// `max_users` of them does; the others' interactions all go to the fit part (exactly as with no
 /// limit otherwise).
 fn validation_split(
     data: &Interactions,
     frac: f64,
+    held_out: HeldOut,
     seed: u64,
     max_users: usize,
 ) -> (Interactions, Vec<Vec<usize>>) {
@@ -532,7 +554,11 @@ fn validation_split(
             continue;
         }
         let mut pos: Vec<usize> = (ptr[u]..ptr[u + 1]).collect();
-        pos.shuffle(&mut rng);
+        match held_out {
+            HeldOut::Random => pos.shuffle(&mut rng),
+            // latest first, so the share taken below is the latest
+            HeldOut::Latest => pos.sort_by_key(|&p| std::cmp::Reverse((all[p].timestamp, p))),
+        }
         let n_val = if pos.len() >= MIN_TO_HOLD_OUT {
             ((pos.len() as f64) * frac).ceil() as usize
         } else {
@@ -618,8 +644,13 @@ impl Hybrid {
             });
         }
         let p = &p.for_data(data.n_items(), data.nnz());
-        let (fit_data, val) =
-            validation_split(data, p.validation_fraction, p.seed, MAX_VALIDATION_USERS);
+        let (fit_data, val) = validation_split(
+            data,
+            p.validation_fraction,
+            p.held_out,
+            p.seed,
+            MAX_VALIDATION_USERS,
+        );
         let fit_all = |d: &Interactions| -> Result<Vec<Component>, RecommendError> {
             p.components
                 .par_iter()
@@ -684,7 +715,14 @@ impl Hybrid {
                 reason: "every weight must be a finite number".into(),
             });
         }
-        let split = validation_split(data, p.validation_fraction, p.seed, MAX_VALIDATION_USERS).0;
+        let split = validation_split(
+            data,
+            p.validation_fraction,
+            p.held_out,
+            p.seed,
+            MAX_VALIDATION_USERS,
+        )
+        .0;
         let fit_data = if refits(p, data, &split) {
             data
         } else {
@@ -1127,21 +1165,55 @@ mod tests {
     }
 
     #[test]
+    fn a_latest_validation_split_holds_out_each_users_latest_interactions() {
+        // 6 users × 10 items, item i rated at second 100 − i: the latest are the lowest items
+        let t: Vec<Triplet> = (0..6u32)
+            .flat_map(|u| {
+                (0..10u32).map(move |i| Triplet {
+                    user: UserIdx(u),
+                    item: ItemIdx(i),
+                    rating: 4.0,
+                    confidence: 1.0,
+                    timestamp: 100 - i64::from(i),
+                })
+            })
+            .collect();
+        let data = Interactions::from_triplets(6, 10, &t).unwrap();
+        let all = data.triplets();
+        let (fit, val) = validation_split(&data, 0.3, HeldOut::Latest, 3, usize::MAX);
+        for (u, held) in val.iter().enumerate() {
+            let mut items: Vec<u32> = held.iter().map(|&p| all[p].item.0).collect();
+            items.sort_unstable();
+            assert_eq!(items, [0, 1, 2], "user {u}");
+            assert_eq!(fit.user_items(UserIdx(u as u32)).len(), 7);
+        }
+        // the seed plays no part; a random split holds out others
+        assert_eq!(
+            validation_split(&data, 0.3, HeldOut::Latest, 4, usize::MAX).1,
+            val
+        );
+        assert_ne!(
+            validation_split(&data, 0.3, HeldOut::Random, 3, usize::MAX).1,
+            val
+        );
+    }
+
+    #[test]
     fn a_validation_split_over_many_users_holds_out_from_a_seeded_sample_only() {
         let data = fixture().data;
         let n = data.n_users();
         let full = |u: usize| data.history(UserIdx(u as u32)).len();
         let kept = |fit: &Interactions, u: usize| fit.history(UserIdx(u as u32)).len();
         // Up to the limit: everyone holds some out, exactly as with no limit.
-        let (all_fit, all_val) = validation_split(&data, 0.2, 3, usize::MAX);
-        let (same_fit, same_val) = validation_split(&data, 0.2, 3, n);
+        let (all_fit, all_val) = validation_split(&data, 0.2, HeldOut::Random, 3, usize::MAX);
+        let (same_fit, same_val) = validation_split(&data, 0.2, HeldOut::Random, 3, n);
         assert_eq!(all_val, same_val);
         assert_eq!(all_fit.triplets(), same_fit.triplets());
         assert!((0..n)
             .all(|u| !all_val[u].is_empty() && kept(&all_fit, u) + all_val[u].len() == full(u)));
         // Over it: `max_users` of them hold out as before; everyone else keeps every interaction
         // for the components. The same seed draws the same sample, another seed another.
-        let (fit, val) = validation_split(&data, 0.2, 3, 5);
+        let (fit, val) = validation_split(&data, 0.2, HeldOut::Random, 3, 5);
         let sampled: Vec<usize> = (0..n).filter(|&u| !val[u].is_empty()).collect();
         assert_eq!(sampled.len(), 5);
         for (u, held) in val.iter().enumerate() {
@@ -1151,8 +1223,8 @@ mod tests {
             fit.nnz() + sampled.iter().map(|&u| val[u].len()).sum::<usize>(),
             data.nnz()
         );
-        assert_eq!(validation_split(&data, 0.2, 3, 5).1, val);
-        assert_ne!(validation_split(&data, 0.2, 4, 5).1, val);
+        assert_eq!(validation_split(&data, 0.2, HeldOut::Random, 3, 5).1, val);
+        assert_ne!(validation_split(&data, 0.2, HeldOut::Random, 4, 5).1, val);
         // A refit is skipped only when what was held out is a sliver of the data.
         let p = HybridParams::ranking();
         assert!(refits(&p, &data, &fit));
@@ -1164,7 +1236,7 @@ mod tests {
             &data,
             &all_fit
         ));
-        let (nearly_all, _) = validation_split(&data, 0.001, 3, 1);
+        let (nearly_all, _) = validation_split(&data, 0.001, HeldOut::Random, 3, 1);
         assert_eq!(data.nnz() - nearly_all.nnz(), 1);
         assert!(!refits(&p, &data, &nearly_all));
     }

@@ -270,6 +270,7 @@ impl Interactions {
             items: self.user_items(u),
             ratings: self.user_ratings(u),
             confidence: self.user_confidence(u),
+            timestamps: self.user_timestamps(u),
             folded: None,
             demographics: None,
         }

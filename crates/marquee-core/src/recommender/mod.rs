@@ -129,6 +129,9 @@ pub struct UserHistory<'a> {
     pub ratings: &'a [f32],
     /// Signed implicit confidences aligned with `items`.
     pub confidence: &'a [f32],
+    /// When each interaction happened (Unix seconds), aligned with `items`; empty when unknown.
+    /// Scorers that weight recent interactions more read their order from it.
+    pub timestamps: &'a [i64],
     /// Folded-in factors that supersede the trained user vectors.
     pub folded: Option<&'a Folded>,
     /// Demographics for cold-start segments.
@@ -143,6 +146,7 @@ impl<'a> UserHistory<'a> {
             items: &[],
             ratings: &[],
             confidence: &[],
+            timestamps: &[],
             folded: None,
             demographics: None,
         }
@@ -185,6 +189,8 @@ pub struct OwnedHistory {
     pub ratings: Vec<f32>,
     /// Signed implicit confidences.
     pub confidence: Vec<f32>,
+    /// Unix seconds of each interaction.
+    pub timestamps: Vec<i64>,
     /// Folded-in factors.
     pub folded: Option<Folded>,
     /// Demographics.
@@ -192,19 +198,22 @@ pub struct OwnedHistory {
 }
 
 impl OwnedHistory {
-    /// Adds (or overwrites) an explicit rating with confidence 1.
+    /// Adds (or overwrites) an explicit rating with confidence 1, as the latest interaction.
     pub fn rate(&mut self, item: ItemIdx, rating: f32) {
-        self.push(item, rating, 1.0);
+        let now = self.timestamps.iter().max().map_or(0, |t| t + 1);
+        self.push(item, rating, 1.0, now);
     }
-    /// Adds (or overwrites) an interaction.
-    pub fn push(&mut self, item: ItemIdx, rating: f32, confidence: f32) {
+    /// Adds (or overwrites) an interaction that happened at `timestamp` (Unix seconds).
+    pub fn push(&mut self, item: ItemIdx, rating: f32, confidence: f32, timestamp: i64) {
         if let Some(p) = self.items.iter().position(|&i| i == item) {
             self.ratings[p] = rating;
             self.confidence[p] = confidence;
+            self.timestamps[p] = timestamp;
         } else {
             self.items.push(item);
             self.ratings.push(rating);
             self.confidence.push(confidence);
+            self.timestamps.push(timestamp);
         }
     }
     /// Borrows this history as a scorer input.
@@ -214,6 +223,7 @@ impl OwnedHistory {
             items: &self.items,
             ratings: &self.ratings,
             confidence: &self.confidence,
+            timestamps: &self.timestamps,
             folded: self.folded.as_ref(),
             demographics: self.demographics.as_ref(),
         }
@@ -227,6 +237,11 @@ impl From<&UserHistory<'_>> for OwnedHistory {
             items: h.items.to_vec(),
             ratings: h.ratings.to_vec(),
             confidence: h.confidence.to_vec(),
+            timestamps: if h.timestamps.len() == h.items.len() {
+                h.timestamps.to_vec()
+            } else {
+                vec![0; h.items.len()]
+            },
             folded: h.folded.cloned(),
             demographics: h.demographics.cloned(),
         }

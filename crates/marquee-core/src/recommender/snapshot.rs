@@ -165,9 +165,9 @@ pub struct Snapshot {
 /// Blob format: 1 = plain JSON arrays; 2 = base64 arrays, compact neighbour lists, shared kNN
 /// (both JSON); 3 = binary: [`MAGIC`], the version as a little-endian `u32`, then the snapshot in
 /// postcard (varint integers, raw little-endian floats); 4 = format 3 with item-kNN's
-/// `max_user_items` among the parameters. Readers take all four (format 3 through
-/// [`legacy`], which mirrors its layout).
-const VERSION: u32 = 4;
+/// `max_user_items` among the parameters; 5 = format 4 with EASE's recency weighting. Readers
+/// take all five (formats 3 and 4 through [`legacy`], which mirrors their layouts).
+const VERSION: u32 = 5;
 
 /// First bytes of a binary snapshot blob (a JSON blob starts with `{`).
 pub const MAGIC: &[u8; 8] = b"MARQUEE\x00";
@@ -479,6 +479,9 @@ impl Snapshot {
                 let version = u32::from_le_bytes(version.try_into().expect("4 bytes"));
                 match version {
                     VERSION => postcard::from_bytes(body).map_err(blob_error)?,
+                    4 => postcard::from_bytes::<legacy::SnapshotV4>(body)
+                        .map_err(blob_error)?
+                        .into(),
                     3 => postcard::from_bytes::<legacy::SnapshotV3>(body)
                         .map_err(blob_error)?
                         .into(),
@@ -513,11 +516,11 @@ impl Snapshot {
     }
 
     /// Builds a scorer input from a user's current interactions in external ids
-    /// (`(item, rating or NaN, signed confidence)`); unknown items are skipped.
+    /// (`(item, rating or NaN, signed confidence, Unix seconds)`); unknown items are skipped.
     pub fn history(
         &self,
         user: i64,
-        interactions: &[(i64, f32, f32)],
+        interactions: &[(i64, f32, f32, i64)],
         demographics: Option<Demographics>,
     ) -> OwnedHistory {
         let mut h = OwnedHistory {
@@ -528,9 +531,9 @@ impl Snapshot {
             demographics,
             ..Default::default()
         };
-        for &(item, r, c) in interactions {
+        for &(item, r, c, t) in interactions {
             if let Some(i) = self.vocab.item(item) {
-                h.push(i, r, c);
+                h.push(i, r, c, t);
             }
         }
         h
@@ -988,8 +991,8 @@ mod tests {
         Snapshot::train(input(), &small_params(), &crate::recommender::no_progress).unwrap()
     }
 
-    /// A user's interactions in external ids: `(item, rating, confidence)`.
-    type Interacted = Vec<(i64, f32, f32)>;
+    /// A user's interactions in external ids: `(item, rating, confidence, timestamp)`.
+    type Interacted = Vec<(i64, f32, f32, i64)>;
 
     /// Every user's history in external ids, from the training input.
     fn histories(input: &TrainingInput) -> std::collections::BTreeMap<i64, Interacted> {
@@ -997,7 +1000,7 @@ mod tests {
         for f in &input.feedback {
             out.entry(f.user)
                 .or_default()
-                .push((f.item, f.rating, f.confidence));
+                .push((f.item, f.rating, f.confidence, f.timestamp));
         }
         out
     }
@@ -1300,7 +1303,7 @@ mod tests {
         let back = Snapshot::from_bytes(&snap.to_bytes().unwrap()).unwrap();
         let h = snap.history(
             1002,
-            &[(20, 5.0, 1.0), (40, 5.0, 1.0), (30, 1.0, -1.0)],
+            &[(20, 5.0, 1.0, 1), (40, 5.0, 1.0, 2), (30, 1.0, -1.0, 3)],
             None,
         );
         let a = snap.recommend(&h.view(), 5, &[], &|_| true);
@@ -1383,6 +1386,37 @@ mod tests {
     }
 
     #[test]
+    fn with_recency_the_served_list_follows_the_latest_interactions() {
+        let top = |snap: &Snapshot, history: &[(i64, f32, f32, i64)]| -> Vec<ItemIdx> {
+            let h = snap.history(-1, history, None);
+            snap.ranked(&h.view(), 4, &[], &|_| true)
+                .iter()
+                .map(|r| r.item)
+                .collect()
+        };
+        // the same two movies, watched in one order or the other
+        let (even_last, odd_last) = (
+            [(20, 5.0, 1.0, 100), (30, 5.0, 1.0, 200)],
+            [(20, 5.0, 1.0, 200), (30, 5.0, 1.0, 100)],
+        );
+        let mut p = small_params();
+        p.ranking.components = vec![ComponentSpec::with("ease", json!({"lambda": 1.0}))];
+        let plain = Snapshot::train(input(), &p, &crate::recommender::no_progress).unwrap();
+        assert_eq!(top(&plain, &even_last), top(&plain, &odd_last));
+        p.ranking.components = vec![ComponentSpec::with(
+            "ease",
+            json!({"lambda": 1.0, "recency": 0.5, "recency_floor": 0.0}),
+        )];
+        let recent = Snapshot::train(input(), &p, &crate::recommender::no_progress).unwrap();
+        let (a, b) = (top(&recent, &even_last), top(&recent, &odd_last));
+        assert_ne!(a, b, "the order of the history changes the list");
+        // and the blob keeps the setting
+        let back = Snapshot::from_bytes(&recent.to_bytes().unwrap()).unwrap();
+        assert_eq!(top(&back, &even_last), a);
+        assert_eq!(top(&back, &odd_last), b);
+    }
+
+    #[test]
     fn blobs_are_binary_and_json_blobs_of_earlier_formats_still_load() {
         let snap = train_small();
         let binary = snap.to_bytes().unwrap();
@@ -1393,15 +1427,20 @@ mod tests {
         v3.extend_from_slice(&3u32.to_le_bytes());
         v3.extend_from_slice(&postcard::to_allocvec(&legacy::to_v3(&snap)).unwrap());
         assert_ne!(v3.len(), binary.len());
+        // format 4: EASE without its recency weighting (off in this snapshot, so it serves alike)
+        let mut v4 = MAGIC.to_vec();
+        v4.extend_from_slice(&4u32.to_le_bytes());
+        v4.extend_from_slice(&postcard::to_allocvec(&legacy::to_v4_snapshot(&snap)).unwrap());
+        assert_ne!(v4.len(), binary.len());
         assert!(
             binary.len() * 3 < json.len() * 2,
             "{} vs {}",
             binary.len(),
             json.len()
         );
-        let h = snap.history(1002, &[(20, 5.0, 1.0), (40, 4.0, 1.0)], None);
+        let h = snap.history(1002, &[(20, 5.0, 1.0, 1), (40, 4.0, 1.0, 2)], None);
         let want = snap.recommend(&h.view(), 5, &[], &|_| true);
-        for blob in [&binary, &json, &v3] {
+        for blob in [&binary, &json, &v3, &v4] {
             let back = Snapshot::from_bytes(blob).unwrap();
             assert_eq!(back.recommend(&h.view(), 5, &[], &|_| true), want);
             assert_eq!(
@@ -1426,7 +1465,7 @@ mod tests {
     fn fold_in_of_a_new_rating_changes_the_next_top_n() {
         let snap =
             Snapshot::train(input(), &small_params(), &crate::recommender::no_progress).unwrap();
-        let mut h = snap.history(5555, &[(20, 5.0, 1.0)], None);
+        let mut h = snap.history(5555, &[(20, 5.0, 1.0, 1)], None);
         h.folded = Some(snap.fold_in(&h.view()));
         let before: Vec<ItemIdx> = snap
             .recommend(&h.view(), 4, &[], &|_| true)
@@ -1440,7 +1479,7 @@ mod tests {
             (20, 1.0, -1.0),
         ] {
             let i = snap.vocab.item(item).unwrap();
-            h.push(i, r, c);
+            h.push(i, r, c, 4);
         }
         h.folded = Some(snap.fold_in(&h.view()));
         let after: Vec<ItemIdx> = snap

@@ -1,9 +1,13 @@
-//! Blob format 3 (postcard, before item-kNN's `max_user_items`), read into the current types.
-//! Postcard is not self-describing: a blob is read with the exact layout it was written in, so
-//! each field list here mirrors the structs as format 3 derived them, in order.
+//! Blob formats 3 (postcard, before item-kNN's `max_user_items`) and 4 (before EASE's recency
+//! weighting and the blends' `held_out`), read into the current types. Postcard is not
+//! self-describing: a blob is read with the exact layout it was written in, so each field list
+//! here mirrors the structs as those formats derived them, in order. The two formats differ only
+//! in item-kNN's parameters (`K`); the blends' mirror is [`HybridV4`].
 
 use super::super::content::{Content, ContentParams};
-use super::super::hybrid::{Hybrid, HybridParams};
+#[cfg(test)]
+use super::super::hybrid::{to_v4, to_v4_params};
+use super::super::hybrid::{HybridParamsV4, HybridV4};
 use super::super::knn::{BaselineParams, ItemKnn, KnnOutput, KnnParams, Similarity};
 use super::super::popularity::{
     DemographicParams, DemographicPopularity, Popularity, PopularityParams, Trending,
@@ -16,13 +20,14 @@ use serde::Deserialize;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
+/// A snapshot in format 3 or 4, item-kNN's parameters laid out as `K`.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
-pub(super) struct SnapshotV3 {
-    meta: MetaV3,
+pub(super) struct SnapshotOld<K> {
+    meta: MetaOld<K>,
     vocab: Vocab,
-    ranking: Hybrid,
-    rating: Option<Hybrid>,
+    ranking: HybridV4,
+    rating: Option<HybridV4>,
     knn: Option<ItemKnn>,
     content: Content,
     popularity: Popularity,
@@ -31,24 +36,29 @@ pub(super) struct SnapshotV3 {
     removed: BTreeSet<u32>,
 }
 
+/// Format 3: item-kNN's parameters without `max_user_items`.
+pub(super) type SnapshotV3 = SnapshotOld<KnnParamsV3>;
+/// Format 4: item-kNN's parameters as now.
+pub(super) type SnapshotV4 = SnapshotOld<KnnParams>;
+
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
-struct MetaV3 {
+struct MetaOld<K> {
     version: u32,
     trained_at: i64,
     users: usize,
     items: usize,
     interactions: usize,
-    params: ParamsV3,
+    params: ParamsOld<K>,
     train_seconds: f64,
 }
 
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
-struct ParamsV3 {
-    ranking: HybridParams,
-    rating: Option<HybridParams>,
-    knn: KnnParamsV3,
+struct ParamsOld<K> {
+    ranking: HybridParamsV4,
+    rating: Option<HybridParamsV4>,
+    knn: K,
     content: ContentParams,
     popularity: PopularityParams,
     trending: TrendingParams,
@@ -58,7 +68,7 @@ struct ParamsV3 {
 
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
-struct KnnParamsV3 {
+pub(super) struct KnnParamsV3 {
     similarity: Similarity,
     k: usize,
     min_k: usize,
@@ -68,8 +78,24 @@ struct KnnParamsV3 {
     baseline: BaselineParams,
 }
 
-impl From<SnapshotV3> for Snapshot {
-    fn from(s: SnapshotV3) -> Snapshot {
+impl From<KnnParamsV3> for KnnParams {
+    fn from(p: KnnParamsV3) -> KnnParams {
+        KnnParams {
+            similarity: p.similarity,
+            k: p.k,
+            min_k: p.min_k,
+            shrinkage: p.shrinkage,
+            max_neighbors: p.max_neighbors,
+            // format 3 took every interaction into the similarities
+            max_user_items: 0,
+            output: p.output,
+            baseline: p.baseline,
+        }
+    }
+}
+
+impl<K: Into<KnnParams>> From<SnapshotOld<K>> for Snapshot {
+    fn from(s: SnapshotOld<K>) -> Snapshot {
         let m = s.meta;
         let p = m.params;
         Snapshot {
@@ -80,19 +106,9 @@ impl From<SnapshotV3> for Snapshot {
                 items: m.items,
                 interactions: m.interactions,
                 params: SnapshotParams {
-                    ranking: p.ranking,
-                    rating: p.rating,
-                    // format 3 took every interaction into the similarities
-                    knn: KnnParams {
-                        similarity: p.knn.similarity,
-                        k: p.knn.k,
-                        min_k: p.knn.min_k,
-                        shrinkage: p.knn.shrinkage,
-                        max_neighbors: p.knn.max_neighbors,
-                        max_user_items: 0,
-                        output: p.knn.output,
-                        baseline: p.knn.baseline,
-                    },
+                    ranking: p.ranking.into(),
+                    rating: p.rating.map(Into::into),
+                    knn: p.knn.into(),
                     content: p.content,
                     popularity: p.popularity,
                     trending: p.trending,
@@ -102,8 +118,8 @@ impl From<SnapshotV3> for Snapshot {
                 train_seconds: m.train_seconds,
             },
             vocab: s.vocab,
-            ranking: s.ranking,
-            rating: s.rating,
+            ranking: s.ranking.into(),
+            rating: s.rating.map(Into::into),
             knn: s.knn,
             content: s.content,
             popularity: s.popularity,
@@ -114,29 +130,22 @@ impl From<SnapshotV3> for Snapshot {
     }
 }
 
-/// A snapshot in format 3's layout (for the reader's test).
+/// A snapshot in an old format's layout (for the readers' test), item-kNN's parameters laid out
+/// by `knn`.
 #[cfg(test)]
-pub(super) fn to_v3(s: &Snapshot) -> SnapshotV3 {
+fn to_old<K>(s: &Snapshot, version: u32, knn: impl Fn(&KnnParams) -> K) -> SnapshotOld<K> {
     let (m, p) = (&s.meta, &s.meta.params);
-    SnapshotV3 {
-        meta: MetaV3 {
-            version: 3,
+    SnapshotOld {
+        meta: MetaOld {
+            version,
             trained_at: m.trained_at,
             users: m.users,
             items: m.items,
             interactions: m.interactions,
-            params: ParamsV3 {
-                ranking: p.ranking.clone(),
-                rating: p.rating.clone(),
-                knn: KnnParamsV3 {
-                    similarity: p.knn.similarity,
-                    k: p.knn.k,
-                    min_k: p.knn.min_k,
-                    shrinkage: p.knn.shrinkage,
-                    max_neighbors: p.knn.max_neighbors,
-                    output: p.knn.output,
-                    baseline: p.knn.baseline.clone(),
-                },
+            params: ParamsOld {
+                ranking: to_v4_params(&p.ranking),
+                rating: p.rating.as_ref().map(to_v4_params),
+                knn: knn(&p.knn),
                 content: p.content.clone(),
                 popularity: p.popularity.clone(),
                 trending: p.trending.clone(),
@@ -146,8 +155,8 @@ pub(super) fn to_v3(s: &Snapshot) -> SnapshotV3 {
             train_seconds: m.train_seconds,
         },
         vocab: s.vocab.clone(),
-        ranking: s.ranking.clone(),
-        rating: s.rating.clone(),
+        ranking: to_v4(&s.ranking),
+        rating: s.rating.as_ref().map(to_v4),
         knn: s.knn.clone(),
         content: s.content.clone(),
         popularity: s.popularity.clone(),
@@ -155,4 +164,24 @@ pub(super) fn to_v3(s: &Snapshot) -> SnapshotV3 {
         demographic: s.demographic.clone(),
         removed: s.removed.clone(),
     }
+}
+
+/// A snapshot in format 3's layout (for the readers' test).
+#[cfg(test)]
+pub(super) fn to_v3(s: &Snapshot) -> SnapshotV3 {
+    to_old(s, 3, |p| KnnParamsV3 {
+        similarity: p.similarity,
+        k: p.k,
+        min_k: p.min_k,
+        shrinkage: p.shrinkage,
+        max_neighbors: p.max_neighbors,
+        output: p.output,
+        baseline: p.baseline.clone(),
+    })
+}
+
+/// A snapshot in format 4's layout (for the readers' test).
+#[cfg(test)]
+pub(super) fn to_v4_snapshot(s: &Snapshot) -> SnapshotV4 {
+    to_old(s, 4, KnnParams::clone)
 }
