@@ -6,8 +6,8 @@
 //! * `objective = "ranking"`: each component's scores are standardised per user over the
 //!   catalogue, and the weights are chosen by coordinate ascent on validation NDCG@10.
 //!
-//! Training: hold out `validation_fraction` of every user's interactions (seeded), fit the
-//! components on the rest, learn the weights on the held-out part, then (with `refit`) fit the
+//! Training: hold out `validation_fraction` of every user's interactions (a seeded random
+//! share, or with `held_out = "latest"` each user's latest), fit the components on the rest, learn the weights on the held-out part, then (with `refit`) fit the
 //! components again on all the training data. The test data of an evaluation is never seen.
 //! A large data set validates on a seeded sample of [`MAX_VALIDATION_USERS`] users: everyone
 //! else's interactions all go to the components, and when that leaves less than
