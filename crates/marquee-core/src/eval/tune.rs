@@ -7,7 +7,8 @@
 //! value, and repeat until a round brings no gain or [`TuneConfig::rounds`] are done. Each trial
 //! fits the model on the validation split's training part and scores its held-out part: NDCG@k
 //! for ranking models, RMSE for rating models (`baseline`, `mf`, `svdpp`, `knn`, `user_knn`,
-//! `hybrid`).
+//! `hybrid`). A trial that changes only how a fitted model reads histories (EASE's `recency`
+//! and `recency_floor`, [`ComponentSpec::fit_key`]) reuses the previous trial's fit.
 //!
 //! A blend (`hybrid`, `hybrid_rank`) is searched after its components, which are searched first
 //! (added to the run when not named), and with its components replaced by their tuned versions.
@@ -30,6 +31,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -338,9 +340,20 @@ pub fn tune(
     };
     let cands = candidates(fit);
     let n_users = by_user(held_out).len();
+    // The last model fitted, by its fit key: a trial that changes only how histories are
+    // scored (EASE's recency) reuses it instead of refitting.
+    let last: RefCell<Option<(String, Component)>> = RefCell::new(None);
     let score = |spec: &ComponentSpec| -> Result<(f64, f64), RecommendError> {
         let t = Instant::now();
-        let model = Component::fit(spec, fit, side)?;
+        let key = spec.fit_key()?;
+        let model = match last.take() {
+            Some((k, mut model)) if k == key => {
+                model.set_scoring(spec)?;
+                model
+            }
+            // the previous model is dropped before the next fit
+            _ => Component::fit(spec, fit, side)?,
+        };
         let fit_seconds = t.elapsed().as_secs_f64();
         let s = match Metric::of(&spec.name) {
             Metric::Ndcg => {
@@ -351,6 +364,7 @@ pub fn tune(
                 super::metrics::rmse(&rating_pairs(model.scorer(), &history, fit, held_out))
             }
         };
+        *last.borrow_mut() = Some((key, model));
         Ok((s, fit_seconds))
     };
     let total: u64 = models
@@ -851,6 +865,55 @@ mod tests {
         assert_eq!(r.winner(Metric::Ndcg).unwrap().name, "ease");
         assert!(r.to_markdown().contains("| ease | NDCG@10 |"));
         assert_eq!(r.trials_csv().lines().count(), 1 + m.trials.len());
+    }
+
+    #[test]
+    fn trials_that_change_only_recency_reuse_a_fit_and_score_as_a_fresh_fit_does() {
+        let ease = |p: Value| ComponentSpec::with("ease", p);
+        let key = |p: Value| ease(p).fit_key().unwrap();
+        assert_eq!(
+            key(json!({})),
+            key(json!({"recency": 5.0, "recency_floor": 0.2}))
+        );
+        assert_ne!(key(json!({})), key(json!({"lambda": 100.0})));
+        assert_ne!(key(json!({})), key(json!({"neighbors": 20})));
+
+        let train = groups(60, 40);
+        let (fit, held) = carve_validation(&train, Protocol::LeaveLast(2), 3, 10_000).unwrap();
+        let cfg = TuneConfig {
+            models: vec![ease(json!({"recency": 2.0}))],
+            rounds: 1,
+            ..Default::default()
+        };
+        let r = tune(&fit, &held, &SideInfo::default(), &cfg, &|_| {}).unwrap();
+        let trials = &r.models[0].trials;
+        let keys: Vec<String> = trials.iter().map(|t| key(t.params.clone())).collect();
+        assert!(
+            keys.windows(2).filter(|w| w[0] == w[1]).count() >= 5,
+            "the recency trials follow one another with one fit key"
+        );
+        let cands = candidates(&fit);
+        let n_users = by_user(&held).len() as f64;
+        for t in trials {
+            let model =
+                Component::fit(&ease(t.params.clone()), &fit, &SideInfo::default()).unwrap();
+            let users = rank_users(model.scorer(), &|u| fit.history(u), &cands, &held, 10, None);
+            let fresh = users.iter().map(|r| r.0.ndcg).sum::<f64>() / n_users;
+            assert_eq!(t.score, Some(fresh), "{}", t.params);
+        }
+        // A fitted model moved to another recency scores as one fitted with it.
+        let mut moved = Component::fit(&ease(json!({})), &fit, &SideInfo::default()).unwrap();
+        let spec = ease(json!({"recency": 2.0, "recency_floor": 0.0}));
+        moved.set_scoring(&spec).unwrap();
+        let fitted = Component::fit(&spec, &fit, &SideInfo::default()).unwrap();
+        let u = held[0].user;
+        assert_eq!(
+            moved.scorer().score(&fit.history(u), &cands),
+            fitted.scorer().score(&fit.history(u), &cands)
+        );
+        assert!(moved
+            .set_scoring(&ease(json!({"recency_floor": 2.0})))
+            .is_err());
     }
 
     #[test]

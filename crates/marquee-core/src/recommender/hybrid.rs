@@ -160,6 +160,20 @@ impl ComponentSpec {
         Ok(all)
     }
 
+    /// What a fit of this spec depends on: the model's name and its resolved parameters
+    /// without those that change only how histories are scored (EASE's recency). Two specs
+    /// with the same key fit the same model; [`Component::set_scoring`] moves a fitted model
+    /// from one to the other.
+    pub fn fit_key(&self) -> Result<String, RecommendError> {
+        let mut all = self.resolved_params()?;
+        if let (Some(o), "ease") = (all.as_object_mut(), self.name.as_str()) {
+            for k in Ease::SCORING_ONLY {
+                o.remove(k);
+            }
+        }
+        Ok(format!("{} {all}", self.name))
+    }
+
     /// A blend's parameters: the given ones over the defaults of its kind (`hybrid`: the
     /// rating blend, `hybrid_rank`: the ranking blend).
     fn hybrid_params(&self) -> Result<HybridParams, RecommendError> {
@@ -255,6 +269,15 @@ impl Component {
             )?)),
             other => return Err(RecommendError::UnknownModel(other.to_string())),
         })
+    }
+
+    /// Takes the scoring-only parameters of `spec` (a spec with this model's
+    /// [`ComponentSpec::fit_key`]); a model without any has nothing to change.
+    pub fn set_scoring(&mut self, spec: &ComponentSpec) -> Result<(), RecommendError> {
+        match self {
+            Component::Ease(m) => m.set_scoring(&spec.params::<EaseParams>()?),
+            _ => Ok(()),
+        }
     }
 
     /// The model as a scorer.
