@@ -271,21 +271,7 @@ impl Person {
             person_id: Some(self.db_id),
             ..Default::default()
         };
-        let db = &state(ctx)?.db;
-        let (offset, limit) = window
-            .resolve(|| count_movies(ctx, &filter, MovieOrder::YearDesc))
-            .await?;
-        let found = repo::list(
-            db,
-            &filter,
-            MovieOrder::YearDesc,
-            offset,
-            limit,
-            ctx.look_ahead().field("totalCount").exists(),
-        )
-        .await
-        .gql()?;
-        movie_page(ctx, found, offset).await
+        list_movies(ctx, &filter, MovieOrder::YearDesc, window).await
     }
 }
 
@@ -387,12 +373,36 @@ async fn movie_page(ctx: &Context<'_>, found: repo::MoviePage, offset: u64) -> R
     ))
 }
 
-/// How many movies a filter matches (for a page counted from the end of the list).
-async fn count_movies(ctx: &Context<'_>, filter: &MovieFilter, order: MovieOrder) -> Result<u64> {
-    let found = repo::list(&state(ctx)?.db, filter, order, 0, 0, true)
-        .await
-        .gql()?;
-    Ok(found.total.unwrap_or(0))
+/// One page of the movies `filter` matches. A page counted from the end of the list counts
+/// the list once, and that count is also its `totalCount`; other pages count only when
+/// `totalCount` is selected.
+async fn list_movies(
+    ctx: &Context<'_>,
+    filter: &MovieFilter,
+    order: MovieOrder,
+    window: Window,
+) -> Result<Page<Movie>> {
+    let db = &state(ctx)?.db;
+    let wants_total = ctx.look_ahead().field("totalCount").exists();
+    let counted = match window {
+        Window::End { .. } => Some(repo::count(db, filter).await.gql()?),
+        Window::At { .. } => None,
+    };
+    let (offset, limit) = window.within(counted.unwrap_or(0));
+    let mut found = repo::list(
+        db,
+        filter,
+        order,
+        offset,
+        limit,
+        wants_total && counted.is_none(),
+    )
+    .await
+    .gql()?;
+    if wants_total {
+        found.total = found.total.or(counted);
+    }
+    movie_page(ctx, found, offset).await
 }
 
 /// Catalogue queries. Available movies are public; staff may see unavailable ones.
@@ -473,19 +483,7 @@ impl MovieQuery {
             include_unavailable,
         };
         let order = order_by.unwrap_or_default().into();
-        let db = &state(ctx)?.db;
-        let (offset, limit) = window.resolve(|| count_movies(ctx, &filter, order)).await?;
-        let found = repo::list(
-            db,
-            &filter,
-            order,
-            offset,
-            limit,
-            ctx.look_ahead().field("totalCount").exists(),
-        )
-        .await
-        .gql()?;
-        movie_page(ctx, found, offset).await
+        list_movies(ctx, &filter, order, window).await
     }
 
     /// Every genre with its number of available movies.

@@ -145,6 +145,30 @@ async fn pages_walk_backward_from_the_end_without_gaps_or_repeats(app: TestApp) 
 }
 api_test!(pages_walk_backward_from_the_end_without_gaps_or_repeats);
 
+/// The count that finds the end of the list is also the page's `totalCount`: a page from the
+/// end costs no more queries than one from the start.
+async fn a_page_from_the_end_counts_its_list_once(app: TestApp) {
+    let editor = app.staff_token("editor").await;
+    for i in 0..5 {
+        app.create_movie(&editor, &format!("Movie {i}"), 2000 + i, &["Drama"])
+            .await;
+    }
+    let mut cost = vec![];
+    for vars in [json!({ "first": 3 }), json!({ "last": 3 })] {
+        let before = app.state.query_stats.count();
+        let r = app.graphql(BACKWARD, vars, None).await;
+        assert_eq!(r["data"]["movies"]["totalCount"], 5, "{r}");
+        assert_eq!(
+            r["data"]["movies"]["nodes"].as_array().unwrap().len(),
+            3,
+            "{r}"
+        );
+        cost.push(app.state.query_stats.count() - before);
+    }
+    assert_eq!(cost[1], cost[0], "queries from the start, from the end");
+}
+api_test!(a_page_from_the_end_counts_its_list_once);
+
 /// Each connection counts its own list to find the end: `last: 2` must be the final two
 /// items of the same list read forward, filters included.
 async fn every_connection_ends_where_its_forward_listing_ends(app: TestApp) {

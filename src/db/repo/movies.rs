@@ -202,6 +202,14 @@ pub async fn list<C: ConnectionTrait>(
     })
 }
 
+/// How many movies `filter` matches.
+pub async fn count<C: ConnectionTrait>(db: &C, filter: &MovieFilter) -> Result<u64, DbErr> {
+    movies::Entity::find()
+        .filter(filter_condition(filter))
+        .count(db)
+        .await
+}
+
 /// One page of a movie list.
 pub struct MoviePage {
     pub rows: Vec<movies::Model>,
